@@ -1,0 +1,40 @@
+"""wxarchive's scraper: fetching, decoding, site adapters, boilerplate rules, HTML → Markdown.
+
+It knows the web and nothing of the disk. The public entry point is :func:`extract`::
+
+    from scraper import extract
+    article = extract(html_or_bytes, "https://mp.weixin.qq.com/s/…")
+"""
+
+from __future__ import annotations
+
+from scraper.errors import ExtractError, NotAnArticle, WxArchiveError
+from scraper.models import Article, ImageRef, RawPage, Removal
+
+__all__ = [
+    "Article",
+    "ExtractError",
+    "ImageRef",
+    "NotAnArticle",
+    "RawPage",
+    "Removal",
+    "WxArchiveError",
+    "extract",
+]
+
+
+def extract(html: str | bytes, url: str) -> Article:
+    """Extract an :class:`Article` from a page's HTML (or raw bytes) and its URL.
+
+    Pure: no network, no disk, no clock. Pages that are not articles (deleted, expired, rate-limit…)
+    come back as an Article whose ``kind`` names them and whose ``error`` says why; they never raise.
+    Bytes are decoded with :func:`scraper.decode.decode` (BOM, meta prescan, detector).
+    """
+    from scraper.decode import decode
+    from scraper.html import unescape_stored
+    from scraper.sites import adapter_for
+
+    text = decode(html).text if isinstance(html, bytes) else html
+    text = unescape_stored(text)
+    adapter = adapter_for(url, text)
+    return adapter.extract(text, url)

@@ -1,0 +1,199 @@
+"""Configuration: TOML loaded once into small frozen dataclasses.
+
+The defaults live in ``config/defaults.toml`` (shipped inside the wheel as the ``wxarchive_config``
+package). A user file (``--config FILE``, else ``$WXARCHIVE_CONFIG``, else ``./wxarchive.toml`` when
+present) is laid over them section by section. Unknown sections or keys are a ``ConfigError``: a typo
+must not silently fall back to a default. Each component receives only its own section.
+
+Rule packs (boilerplate phrases, per-site selectors) are data too: ``load_rules("boilerplate")``
+reads ``config/boilerplate.toml`` and ``load_rules("sites/wechat")`` reads ``config/sites/wechat.toml``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from scraper.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    user_agent: str = "Mozilla/5.0 (compatible; wxarchive/0.1; personal archive)"
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    total_timeout: float = 60.0  # why: httpx's read timeout is per chunk; a trickling server needs a deadline
+    max_bytes: int = 20_000_000  # why: the largest real WeChat page seen is ~4 MB
+    max_image_bytes: int = 30_000_000
+    max_redirects: int = 10
+    retries: int = 3  # attempts in all, including the first
+    backoff_base: float = 1.0
+    backoff_max: float = 30.0
+    retry_after_cap: float = 120.0  # why: a server asking for a day's pause defers the URL instead
+    delay: float = 2.0  # seconds between two requests to the same host
+    proxy: str = ""  # empty: the standard HTTP(S)_PROXY / NO_PROXY environment variables apply
+    ca_bundle: str = ""  # empty: SSL_CERT_FILE or the system store
+    allow_private_hosts: bool = False  # why: on-demand URLs must not reach the local network (SSRF)
+    referers: dict[str, str] = field(default_factory=dict)  # host suffix -> Referer for images
+
+
+@dataclass(frozen=True)
+class ArchiveConfig:
+    root: str = "wxarchive-site"
+    content_dir: str = "content"
+    raw_dir: str = "raw"
+    catalog: str = "catalog.sqlite"
+    warc_max_bytes: int = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class FrontMatterConfig:
+    lang: str = "zh-CN"
+    menu: str = ""
+    lead: str = ""
+    comments: bool = False
+    authorbox: bool = False
+    pager: bool = True
+    toc: bool = False
+    mathjax: bool = False
+    sidebar: str = "right"
+    widgets: tuple[str, ...] = ("search", "recent", "taglist")
+    summary_chars: int = 50
+
+
+@dataclass(frozen=True)
+class ImageConfig:
+    formats: tuple[str, ...] = ("JPEG", "PNG", "GIF", "WEBP")
+    max_pixels: int = 89_478_485  # why: Pillow's own warning threshold, treated as an error
+    download: bool = True
+
+
+@dataclass(frozen=True)
+class Source:
+    """One crawl source: a feed or list page, or a fixed list of article URLs."""
+
+    name: str
+    feed: str = ""
+    urls: tuple[str, ...] = ()
+    interval_minutes: int = 60
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Config:
+    fetch: FetchConfig = field(default_factory=FetchConfig)
+    archive: ArchiveConfig = field(default_factory=ArchiveConfig)
+    frontmatter: FrontMatterConfig = field(default_factory=FrontMatterConfig)
+    images: ImageConfig = field(default_factory=ImageConfig)
+    sources: tuple[Source, ...] = ()
+
+
+_SECTIONS: dict[str, type] = {
+    "fetch": FetchConfig,
+    "archive": ArchiveConfig,
+    "frontmatter": FrontMatterConfig,
+    "images": ImageConfig,
+}
+
+
+def _build(cls: type, data: dict[str, Any], where: str) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ConfigError(f"Unknown configuration key(s) in [{where}]: {', '.join(unknown)}.")
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        default = getattr(cls(), key) if key != "name" else ""
+        if isinstance(default, tuple) and isinstance(value, list):
+            value = tuple(value)
+        elif isinstance(default, bool) and not isinstance(value, bool):
+            raise ConfigError(f"[{where}] {key} must be true or false, not {value!r}.")
+        elif isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        elif default is not None and not isinstance(value, type(default)):
+            raise ConfigError(f"[{where}] {key} must be a {type(default).__name__}, not {value!r}.")
+        values[key] = value
+    return cls(**values)
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"Configuration file {path} does not exist.") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Configuration file {path} is not valid TOML: {exc}.") from exc
+
+
+def _packaged(name: str) -> dict[str, Any]:
+    ref = resources.files("wxarchive_config").joinpath(name)
+    try:
+        return tomllib.loads(ref.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"Packaged configuration {name} is missing.") from exc
+
+
+def config_from_dict(data: dict[str, Any]) -> Config:
+    """Build a ``Config`` from a parsed TOML mapping laid over the packaged defaults."""
+    merged = _merge(_packaged("defaults.toml"), data)
+    unknown = sorted(set(merged) - set(_SECTIONS) - {"sources"})
+    if unknown:
+        raise ConfigError(f"Unknown configuration section(s): {', '.join(unknown)}.")
+    kwargs: dict[str, Any] = {name: _build(cls, merged.get(name, {}), name) for name, cls in _SECTIONS.items()}
+    sources = []
+    for i, raw in enumerate(merged.get("sources", [])):
+        if "name" not in raw:
+            raise ConfigError(f"[[sources]] entry {i + 1} has no name.")
+        sources.append(_build(Source, raw, f"sources.{raw['name']}"))
+    kwargs["sources"] = tuple(sources)
+    return Config(**kwargs)
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Load the configuration: packaged defaults, then the user's file if any."""
+    if path is None:
+        env = os.environ.get("WXARCHIVE_CONFIG")
+        if env:
+            path = env
+        elif Path("wxarchive.toml").is_file():
+            path = "wxarchive.toml"
+    data = _read_toml(Path(path)) if path else {}
+    return config_from_dict(data)
+
+
+@lru_cache(maxsize=None)
+def load_rules(name: str) -> dict[str, Any]:
+    """A rule pack from ``config/<name>.toml`` (e.g. ``"boilerplate"``, ``"sites/wechat"``).
+
+    Returns ``{}`` when the pack does not exist, so a site without special rules needs no file.
+    """
+    parts = name.split("/")
+    ref = resources.files("wxarchive_config")
+    for part in parts[:-1]:
+        ref = ref.joinpath(part)
+    ref = ref.joinpath(parts[-1] + ".toml")
+    try:
+        text = ref.read_text(encoding="utf-8")
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return {}
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Rule pack config/{name}.toml is not valid TOML: {exc}.") from exc

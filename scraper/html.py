@@ -1,0 +1,79 @@
+"""Small helpers around selectolax (lexbor) shared by the adapters and the converter.
+
+Parsing goes through ``parse`` so that every caller gets the same guards: NUL bytes removed (lexbor
+mishandles them) and an input size cap (selectolax refuses more than 8e7 bytes anyway).
+"""
+
+from __future__ import annotations
+
+import re
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from scraper.errors import ExtractError
+
+MAX_HTML_CHARS = 40_000_000  # why: selectolax caps input at 8e7 bytes; a real article page is < 5 MB
+
+_WS = re.compile(r"[\s\u00a0\u3000\u200b\u200c\u200d\ufeff]+")
+
+
+_MD_NOISE = re.compile(
+    r"!\[[^\]]*\]\([^)]*\)|\[([^\]]*)\]\([^)]*\)|\\([\\`*_{}\[\]()#+\-.!|>~$])|[#>*_`|~$]|^\s*[-+]\s+|^\s*\d+\.\s+",
+    re.M,
+)
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown reduced to its visible words: images dropped, links to their text, markup removed."""
+    return squash(_MD_NOISE.sub(lambda m: m.group(1) or m.group(2) or "", markdown))
+
+
+def parse(html: str, url: str = "") -> LexborHTMLParser:
+    """Parse ``html`` into a lexbor tree; raise ``ExtractError`` on input we refuse to parse."""
+    if len(html) > MAX_HTML_CHARS:
+        raise ExtractError(f"The page {url} is too large to extract ({len(html)} characters).", url)
+    return LexborHTMLParser(html.replace("\x00", ""))
+
+
+def squash(text: str | None) -> str:
+    """Collapse every run of white space (incl. NBSP, ideographic space, zero-width) to one space."""
+    return _WS.sub(" ", text or "").strip()
+
+
+def node_text(node: LexborNode | None) -> str:
+    """Visible-ish text of a node, white space collapsed."""
+    if node is None:
+        return ""
+    return squash(node.text(deep=True, separator=" "))
+
+
+def meta(tree: LexborHTMLParser, *names: str) -> str:
+    """Content of the first ``<meta name|property=…>`` among ``names`` that is non-empty."""
+    for name in names:
+        for attr in ("property", "name", "itemprop"):
+            node = tree.css_first(f'meta[{attr}="{name}"]')
+            if node is not None:
+                value = squash(node.attributes.get("content"))
+                if value:
+                    return value
+    return ""
+
+
+def unescape_stored(html: str) -> str:
+    """Undo a page stored as a JSON string body (literal ``\\n`` and ``\\"``, no real newlines).
+
+    Some tools save pages JSON-escaped; parsed as is, every attribute would be garbage. The test is
+    strict (many escaped quotes/newlines, almost no real ones) so real pages are never touched.
+    """
+    head = html[:4000]
+    if html.count("\n") > 3 or head.count('\\"') < 5 or head.count("\\n") < 3:
+        return html
+    import json
+
+    body = html.strip()
+    if body.startswith('"') and body.endswith('"'):
+        body = body[1:-1]
+    try:
+        return json.loads('"' + body.replace("\n", "\\n") + '"')
+    except ValueError:
+        return html.replace('\\"', '"').replace("\\n", "\n").replace("\\/", "/").replace("\\t", "\t")
