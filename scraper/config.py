@@ -72,6 +72,8 @@ class ImageConfig:
     formats: tuple[str, ...] = ("JPEG", "PNG", "GIF", "WEBP")
     max_pixels: int = 89_478_485  # why: Pillow's own warning threshold, treated as an error
     download: bool = True
+    placeholders: tuple[str, ...] = ()  # sha256 (hex) of known anti-hotlink placeholder pictures
+    foreign_referer: str = "https://www.example.com/"  # sent once per protected host to learn its placeholder
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class Source:
     urls: tuple[str, ...] = ()
     interval_minutes: int = 60
     enabled: bool = True
+    max_entries: int = 50  # why: a feed may list thousands of old items; a crawl takes the newest ones
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,13 @@ def _build(cls: type, data: dict[str, Any], where: str) -> Any:
         raise ConfigError(f"Unknown configuration key(s) in [{where}]: {', '.join(unknown)}.")
     values: dict[str, Any] = {}
     for key, value in data.items():
-        default = getattr(cls(), key) if key != "name" else ""
+        spec = fields[key]
+        if spec.default is not dataclasses.MISSING:
+            default = spec.default
+        elif spec.default_factory is not dataclasses.MISSING:
+            default = spec.default_factory()
+        else:  # a required field (Source.name): a string
+            default = ""
         if isinstance(default, tuple) and isinstance(value, list):
             value = tuple(value)
         elif isinstance(default, bool) and not isinstance(value, bool):
