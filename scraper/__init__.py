@@ -31,10 +31,13 @@ def extract(html: str | bytes, url: str) -> Article:
     Bytes are decoded with :func:`scraper.decode.decode` (BOM, meta prescan, detector).
     """
     from scraper.decode import decode
+    from scraper.feeditem import parse_item
     from scraper.html import unescape_stored
     from scraper.sites import adapter_for
 
     text = decode(html).text if isinstance(html, bytes) else html
+    if (item := parse_item(text)) is not None:  # a crawler's JSON item: rendered as a page, its link wins
+        text, url = item[0], item[1] or url
     text = unescape_stored(text)
     adapter = adapter_for(url, text)
     return adapter.extract(text, url)
