@@ -581,6 +581,11 @@ class Fetcher:
             response = self._client.send(request, stream=True, follow_redirects=False)
         except httpx.HTTPError as exc:
             raise self._mapped(exc, url) from exc
+        except httpx.InvalidURL as exc:  # why: httpx pre-builds the next request from any Location header
+            raise BlockedURL(
+                f"{url} redirected to a Location that is not a valid http(s) URL ({exc}); not followed.",
+                given,
+            ) from exc
         except BlockedURL as exc:
             raise BlockedURL(f"{url} cannot be fetched: {exc}", given) from exc
         except FetchError as exc:  # raised by PinnedBackend (DNS), without the URL
@@ -702,6 +707,8 @@ class Fetcher:
             return TransientFetchError(f"Could not connect for {url}: {text}.", url)
         if isinstance(exc, httpx.RemoteProtocolError):
             lowered = text.lower()
+            if "location header" in lowered:
+                return BlockedURL(f"{url} redirected to an invalid Location; not followed ({text}).", url)
             if "peer closed" in lowered or "disconnected" in lowered or "incomplete" in lowered:
                 return TransientFetchError(
                     f"The connection for {url} closed before the whole response arrived ({text}); "
