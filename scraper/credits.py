@@ -6,7 +6,9 @@ Contract (called by the boilerplate engine on short blocks near the head and tai
 
 returns the metadata the line carries (keys among ``author``, ``source``, ``account``, ``editor``)
 when the whole block is a credit/source line, else ``None``. A block that returns a dict is a
-credit line and can be removed from the body; one that returns ``None`` is body text.
+credit line and can be removed from the body; one that returns ``None`` is body text. An empty dict
+is a credit line with nothing worth keeping (``图片来源于网络``, ``经过文刃重新编排``): it still goes.
+Markdown emphasis around the labels (``**撰文**/陈邓新`` in an old mirror's Markdown) is ignored.
 
 Richer helpers for adapters that see the whole body (the Tencent News adapter uses them)::
 
@@ -49,7 +51,7 @@ from dataclasses import dataclass, field
 
 AUTHOR_LABELS = (
     "文/图", "图/文", "文图", "图文", "作者", "撰文", "撰稿", "文字", "文", "记者", "实习记者", "特约记者", "采写", "采访", "执笔",
-    "特约作者", "特约撰稿", "撰稿人", "主笔", "口述",
+    "特约作者", "特约撰稿", "撰稿人", "主笔", "口述", "文案", "作者署名",
 )  # fmt: skip
 """Labels whose value is the writer."""
 
@@ -59,14 +61,15 @@ SECONDARY_AUTHOR_LABELS = ("整理", "编译", "翻译", "译者", "编者", "�
 EDITOR_LABELS = (
     "编辑", "责任编辑", "责编", "主编", "执行主编", "副主编", "值班编辑", "编审", "新媒体编辑", "文字编辑",
     "审核", "审校", "审稿", "初审", "复审", "终审", "三审", "签发", "校对", "排版", "美编", "美术编辑",
-    "设计", "视觉", "视觉设计", "监制", "总监制", "统筹", "策划", "制作", "运营", "校审",
+    "设计", "视觉", "视觉设计", "监制", "总监制", "统筹", "策划", "制作", "运营", "校审", "本期编辑",
+    "出品人", "实习生", "通讯员",
 )  # fmt: skip
 """Production roles; the first 编辑-like value becomes ``editor``."""
 
-PRIMARY_EDITOR_LABELS = ("编辑", "责任编辑", "责编", "值班编辑", "文字编辑", "新媒体编辑")
+PRIMARY_EDITOR_LABELS = ("编辑", "责任编辑", "责编", "值班编辑", "文字编辑", "新媒体编辑", "本期编辑")
 
 SOURCE_LABELS = (
-    "来源", "本文来源", "文章来源", "内容来源", "稿件来源", "原文来源", "新闻来源", "转载来源",
+    "来源", "本文来源", "文章来源", "内容来源", "稿件来源", "原文来源", "新闻来源", "转载来源", "信息来源",
     "本文转载自", "转载自", "转自", "本文来自微信公众号", "本文来自公众号", "本文来自", "原载",
     "微信公众号", "公众号", "首发", "本文首发于", "首发于",
 )  # fmt: skip
@@ -81,7 +84,7 @@ PRODUCER_LABELS = ("出品", "出品方", "联合出品")
 IGNORED_LABELS = (
     "ID", "微信ID", "微信号", "原文标题", "原标题", "题图", "头图", "封面", "封面图", "图", "图片",
     "配图", "插图", "摄影", "摄", "制图", "制表", "视频", "剪辑", "拍摄", "摄像", "数据", "图表",
-    "邮箱", "投稿邮箱", "联系", "合作", "商务合作",
+    "邮箱", "投稿邮箱", "联系", "合作", "商务合作", "封面来源", "原文", "译文",
 )  # fmt: skip
 """Labels allowed inside a credit line that carry nothing we keep. A line of only these is a
 caption (``图 / 界面图库``), not a credit."""
@@ -224,6 +227,15 @@ _AUTHORED_BY = re.compile(
     r"^(?:本文)?作者(?:为|是)\s*(?P<name>[^，,。]{1,24}?)\s*(?:[，,]\s*(?P<republisher>[^，,。]{1,16}?)"
     r"(?:经授权发布|经授权转载|授权发布|授权转载|获授权发布|经作者授权发布)?)?[。.]?$"
 )
+_NOTHING_TO_KEEP = re.compile(
+    r"^(?:(?:部分)?(?:图片|素材|图文|文字)(?:来源|源)(?:于|自)?\s*(?:网络|互联网)(?:[，,]\s*(?:侵删|如有侵权请联系删除))?"
+    r"|经(?:过)?\S{1,10}重新(?:编排|编辑|整理))$"
+)
+"""Credit-like lines that carry nothing to keep: they are removed, ``{}`` is returned."""
+_MARKDOWN_EMPHASIS = re.compile(r"\*+|_{2,}|`+")
+_MARKDOWN_LEAD = re.compile(r"^(?:#{1,6}\s+|>\s*|[-+•·]\s+)+")
+_EDITOR_CODE = re.compile(r"(?:_[A-Z]{1,3}\w*\d+|\s+[A-Z]{1,3}\d{2,})$")
+"""Sina/Sohu-style staff codes after an editor's name: ``韩保林 PK155``, ``张三_NB1234``."""
 _FROM_NETWORK = re.compile(
     r"^(?:本文|文章|信息|内容|资讯|消息)?(?:来源|源)(?:于|自)\s*(?P<src>网络|互联网|网络综合)[。.]?$"
 )
@@ -255,7 +267,7 @@ def _clean_value(value: str) -> str:
 
 def _names(value: str) -> str | None:
     """``value`` when it reads as one or more person names, else ``None``."""
-    value = _squash(_ROLE_NOTE.sub("", value)).strip(_DELIMS)
+    value = _EDITOR_CODE.sub("", _squash(_ROLE_NOTE.sub("", value)).strip(_DELIMS))
     if not value or len(value) > MAX_NAMES_CHARS or _SENTENCE_PUNCT.search(value) or _NOT_NAMES.match(value):
         return None
     parts = [p for p in _NAME_SPLIT.split(value) if p]
@@ -269,6 +281,8 @@ def _names(value: str) -> str | None:
 def _outlet(value: str) -> str | None:
     """``value`` when it reads as the name of an outlet or account, else ``None``."""
     value = _clean_value(value)
+    if len(value) > 4:
+        value = re.sub(r"(?:APP|App|app|客户端)$", "", value)  # 钛媒体APP is the outlet 钛媒体
     if not value or len(value) > MAX_NAME_CHARS or _SENTENCE_PUNCT.search(value):
         return None
     return value
@@ -428,17 +442,19 @@ def _labelled(line: str) -> Credit | None:
             if names is None:
                 return None
             rank = RANK_ROLE if label in PRIMARY_EDITOR_LABELS else RANK_INDIRECT
-            credit.put("editor", names, rank)
+            credit.put("editor", _EDITOR_CODE.sub("", names), rank)
             meaningful = True
     return credit if meaningful else None
 
 
 def read_credit(text: str) -> Credit | None:
     """Read a whole block as a credit line; ``None`` when it is anything else (see module doc)."""
-    line = _squash(text)
+    line = _squash(_MARKDOWN_LEAD.sub("", _MARKDOWN_EMPHASIS.sub("", text or "")))
     if not line or len(line) > MAX_CREDIT_CHARS:
         return None
     line = _strip_outer(line)
+    if _NOTHING_TO_KEEP.match(line):
+        return Credit()
     line = _COURTESY_TAIL.sub("", line).strip()
     if not line:
         return None
