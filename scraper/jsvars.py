@@ -1,0 +1,743 @@
+"""Tolerant reading of the JavaScript data that WeChat pages carry instead of JSON.
+
+WeChat ships most metadata as JavaScript, not JSON::
+
+    var ct = "1762747210";
+    var msg_title = '标题'.html(false);
+    var nickname = htmlDecode("轩辕的编程宇宙");
+    d.mid = "" || "" || "2650971238";
+    window.cgiDataNew = {title: JsDecode('\\x0a…'), mid: '2247504179' * 1, flag: 'true' === 'true' ? 1 : 0, …};
+
+These helpers evaluate only *literal* expressions: strings (with their JS escapes), numbers, booleans,
+object and array literals, and the handful of operators and calls WeChat wraps around literals
+(``||``, ``* 1``, ``? :``, ``===``, ``JsDecode(…)``, ``htmlDecode(…)``, ``.html(false)``). Anything that
+needs a real JS engine (a variable, a function call we do not know) evaluates to ``UNKNOWN`` and is
+skipped, so ``var biz = opt.biz || window.biz;`` never hides the literal ``var biz = "MzI…";``.
+
+All functions are pure and bounded: a search looks at a limited number of assignments and a literal
+is parsed within a window of the page, so a 4 MB page of scripts costs milliseconds.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+from collections.abc import Iterator
+from typing import Any
+
+__all__ = [
+    "UNKNOWN",
+    "document_writes",
+    "html_decode",
+    "inner_html_assignments",
+    "js_assignments",
+    "js_decode",
+    "js_literal",
+    "js_object",
+    "js_unescape",
+    "js_var",
+    "parse_js_value",
+]
+
+
+class _Unknown:
+    """The value of an expression that needs a real JS engine (a variable, an unknown call)."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNKNOWN: Any = _Unknown()
+
+MAX_ASSIGNMENTS = 400  # why: library code reuses short names (mid, idx); the page data comes early
+MAX_VALUE_CHARS = 4_000_000  # why: the longest literal seen (a 3.7 MB page's content_noencode) fits
+MAX_DEPTH = 60  # why: WeChat's cgiDataNew nests ~8 levels; deeper means we are lost in code
+
+# ---------------------------------------------------------------------------------------------
+# String decoding
+
+
+_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]{1,6}\}|u[0-9a-fA-F]{4}|\r\n|[\s\S])")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+
+
+def _escape_repl(m: re.Match[str]) -> str:
+    code = m.group(1)
+    if code[0] == "x" and len(code) == 3:
+        return chr(int(code[1:], 16))
+    if code[0] == "u" and len(code) > 1:
+        return chr(int(code[1:].strip("{}"), 16))
+    if code in ("\n", "\r", "\r\n", "\u2028", "\u2029"):
+        return ""  # line continuation
+    return _SIMPLE_ESCAPES.get(code, code)
+
+
+def js_unescape(body: str) -> str:
+    r"""The value of a JS string literal's body: ``\x26`` → ``&``, ``\u4e2d`` → 中, ``\n`` → newline.
+
+    Surrogate pairs written as two ``\uD83D\uDE00`` escapes are joined into one character.
+    """
+    if "\\" not in body:
+        return body
+    text = _ESCAPE.sub(_escape_repl, body)
+    if _SURROGATE.search(text):
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+_JSDECODE = (
+    ("\\x5c", "\\"),
+    ("\\x0d", "\r"),
+    ("\\x22", '"'),
+    ("\\x26", "&"),
+    ("\\x27", "'"),
+    ("\\x3c", "<"),
+    ("\\x3e", ">"),
+    ("\\x0a", "\n"),
+)
+
+
+def js_decode(text: str) -> str:
+    r"""WeChat's ``JsDecode``: turns the *literal* sequences ``\x26``, ``\x0a``… left in a string into
+    characters (the page double-escapes some values)."""
+    if "\\x" not in text:
+        return text
+    for old, new in _JSDECODE:
+        text = text.replace(old, new)
+    return text
+
+
+def html_decode(text: str) -> str:
+    """WeChat's ``htmlDecode`` / ``String.prototype.html(false)``: HTML entities to characters.
+
+    Python's ``html.unescape`` covers WeChat's list (``&#39; &quot; &nbsp; &gt; &lt; &amp; &yen;``).
+    """
+    if "&" not in text:
+        return text
+    return _html.unescape(text)
+
+
+# ---------------------------------------------------------------------------------------------
+# A tolerant evaluator of literal expressions
+
+
+class _ParseError(Exception):
+    pass
+
+
+_WS = re.compile(r"(?:\s++|//[^\n]*+|/\*[\s\S]*?\*/)*+")
+_COMPARE = re.compile(r"===|!==|==|!=|<=|>=|<(?!<)|>(?!>)")
+_STRING = {
+    "'": re.compile(r"'((?:[^'\\\n]++|\\[\s\S])*+)'"),
+    '"': re.compile(r'"((?:[^"\\\n]++|\\[\s\S])*+)"'),
+    "`": re.compile(r"`((?:[^`\\$]++|\\[\s\S]|\$(?!\{))*+)`"),
+}
+_NUMBER = re.compile(r"(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
+_IDENT = re.compile(r"[A-Za-z_$][\w$]*")
+_REGEX = re.compile(r"/(?![*/])(?:[^/\\\n\[]++|\\.|\[(?:[^\]\\\n]|\\.)*\])+/[a-z]*")
+_PUNCT = re.compile(r"===|!==|==|!=|\|\||&&|<=|>=|=>|\.\.\.|[{}\[\](),:;?.+\-*/%!<>=&|^~]")
+_DIGITS = "0123456789"
+
+
+def _is_digit(ch: str) -> bool:
+    return len(ch) == 1 and ch in _DIGITS
+
+
+_SKIP_STOP = re.compile(r"""[{}\[\]()'"`,;/]""")
+
+_CALLS = {
+    "JsDecode": js_decode,
+    "htmlDecode": html_decode,
+    "decodeURIComponent": lambda s: _url_unquote(s),
+    "String": lambda s: s,
+}
+_CONSTANTS: dict[str, Any] = {"true": True, "false": False, "null": None, "undefined": None, "NaN": UNKNOWN}
+
+
+def _url_unquote(text: str) -> str:
+    from urllib.parse import unquote
+
+    return unquote(text)
+
+
+def _truthy(value: Any) -> bool:
+    if value is UNKNOWN:
+        raise ValueError("unknown")
+    if isinstance(value, (dict, list)):
+        return True
+    return bool(value)
+
+
+def _to_number(value: Any) -> Any:
+    if value is UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, bool):
+        return int(value)
+    if value is None:
+        return 0
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return 0
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                return float(text)
+            except ValueError:
+                return UNKNOWN
+    return UNKNOWN
+
+
+class _Parser:
+    """Recursive descent over one JS expression; unknown parts become ``UNKNOWN``."""
+
+    def __init__(self, text: str, pos: int, end: int) -> None:
+        self.text = text
+        self.pos = pos
+        self.end = end
+        self.depth = 0
+
+    # -- lexing
+    def ws(self) -> None:
+        self.pos = _WS.match(self.text, self.pos, self.end).end()  # type: ignore[union-attr]
+
+    def peek(self, token: str) -> bool:
+        self.ws()
+        return self.text.startswith(token, self.pos)
+
+    def eat(self, token: str) -> bool:
+        if self.peek(token):
+            # do not read "=" out of "===", "|" out of "||"
+            after = self.text[self.pos + len(token) : self.pos + len(token) + 1]
+            if token in ("=", "==", "|", "&", "!") and after == "=":
+                return False
+            if token in ("|", "&") and after == token:
+                return False
+            self.pos += len(token)
+            return True
+        return False
+
+    def expect(self, token: str) -> None:
+        if not self.eat(token):
+            raise _ParseError(f"expected {token!r} at {self.pos}")
+
+    def ident(self) -> str | None:
+        self.ws()
+        m = _IDENT.match(self.text, self.pos, self.end)
+        if m is None:
+            return None
+        self.pos = m.end()
+        return m.group(0)
+
+    # -- grammar
+    def expression(self) -> Any:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _ParseError("too deep")
+        try:
+            return self.ternary()
+        finally:
+            self.depth -= 1
+
+    def ternary(self) -> Any:
+        cond = self.logic_or()
+        if self.eat("?"):
+            yes = self.expression()
+            self.expect(":")
+            no = self.expression()
+            try:
+                return yes if _truthy(cond) else no
+            except ValueError:
+                return UNKNOWN
+        return cond
+
+    def logic_or(self) -> Any:
+        value = self.logic_and()
+        while self.eat("||"):
+            right = self.logic_and()
+            try:
+                value = value if _truthy(value) else right
+            except ValueError:
+                value = UNKNOWN
+        return value
+
+    def logic_and(self) -> Any:
+        value = self.equality()
+        while self.eat("&&"):
+            right = self.equality()
+            try:
+                value = right if _truthy(value) else value
+            except ValueError:
+                value = UNKNOWN
+        return value
+
+    def equality(self) -> Any:
+        value = self.additive()
+        while True:
+            self.ws()
+            m = _COMPARE.match(self.text, self.pos, self.end)
+            if m is None:
+                return value
+            self.pos = m.end()
+            right = self.additive()
+            if value is UNKNOWN or right is UNKNOWN:
+                value = UNKNOWN
+                continue
+            op = m.group(0)
+            if op in ("===", "=="):
+                value = value == right
+            elif op in ("!==", "!="):
+                value = value != right
+            else:
+                value = UNKNOWN
+
+    def additive(self) -> Any:
+        value = self.multiplicative()
+        while True:
+            self.ws()
+            ch = self.text[self.pos : self.pos + 1]
+            nxt = self.text[self.pos + 1 : self.pos + 2]
+            if ch not in ("+", "-") or nxt in ("+", "-", "="):
+                return value
+            self.pos += 1
+            right = self.multiplicative()
+            if value is UNKNOWN or right is UNKNOWN:
+                value = UNKNOWN
+            elif ch == "+" and (isinstance(value, str) or isinstance(right, str)):
+                value = _to_str(value) + _to_str(right)
+            else:
+                a, b = _to_number(value), _to_number(right)
+                value = UNKNOWN if UNKNOWN in (a, b) else (a + b if ch == "+" else a - b)
+
+    def multiplicative(self) -> Any:
+        value = self.unary()
+        while True:
+            self.ws()
+            ch = self.text[self.pos : self.pos + 1]
+            nxt = self.text[self.pos + 1 : self.pos + 2]
+            if ch not in ("*", "/", "%") or nxt in ("*", "/", "="):
+                return value
+            self.pos += 1
+            right = self.unary()
+            a, b = _to_number(value), _to_number(right)
+            if a is UNKNOWN or b is UNKNOWN:
+                value = UNKNOWN
+            elif ch == "*":
+                value = a * b
+            elif b == 0:
+                value = UNKNOWN
+            elif ch == "/":
+                value = a / b
+            else:
+                value = a % b
+
+    def unary(self) -> Any:
+        self.ws()
+        ch = self.text[self.pos : self.pos + 1]
+        if ch == "!" and not self.text.startswith("!=", self.pos):
+            self.pos += 1
+            value = self.unary()
+            try:
+                return not _truthy(value)
+            except ValueError:
+                return UNKNOWN
+        if ch in ("-", "+") and self.text[self.pos + 1 : self.pos + 2] not in ("-", "+"):
+            self.pos += 1
+            value = _to_number(self.unary())
+            if value is UNKNOWN:
+                return UNKNOWN
+            return -value if ch == "-" else value
+        word = _IDENT.match(self.text, self.pos, self.end)
+        if word is not None and word.group(0) in ("typeof", "void", "new", "delete"):
+            self.pos = word.end()
+            self.unary()
+            return UNKNOWN
+        return self.postfix()
+
+    def postfix(self) -> Any:
+        value, name = self.primary()
+        while True:
+            if self.eat("("):
+                args = self.arguments()
+                if name in _CALLS and args and isinstance(args[0], str):
+                    value = _CALLS[name](args[0])
+                else:
+                    value = UNKNOWN
+                name = None
+            elif self.peek(".") and not self.peek("..."):
+                self.pos += 1
+                prop = self.ident()
+                if prop is None:
+                    raise _ParseError("property name expected")
+                if self.eat("("):
+                    args = self.arguments()
+                    if isinstance(value, str) and prop == "html":
+                        # String.prototype.html(false) decodes entities; html(true) encodes
+                        value = html_decode(value) if not args or args[0] is False else value
+                    elif isinstance(value, str) and prop in ("replace", "trim", "toString"):
+                        value = value.strip() if prop == "trim" else value
+                    else:
+                        value = UNKNOWN
+                    name = None
+                else:
+                    name = f"{name}.{prop}" if name else None
+                    value = UNKNOWN
+            elif self.peek("["):
+                self.pos += 1
+                self.expression()
+                self.expect("]")
+                value, name = UNKNOWN, None
+            else:
+                return value
+
+    def arguments(self) -> list[Any]:
+        args: list[Any] = []
+        if self.eat(")"):
+            return args
+        while True:
+            args.append(self.expression())
+            if self.eat(","):
+                if self.eat(")"):
+                    return args
+                continue
+            self.expect(")")
+            return args
+
+    def primary(self) -> tuple[Any, str | None]:
+        self.ws()
+        if self.pos >= self.end:
+            raise _ParseError("unexpected end")
+        ch = self.text[self.pos]
+        if ch in _STRING:
+            m = _STRING[ch].match(self.text, self.pos, self.end)
+            if m is None:
+                raise _ParseError("unterminated string")
+            self.pos = m.end()
+            return js_unescape(m.group(1)), None
+        if _is_digit(ch) or (ch == "." and _is_digit(self.text[self.pos + 1 : self.pos + 2])):
+            m = _NUMBER.match(self.text, self.pos, self.end)
+            assert m is not None
+            self.pos = m.end()
+            raw = m.group(0)
+            if raw[:2].lower() == "0x":
+                return int(raw, 16), None
+            return (float(raw) if any(c in raw for c in ".eE") else int(raw)), None
+        if ch == "{":
+            return self.object(), None
+        if ch == "[":
+            return self.array(), None
+        if ch == "(":
+            self.pos += 1
+            value = self.expression()
+            while self.eat(","):  # comma operator: the last value counts
+                value = self.expression()
+            self.expect(")")
+            return value, None
+        if ch == "/":
+            m = _REGEX.match(self.text, self.pos, self.end)
+            if m is None:
+                raise _ParseError("bad regex")
+            self.pos = m.end()
+            return UNKNOWN, None
+        word = self.ident()
+        if word is None:
+            raise _ParseError(f"unexpected {ch!r} at {self.pos}")
+        if word in _CONSTANTS:
+            return _CONSTANTS[word], None
+        if word == "function":
+            self.skip_function()
+            return UNKNOWN, None
+        return UNKNOWN, word
+
+    def skip_function(self) -> None:
+        self.ident()
+        self.expect("(")
+        self.skip_balanced(")")
+        self.expect("{")
+        self.skip_balanced("}")
+
+    def skip_balanced(self, closer: str) -> None:
+        """Skip to just after the ``closer`` that balances an already-consumed opener."""
+        stack = [closer]
+        text, end = self.text, self.end
+        pairs = {"(": ")", "[": "]", "{": "}"}
+        while stack:
+            m = _SKIP_STOP.search(text, self.pos, end)
+            if m is None:
+                raise _ParseError("unbalanced")
+            ch = m.group(0)
+            self.pos = m.start()
+            if ch in _STRING:
+                sm = _STRING[ch].match(text, self.pos, end)
+                self.pos = sm.end() if sm else self.pos + 1
+                continue
+            if ch == "/":
+                if text.startswith("//", self.pos) or text.startswith("/*", self.pos):
+                    self.ws()
+                else:
+                    self.pos += 1
+                continue
+            self.pos += 1
+            if ch in pairs:
+                stack.append(pairs[ch])
+            elif ch in ")]}":
+                if ch != stack[-1]:
+                    raise _ParseError("mismatched bracket")
+                stack.pop()
+
+    def skip_value(self) -> None:
+        """Skip an expression we cannot read, up to the next ``,`` ``}`` ``]`` at this level."""
+        text, end = self.text, self.end
+        pairs = {"(": ")", "[": "]", "{": "}"}
+        while True:
+            m = _SKIP_STOP.search(text, self.pos, end)
+            if m is None:
+                raise _ParseError("runaway value")
+            ch = m.group(0)
+            self.pos = m.start()
+            if ch in ",}]);":
+                return
+            if ch in _STRING:
+                sm = _STRING[ch].match(text, self.pos, end)
+                self.pos = sm.end() if sm else self.pos + 1
+            elif ch == "/":
+                if text.startswith("//", self.pos) or text.startswith("/*", self.pos):
+                    self.ws()
+                else:
+                    self.pos += 1
+            else:
+                self.pos += 1
+                self.skip_balanced(pairs[ch])
+
+    def key(self) -> str | None:
+        self.ws()
+        ch = self.text[self.pos : self.pos + 1]
+        if ch in ("'", '"'):
+            value, _ = self.primary()
+            return str(value)
+        if _is_digit(ch):
+            m = _NUMBER.match(self.text, self.pos, self.end)
+            assert m is not None
+            self.pos = m.end()
+            return m.group(0)
+        if ch == "[":
+            self.pos += 1
+            value = self.expression()
+            self.expect("]")
+            return value if isinstance(value, str) else None
+        return self.ident()
+
+    def object(self) -> dict[str, Any]:
+        self.expect("{")
+        out: dict[str, Any] = {}
+        while True:
+            if self.eat("}"):
+                return out
+            if self.eat("..."):
+                self.skip_value()
+            else:
+                start = self.pos
+                key = self.key()
+                if key is None:
+                    raise _ParseError(f"object key expected at {self.pos}")
+                if self.eat(":"):
+                    out_value = self.value_or_skip()
+                    if out_value is not UNKNOWN:
+                        out[key] = out_value
+                elif self.peek("("):  # method shorthand
+                    self.pos += 1
+                    self.skip_balanced(")")
+                    self.expect("{")
+                    self.skip_balanced("}")
+                elif not (self.peek(",") or self.peek("}")):
+                    self.pos = start
+                    self.skip_value()
+            if not self.eat(","):
+                self.expect("}")
+                return out
+
+    def array(self) -> list[Any]:
+        self.expect("[")
+        out: list[Any] = []
+        while True:
+            if self.eat("]"):
+                return out
+            if self.peek(","):
+                self.pos += 1
+                continue
+            value = self.value_or_skip()
+            if value is not UNKNOWN:
+                out.append(value)
+            if not self.eat(","):
+                self.expect("]")
+                return out
+
+    def value_or_skip(self) -> Any:
+        start = self.pos
+        try:
+            value = self.expression()
+            self.ws()
+            if self.text[self.pos : self.pos + 1] in (",", "}", "]", ")", ";", ""):
+                return value
+        except _ParseError:
+            pass
+        self.pos = start
+        self.skip_value()
+        return UNKNOWN
+
+
+def parse_js_value(text: str, pos: int = 0, end: int | None = None) -> tuple[Any, int]:
+    """Evaluate the literal JS expression at ``text[pos:]``; return ``(value, end position)``.
+
+    The value is a ``str``, ``int``/``float``, ``bool``, ``None``, ``dict``, ``list`` or ``UNKNOWN``
+    (nested unknown members are left out of dicts and lists). Never raises: a syntax we cannot
+    follow gives ``UNKNOWN``.
+    """
+    stop = min(len(text), end if end is not None else len(text), pos + MAX_VALUE_CHARS)
+    parser = _Parser(text, pos, stop)
+    try:
+        value = parser.expression()
+    except (_ParseError, RecursionError, ValueError, OverflowError):
+        return UNKNOWN, pos
+    return value, parser.pos
+
+
+def _to_str(value: Any) -> str:
+    if value is UNKNOWN or value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dict, list)):
+        return ""
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding assignments in a page
+
+
+_DEFAULT_OWNERS = ("window", "_g", "d")
+_DECL_BEFORE = re.compile(r"(?:^|[^\w$.])(?:var|let|const)\s+$")
+_STATEMENT_BEFORE = re.compile(r"(?:^|\n|[;{}]\s)\s*$")
+
+
+def _owner_ok(html: str, start: int, name: str, owners: tuple[str, ...]) -> bool:
+    before = html[max(0, start - 24) : start]
+    if "." in name:
+        return not before or not (before[-1].isalnum() or before[-1] in "_$.")
+    if _DECL_BEFORE.search(before) or _STATEMENT_BEFORE.search(before):
+        return True
+    for owner in owners:
+        if before.endswith(owner + "."):
+            head = before[: -len(owner) - 1]
+            if not head or not (head[-1].isalnum() or head[-1] in "_$."):
+                return True
+    return False
+
+
+def js_assignments(
+    html: str, name: str, owners: tuple[str, ...] = _DEFAULT_OWNERS, limit: int = MAX_ASSIGNMENTS
+) -> Iterator[Any]:
+    """Values of the assignments to ``name`` in page order (``UNKNOWN`` for non-literal ones).
+
+    A bare ``name`` matches ``var name =``, a statement-initial ``name =`` and ``<owner>.name =``
+    for the ``owners`` (``window``, ``_g``, ``d``: the objects WeChat's templates fill). A dotted
+    name (``d.title``, ``window.cgiDataNew``) matches only itself.
+    """
+    pattern = re.compile(re.escape(name) + r"\s*=(?![=>])")
+    seen = 0
+    for m in pattern.finditer(html):
+        if not _owner_ok(html, m.start(), name, owners):
+            continue
+        seen += 1
+        if seen > limit:
+            return
+        value, end = parse_js_value(html, m.end())
+        yield value if _ends_statement(html, end) else UNKNOWN
+
+
+_STATEMENT_END = re.compile(r"[ \t]*(?:$|[;,)}\]\n\r]|</|//)")
+
+
+def _ends_statement(text: str, end: int) -> bool:
+    """A real assignment's value ends the statement; ``mid=2247\\x26amp;…`` inside a URL does not."""
+    return _STATEMENT_END.match(text, end) is not None
+
+
+def js_literal(html: str, name: str, owners: tuple[str, ...] = _DEFAULT_OWNERS) -> Any:
+    """The first literal (non-``UNKNOWN``) value assigned to ``name``; ``UNKNOWN`` if none."""
+    for value in js_assignments(html, name, owners):
+        if value is not UNKNOWN:
+            return value
+    return UNKNOWN
+
+
+def js_var(html: str, name: str, owners: tuple[str, ...] = _DEFAULT_OWNERS) -> str | None:
+    """The first non-empty literal value assigned to ``name``, as text.
+
+    ``""`` when the page assigns only empty literals (the field exists but is blank), ``None`` when
+    it assigns no literal at all. Numbers come back as their decimal text (``"1700000000"``).
+    """
+    found = False
+    for value in js_assignments(html, name, owners):
+        if value is UNKNOWN or isinstance(value, (dict, list)):
+            continue
+        found = True
+        text = _to_str(value)
+        if text:
+            return text
+    return "" if found else None
+
+
+def js_object(html: str, name: str, owners: tuple[str, ...] = _DEFAULT_OWNERS) -> dict[str, Any] | None:
+    """The first object literal assigned to ``name`` (e.g. ``window.cgiDataNew = {…}``), parsed."""
+    for value in js_assignments(html, name, owners):
+        if isinstance(value, dict):
+            return value
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Text written by scripts
+
+_DOC_WRITE = re.compile(r"document\.write(?:ln)?\s*\(")
+_INNER_HTML = re.compile(
+    r"""(?:document\.getElementById\(\s*(['"])([^'"]+)\1\s*\)|\$\(\s*(['"])#([^'"]+)\3\s*\))"""
+    r"""\s*\.innerHTML\s*=(?!=)"""
+)
+
+
+def document_writes(script: str) -> list[str]:
+    """The literal strings a script passes to ``document.write(…)``, in order."""
+    out = []
+    for m in _DOC_WRITE.finditer(script):
+        value, _ = parse_js_value(script, m.end())
+        if isinstance(value, str) and value:
+            out.append(value)
+    return out
+
+
+def inner_html_assignments(script: str) -> dict[str, str]:
+    """``{element id: html}`` for ``document.getElementById('x').innerHTML = "…"`` with literal values."""
+    out: dict[str, str] = {}
+    for m in _INNER_HTML.finditer(script):
+        value, _ = parse_js_value(script, m.end())
+        if isinstance(value, str) and value:
+            out.setdefault(m.group(2) or m.group(4), value)
+    return out
