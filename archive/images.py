@@ -1,0 +1,433 @@
+"""Images: download every body image and the cover, prove each is a real picture, store it once.
+
+For each image of an article (body images + cover, in order, duplicates once):
+
+1. **Normalise the URL** (:func:`normalise_image_url`): no fragment (``#imgIndex=3``), and on WeChat's
+   image hosts no ``tp=webp`` (a request for a WebP transcode: we want the original, and GIFs keep
+   their animation) nor the lazy-loading flags; ``wx_fmt`` stays (the format is sniffed anyway).
+2. **Reuse before download**: an image already stored (this bundle or another, same normalised URL,
+   file present and its hash still right) is taken from disk. Re-archiving costs no image requests,
+   and ``reextract`` works offline.
+3. **Download** with the Referer the host expects (``[fetch.referers]``, longest host suffix wins;
+   other hosts get the page's origin, as a browser would send).
+4. **Never store an anti-hotlink placeholder.** mmbiz.qpic.cn answers a foreign Referer with a
+   200 OK picture. Recognised by sha256 among the known placeholders (``[images] placeholders`` and
+   those learned into the catalog), and learned by a probe: the first image of each hotlink-protected
+   host in a run is requested once more with a deliberately foreign Referer; if the answer differs,
+   it is that host's placeholder (kept in the catalog). If the foreign Referer gets the *same* bytes,
+   the bytes are either a placeholder or an unprotected host's real image: a request without Referer
+   decides. A detected placeholder is retried once without Referer; if that is a placeholder too the
+   image fails (``PlaceholderImage``).
+5. **Verify with Pillow** (:func:`verify_image`): format sniffed from the bytes within an allow-list,
+   the decompression-bomb warning turned into an error, every frame fully loaded (truncated files
+   fail), SVG/HTML served as an image refused.
+6. **Store by content**: ``<sha256[:16]>.<ext>`` in the bundle directory, written atomically; the
+   same bytes under different URLs are one file.
+
+An image that fails keeps its remote URL in the Markdown, gets a catalog row with the error, and never
+fails the article.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import re
+import struct
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from PIL import Image, ImageFile
+
+from archive.catalog import Catalog
+from archive.fsutil import atomic_write, read_bytes_nofollow
+from scraper.config import Config
+from scraper.errors import ImageError, PlaceholderImage, StoreError, WxArchiveError
+from scraper.models import Article, RawPage
+
+EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp", "BMP": "bmp", "TIFF": "tif"}
+
+LOCAL_NAME = re.compile(r"^[0-9a-f]{16}\.(?:jpg|png|gif|webp|bmp|tif)$")
+"""The names this module gives to image files: only these are ever removed from a bundle."""
+
+WECHAT_IMAGE_HOSTS = ("qpic.cn", "qlogo.cn")
+WECHAT_DROP_PARAMS = frozenset({"tp", "wx_lazy", "wx_co"})  # why: transcode/lazy-load flags, not identity
+
+MAX_FRAMES = 2000  # why: a real animated sticker has tens to a few hundred frames; more is a CPU bomb
+FRAME_BUDGET_FACTOR = 4  # why: all frames together may decode up to 4× the single-image pixel cap
+
+_IMAGE_MD = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?")
+
+
+class ImageFetcher(Protocol):
+    def fetch(
+        self, url: str, *, referer: str | None = None, kind: str = "page", max_bytes: int | None = None
+    ) -> RawPage: ...
+
+
+@dataclass(frozen=True)
+class ImageResult:
+    """What became of one image of an article (``remote_url`` as the article wrote it)."""
+
+    remote_url: str
+    fetch_url: str
+    status: str  # stored | failed | placeholder | pending
+    local_file: str | None = None
+    sha256: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "stored" and self.local_file is not None
+
+
+@dataclass(frozen=True)
+class Verified:
+    format: str
+    width: int
+    height: int
+    frames: int
+
+    @property
+    def ext(self) -> str:
+        return EXTENSIONS.get(self.format, self.format.lower())
+
+
+# ---------------------------------------------------------------------- pure helpers
+
+
+def normalise_image_url(url: str, base: str = "") -> str:
+    """The URL we download: absolute, no fragment, WeChat transcode/lazy flags dropped.
+
+    Raises ``ImageError`` for anything that is not http(s) (``data:``, ``file:``, ``javascript:``).
+    """
+    url = html.unescape((url or "").strip())
+    if url.startswith("//"):
+        url = "https:" + url
+    elif base and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", url):
+        from urllib.parse import urljoin
+
+        url = urljoin(base, url)
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ImageError(f"The image URL {url[:200]} is not an http(s) URL; it was not downloaded.", url)
+    query = parts.query
+    host = parts.hostname.lower()
+    if any(host == h or host.endswith("." + h) for h in WECHAT_IMAGE_HOSTS):
+        pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in WECHAT_DROP_PARAMS]
+        query = urlencode(pairs)
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", query, ""))
+
+
+def referer_for(url: str, referers: dict[str, str], page_url: str = "") -> str | None:
+    """The Referer to send for ``url``: the configured one of the longest matching host suffix, else
+    the page's origin (what a browser's default referrer policy sends cross-origin), else none."""
+    host = (urlsplit(url).hostname or "").lower()
+    best = None
+    for suffix, value in referers.items():
+        suffix = suffix.lower().lstrip(".")
+        if (host == suffix or host.endswith("." + suffix)) and (best is None or len(suffix) > len(best[0])):
+            best = (suffix, value)
+    if best is not None:
+        return best[1] or None
+    page = urlsplit(page_url)
+    if page.scheme in ("http", "https") and page.netloc:
+        return f"{page.scheme}://{page.netloc}/"
+    return None
+
+
+def protected_host(url: str, referers: dict[str, str]) -> str | None:
+    """The configured host suffix when ``url``'s host is hotlink-protected (has a Referer entry)."""
+    host = (urlsplit(url).hostname or "").lower()
+    matches = [
+        s.lower().lstrip(".")
+        for s in referers
+        if host == s.lower().lstrip(".") or host.endswith("." + s.lower().lstrip("."))
+    ]
+    return max(matches, key=len) if matches else None
+
+
+def image_urls(article: Article) -> list[str]:
+    """Every image URL of the article, in order of appearance, each once: body images, then the cover."""
+    seen: dict[str, None] = {}
+    for ref in article.images:
+        if ref.url:
+            seen.setdefault(ref.url, None)
+    for m in _IMAGE_MD.finditer(article.body_markdown):
+        seen.setdefault(m.group(1), None)
+    if article.cover:
+        seen.setdefault(article.cover, None)
+    return list(seen)
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def local_name(data: bytes, verified: Verified) -> str:
+    return f"{sha256_hex(data)[:16]}.{verified.ext}"
+
+
+_VERIFY_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    SyntaxError,
+    MemoryError,
+    ValueError,
+    NotImplementedError,
+    OverflowError,
+    EOFError,
+    struct.error,
+    IndexError,
+    KeyError,
+    TypeError,
+    ZeroDivisionError,
+    Image.DecompressionBombError,
+    Image.DecompressionBombWarning,
+)
+"""Pillow's fuzz-harness catch list plus the odd types its plugins raise on garbage."""
+
+
+def verify_image(data: bytes, formats: Iterable[str], max_pixels: int, url: str = "") -> Verified:
+    """Prove ``data`` is a complete picture in an allowed format; raise ``ImageError`` otherwise.
+
+    The format comes from the bytes (Pillow's sniffing restricted to ``formats``), never from the URL
+    or the Content-Type. Pixel counts above ``max_pixels`` fail (Pillow's bomb warning is an error
+    here), every frame is decoded, and truncated data fails because LOAD_TRUNCATED_IMAGES stays off.
+    """
+    allowed = [f.upper() for f in formats]
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not data:
+        raise ImageError(f"The image {url} is empty.", url)
+    if head.startswith((b"<", b"{")) or b"<svg" in head or b"<html" in head:
+        raise ImageError(f"The image {url} is markup (SVG/HTML/JSON), not a picture; refused.", url)
+    saved_max, saved_trunc = Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES
+    try:
+        Image.MAX_IMAGE_PIXELS = max_pixels
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=allowed) as im:
+                fmt = (im.format or "").upper()
+                if fmt not in allowed:
+                    raise ImageError(
+                        f"The image {url} is {fmt or 'of an unknown format'}, not one of {allowed}.", url
+                    )
+                width, height = im.size
+                if width <= 0 or height <= 0 or width * height > max_pixels:
+                    raise ImageError(
+                        f"The image {url} is {width}×{height} pixels, over the limit of {max_pixels}.", url
+                    )
+                frames = int(getattr(im, "n_frames", 1) or 1)
+                if frames > MAX_FRAMES:
+                    raise ImageError(
+                        f"The image {url} has {frames} frames, over the limit of {MAX_FRAMES}.", url
+                    )
+                budget = max_pixels * FRAME_BUDGET_FACTOR
+                decoded = 0
+                for index in range(frames):
+                    if index:
+                        im.seek(index)
+                    im.load()
+                    decoded += im.size[0] * im.size[1]
+                    if decoded > budget:
+                        raise ImageError(
+                            f"The animated image {url} decodes to more than {budget} pixels.", url
+                        )
+    except ImageError:
+        raise
+    except _VERIFY_ERRORS as exc:
+        kind = type(exc).__name__
+        raise ImageError(f"The image {url} is not a valid picture ({kind}: {exc}).", url) from exc
+    finally:
+        Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = saved_max, saved_trunc
+    return Verified(fmt, width, height, frames)
+
+
+# ---------------------------------------------------------------------- the collector
+
+
+class ImageCollector:
+    """Gets the images of articles into their bundles; one instance per run (it remembers probes)."""
+
+    def __init__(
+        self,
+        config: Config,
+        catalog: Catalog,
+        root: Path,
+        *,
+        fetcher: ImageFetcher | None = None,
+        rawstore: Any = None,
+        staging: Path | None = None,
+    ) -> None:
+        self.config = config
+        self.catalog = catalog
+        self.root = Path(root).resolve()
+        self.fetcher = fetcher  # None: offline (reextract, --no-images): reuse only
+        self.rawstore = rawstore
+        self.staging = staging
+        self._probed: set[str] = set()
+        self._unprotected: set[str] = set()
+
+    # .................................................................. public
+    def collect(
+        self, article: Article, bundle_dir: Path, page_url: str, previous: dict[str, Any] | None = None
+    ) -> dict[str, ImageResult]:
+        """Get every image of ``article`` into ``bundle_dir``; return results keyed by remote URL.
+
+        ``previous`` maps remote URL → the catalog's earlier ``ImageRow`` for this article (used to
+        carry an earlier failure forward when running offline). Never raises for a single image.
+        """
+        results: dict[str, ImageResult] = {}
+        by_fetch: dict[str, ImageResult] = {}
+        for remote in image_urls(article):
+            try:
+                fetch_url = normalise_image_url(remote, page_url)
+            except ImageError as exc:
+                results[remote] = ImageResult(remote, remote, "failed", error=str(exc))
+                continue
+            if fetch_url in by_fetch:
+                done = by_fetch[fetch_url]
+                results[remote] = ImageResult(
+                    remote, fetch_url, done.status, done.local_file, done.sha256, done.error
+                )
+                continue
+            try:
+                result = self._one(remote, fetch_url, bundle_dir, page_url, (previous or {}).get(remote))
+            except PlaceholderImage as exc:
+                result = ImageResult(remote, fetch_url, "placeholder", error=str(exc))
+            except WxArchiveError as exc:
+                result = ImageResult(remote, fetch_url, "failed", error=str(exc))
+            except Exception as exc:  # noqa: BLE001 - an image never fails the article
+                result = ImageResult(
+                    remote,
+                    fetch_url,
+                    "failed",
+                    error=f"The image {fetch_url} failed: {type(exc).__name__}: {exc}.",
+                )
+            by_fetch[fetch_url] = result
+            results[remote] = result
+        return results
+
+    # .................................................................. one image
+    def _one(
+        self, remote: str, fetch_url: str, bundle_dir: Path, page_url: str, previous: Any
+    ) -> ImageResult:
+        reused = self._reuse(fetch_url, bundle_dir)
+        if reused is not None:
+            name, digest = reused
+            return ImageResult(remote, fetch_url, "stored", name, digest)
+        if self.fetcher is None:
+            if previous is not None and previous.status != "stored":
+                return ImageResult(remote, fetch_url, previous.status, error=previous.error)
+            return ImageResult(
+                remote, fetch_url, "pending", error=f"The image {fetch_url} was not downloaded (offline run)."
+            )
+        data, verified = self._download(fetch_url, page_url)
+        name = local_name(data, verified)
+        atomic_write(bundle_dir / name, data, staging=self.staging)
+        return ImageResult(remote, fetch_url, "stored", name, sha256_hex(data))
+
+    def _reuse(self, fetch_url: str, bundle_dir: Path) -> tuple[str, str] | None:
+        """An already stored copy of ``fetch_url`` (checked by hash), copied into this bundle if needed."""
+        rows = self.catalog.query(
+            "SELECT i.local_file, i.sha256, a.bundle_path FROM images i JOIN articles a ON a.id = i.article "
+            "WHERE i.fetch_url=? AND i.status='stored' ORDER BY i.updated_at DESC",
+            (fetch_url,),
+        )
+        for row in rows:
+            name, digest, bundle_path = row["local_file"], row["sha256"], row["bundle_path"]
+            if not name or not digest or not LOCAL_NAME.match(name):
+                continue
+            source_dir = (self.root / bundle_path).parent
+            try:
+                source_dir.resolve().relative_to(self.root)
+                data = read_bytes_nofollow(source_dir / name)
+            except (ValueError, StoreError):
+                continue
+            if data is None or sha256_hex(data) != digest:
+                continue
+            if source_dir.resolve() != bundle_dir.resolve():
+                atomic_write(bundle_dir / name, data, staging=self.staging)
+            return name, digest
+        return None
+
+    def _download(self, url: str, page_url: str) -> tuple[bytes, Verified]:
+        assert self.fetcher is not None
+        referers = dict(self.config.fetch.referers)
+        referer = referer_for(url, referers, page_url)
+        raw = self._get(url, referer)
+        if self._is_placeholder(raw.body, url):
+            self._meta(raw, "placeholder", f"known placeholder with Referer {referer}")
+            return self._without_referer(url, referer)
+        verified = self._verify(raw)
+        host = protected_host(url, referers)
+        if host is not None and host not in self._probed:
+            self._probed.add(host)
+            probe = self._get(url, self.config.images.foreign_referer)
+            if probe.digest != raw.digest:
+                self._learn(host, probe)
+            else:
+                bare = self._get(url, "")
+                if bare.digest != raw.digest:
+                    # the host answers these bytes to anyone with a Referer: they are its placeholder
+                    self._learn(host, raw)
+                    self._meta(raw, "placeholder", f"same bytes for Referer {referer} and a foreign one")
+                    verified = self._verify(bare)
+                    self._meta(bare, "stored")
+                    return bare.body, verified
+                self._unprotected.add(host)
+        self._meta(raw, "stored")
+        return raw.body, verified
+
+    def _without_referer(self, url: str, referer: str | None) -> tuple[bytes, Verified]:
+        raw = self._get(url, "")
+        if self._is_placeholder(raw.body, url):
+            self._meta(raw, "placeholder", "placeholder without Referer too")
+            raise PlaceholderImage(
+                f"The image {url} is answered with an anti-hotlink placeholder (Referer {referer}, and without "
+                f"Referer); it was not stored.",
+                url,
+            )
+        verified = self._verify(raw)
+        self._meta(raw, "stored", "after retry without Referer")
+        return raw.body, verified
+
+    def _get(self, url: str, referer: str | None) -> RawPage:
+        """One image request; ``referer`` None or "" sends no Referer at all."""
+        assert self.fetcher is not None
+        raw = self.fetcher.fetch(
+            url, referer=referer or "", kind="image", max_bytes=self.config.fetch.max_image_bytes
+        )
+        if raw.status != 200:
+            raise ImageError(f"The image {url} answered HTTP {raw.status}.", url)
+        return raw
+
+    def _verify(self, raw: RawPage) -> Verified:
+        try:
+            return verify_image(raw.body, self.config.images.formats, self.config.images.max_pixels, raw.url)
+        except ImageError as exc:
+            self._meta(raw, "rejected", str(exc))
+            raise
+
+    def _is_placeholder(self, data: bytes, url: str) -> bool:
+        digest = sha256_hex(data)
+        known = {h.lower() for h in self.config.images.placeholders}
+        return digest in known or digest in self.catalog.placeholders()
+
+    def _learn(self, host: str, raw: RawPage) -> None:
+        try:
+            v = verify_image(raw.body, self.config.images.formats, self.config.images.max_pixels, raw.url)
+            width, height = v.width, v.height
+        except ImageError:
+            width = height = None
+        self.catalog.learn_placeholder(host, sha256_hex(raw.body), len(raw.body), width, height)
+        self._meta(raw, "placeholder", f"answer to the foreign Referer {self.config.images.foreign_referer}")
+
+    def _meta(self, raw: RawPage, outcome: str, detail: str = "") -> None:
+        if self.rawstore is not None:
+            self.rawstore.put_image_meta(raw, outcome, detail)

@@ -1,0 +1,361 @@
+"""The writer: an ``Article`` (plus its stored images) → a Hugo page bundle on disk.
+
+Layout: ``<root>/content/<site>/<article_id>/index.md`` with the images beside it. Both path
+components are sanitised (:func:`archive.fsutil.safe_component`: lower case, because Hugo lower-cases
+URL paths by default) and proven to stay inside the root. Hugo publishes the bundle at
+``/<site>/<article_id>/`` and its resources at ``/<site>/<article_id>/<file>``, so:
+
+- body images are linked relatively (``![alt](3f2a….jpg)``), which resolves against the page URL;
+- ``thumbnail`` is ``/<site>/<article_id>/<file>``, because Mainroad resolves it from the site root,
+  not from the bundle (a remote URL when the cover could not be stored).
+
+Front matter: only the keys of :data:`FRONT_MATTER_KEYS`, in that order (the seed's keys, then the
+archive's). Nothing scraped can add a key (no ``url``, ``aliases``, ``layout``, ``cascade``…). YAML is
+produced only by PyYAML's safe dumper (a subclass that double-quotes every string and never wraps
+lines), and every document is parsed back before it is written: what Hugo reads is what we meant.
+
+Body: the article's Markdown with image links rewritten to the local files, Hugo shortcode delimiters
+neutralised everywhere (Hugo expands ``{{< >}}`` and ``{{% %}}`` even inside code blocks; a zero-width
+space after ``{{`` keeps the text visible and inert), then a blank line and ``[<site>](<page url>)``.
+
+Idempotence: ``content_hash`` is the hash of the document without the ``fetched`` and ``content_hash``
+lines. When the bundle's index.md already carries the same hash nothing is written (inode and mtime
+stay); otherwise index.md is replaced atomically, after the images, and images no longer referenced
+are removed last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import yaml
+
+from archive.fsutil import (
+    atomic_write,
+    contained,
+    ensure_dir,
+    read_bytes_nofollow,
+    remove_file,
+    safe_component,
+)
+from archive.images import LOCAL_NAME, ImageResult
+from scraper.config import FrontMatterConfig
+from scraper.errors import ExtractError, NotAnArticle, StoreError
+from scraper.html import plain_text
+from scraper.models import Article
+
+CHINA_TZ = timezone(timedelta(hours=8))
+
+SEED_KEYS = (
+    "title",
+    "date",
+    "summary",
+    "categories",
+    "lang",
+    "translations",
+    "tags",
+    "menu",
+    "thumbnail",
+    "lead",
+    "comments",
+    "authorbox",
+    "pager",
+    "toc",
+    "mathjax",
+    "sidebar",
+    "widgets",
+)
+ARCHIVE_KEYS = (
+    "author",
+    "account",
+    "source",
+    "source_url",
+    "canonical_url",
+    "original_url",
+    "fetched",
+    "content_hash",
+    "extractor_version",
+    "article_id",
+    "kind",
+)
+FRONT_MATTER_KEYS = SEED_KEYS + ARCHIVE_KEYS
+"""The allow-list, in the order written. ``original_url`` is written only when the page has one."""
+
+HASH_EXCLUDED = ("fetched", "content_hash")
+
+ZWSP = "\u200b"
+_SHORTCODE = re.compile(r"\{\{(?=[<%])")
+_IMAGE_LINK = re.compile(r"(!\[(?:[^\]\\]|\\.)*\]\(\s*)(<[^>\n]*>|[^)\s]+)")
+_HTML_SRC = re.compile(r"""(\bsrc\s*=\s*)(["'])(.*?)\2""", re.I)
+_HASH_LINE = re.compile(rb'^content_hash:\s*"?(sha256:[0-9a-f]{64})"?\s*$', re.M)
+
+
+class _Key(str):
+    """A front-matter key: dumped plain (``title:``), unlike values."""
+
+
+class FrontMatterDumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, with the seed's look: every string value double-quoted (so ``yes``,
+    ``null``, ``1e3``, ``2024-01-01`` stay strings for any YAML reader, and line breaks, U+2028 or
+    U+FEFF are escapes, not raw characters) and list items indented under their key."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        return super().increase_indent(flow, False)
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+
+
+def _represent_key(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(data))
+
+
+FrontMatterDumper.add_representer(str, _represent_str)
+FrontMatterDumper.add_representer(_Key, _represent_key)
+
+
+def dump_front_matter(data: Mapping[str, Any]) -> str:
+    """The YAML block (without ``---`` lines) for ``data``, in ``data``'s order."""
+    keyed = {_Key(k): v for k, v in data.items()}
+    return yaml.dump(
+        keyed,
+        Dumper=FrontMatterDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=2**31 - 1,  # why: never fold a long title over lines; one key, one line
+    )
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """Where one article lives: ``content/<site>/<article_id>/``."""
+
+    root: Path  # the archive root (the Hugo site root)
+    content_dir: str
+    site: str
+    article_id: str
+
+    @property
+    def directory(self) -> Path:
+        return contained(self.root, self.content_dir, self.site, self.article_id)
+
+    @property
+    def index(self) -> Path:
+        return self.directory / "index.md"
+
+    @property
+    def url_path(self) -> str:
+        """The page's path on the Hugo site; bundle resources are served below it."""
+        return f"/{self.site}/{self.article_id}/"
+
+    @property
+    def relative_index(self) -> str:
+        return f"{self.content_dir}/{self.site}/{self.article_id}/index.md"
+
+    def create(self) -> Path:
+        return ensure_dir(self.root, self.content_dir, self.site, self.article_id)
+
+
+def bundle_for(root: Path, content_dir: str, article: Article) -> Bundle:
+    site = safe_component(article.site or "web", fallback="web")
+    article_id = safe_component(article.article_id or hashlib.sha1(article.url.encode()).hexdigest()[:16])
+    return Bundle(Path(root), content_dir, site, article_id)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """An index.md ready to write."""
+
+    text: str
+    content_hash: str
+    front: dict[str, Any]
+    files: frozenset[str]  # local image files the document references
+
+    @property
+    def data(self) -> bytes:
+        return self.text.encode("utf-8")
+
+
+# ---------------------------------------------------------------------- body helpers
+
+
+def neutralise_shortcodes(text: str) -> str:
+    """Make ``{{<`` and ``{{%`` inert for Hugo (also in code): a zero-width space after ``{{``."""
+    return _SHORTCODE.sub("{{" + ZWSP, text)
+
+
+def rewrite_images(markdown: str, local: Mapping[str, str]) -> str:
+    """Point image links (Markdown ``![](…)`` and HTML ``src="…"``) at local files where we have them."""
+
+    def md(m: re.Match[str]) -> str:
+        dest = m.group(2)
+        bare = dest[1:-1] if dest.startswith("<") and dest.endswith(">") else dest
+        name = local.get(bare)
+        return m.group(1) + name if name else m.group(0)
+
+    def src(m: re.Match[str]) -> str:
+        name = local.get(m.group(3)) or local.get(m.group(3).replace("&amp;", "&"))
+        return f"{m.group(1)}{m.group(2)}{name}{m.group(2)}" if name else m.group(0)
+
+    return _HTML_SRC.sub(src, _IMAGE_LINK.sub(md, markdown))
+
+
+def link_target(url: str) -> str:
+    """A URL safe as a Markdown link destination (spaces, parentheses, angle brackets escaped)."""
+    return (
+        url.strip()
+        .replace(" ", "%20")
+        .replace("(", "%28")
+        .replace(")", "%29")
+        .replace("<", "%3C")
+        .replace(">", "%3E")
+        .replace("\n", "")
+    )
+
+
+def china_iso(dt: datetime) -> str:
+    """``2025-02-13T17:15:34+08:00``: the instant in China time (naive values are taken as China time)."""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=CHINA_TZ)
+    return dt.astimezone(CHINA_TZ).isoformat(timespec="seconds")
+
+
+def content_hash(front: Mapping[str, Any], body: str) -> str:
+    stable = {k: v for k, v in front.items() if k not in HASH_EXCLUDED}
+    text = dump_front_matter(stable) + "\n" + body
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------------- rendering
+
+
+def render(
+    article: Article,
+    bundle: Bundle,
+    *,
+    page_url: str,
+    fetched: datetime,
+    fm: FrontMatterConfig,
+    images: Mapping[str, ImageResult] | None = None,
+) -> Rendered:
+    """The index.md of ``article``. Pure: same inputs, same bytes.
+
+    Raises ``NotAnArticle`` for non-article kinds and ``ExtractError`` for an empty body: those never
+    reach the disk.
+    """
+    if not article.is_article:
+        raise NotAnArticle(
+            article.error or f"The page {page_url} is not an article ({article.kind}).",
+            page_url,
+            article.kind,
+        )
+    body_md = (article.body_markdown or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not plain_text(body_md) and not article.images:
+        raise ExtractError(f"The page {page_url} gave an empty article body; nothing was written.", page_url)
+    local = {remote: r.local_file for remote, r in (images or {}).items() if r.ok and r.local_file}
+    body = neutralise_shortcodes(rewrite_images(body_md, local))
+    body = f"{body}\n\n[{article.site}]({link_target(page_url)})\n"
+
+    thumbnail = ""
+    if article.cover:
+        cover_local = local.get(article.cover)
+        thumbnail = f"{bundle.url_path}{cover_local}" if cover_local else article.cover
+    lang = article.language or fm.lang
+    tags = [t for t in article.tags if t] or [article.site]
+    published = article.published or fetched
+    original_url = article.extra.get("original_url") or article.source_url or ""
+
+    front: dict[str, Any] = {
+        "title": article.title,
+        "date": china_iso(published),
+        "summary": article.summary,
+        "categories": [article.site],
+        "lang": [lang],
+        "translations": [lang],
+        "tags": list(dict.fromkeys(tags)),
+        "menu": fm.menu,
+        "thumbnail": thumbnail,
+        "lead": fm.lead,
+        "comments": fm.comments,
+        "authorbox": fm.authorbox,
+        "pager": fm.pager,
+        "toc": bool(fm.toc or article.toc),
+        "mathjax": bool(fm.mathjax or article.mathjax),
+        "sidebar": fm.sidebar,
+        "widgets": list(fm.widgets),
+        "author": article.author or "",
+        "account": article.account or "",
+        "source": article.source or "",
+        "source_url": page_url,
+        "canonical_url": article.canonical_url or page_url,
+    }
+    if original_url:
+        front["original_url"] = str(original_url)
+    front["fetched"] = china_iso(fetched)
+    front["content_hash"] = ""
+    front["extractor_version"] = str(article.extractor_version)
+    front["article_id"] = bundle.article_id
+    front["kind"] = article.kind
+    assert list(front) == [k for k in FRONT_MATTER_KEYS if k in front], "front matter out of order"
+
+    front["content_hash"] = content_hash(front, body)
+    text = "---\n" + dump_front_matter(front) + "---\n\n" + body
+    _check_round_trip(text, front, page_url)
+    files = frozenset(name for name in local.values() if name in body or thumbnail.endswith("/" + name))
+    return Rendered(text, front["content_hash"], front, files)
+
+
+def _check_round_trip(text: str, front: Mapping[str, Any], url: str) -> None:
+    """Parse the document back the way Hugo's tooling would; refuse to write one that differs."""
+    try:
+        post = frontmatter.loads(text)
+    except yaml.YAMLError as exc:  # pragma: no cover - the safe dumper's output always parses
+        raise StoreError(
+            f"The front matter for {url} does not parse back ({exc}); nothing was written.", url
+        ) from exc
+    if dict(post.metadata) != dict(front) or list(post.metadata) != list(front):
+        raise StoreError(
+            f"The front matter for {url} does not read back as written; nothing was written.", url
+        )
+
+
+# ---------------------------------------------------------------------- publishing
+
+
+def existing_hash(index: Path) -> str | None:
+    data = read_bytes_nofollow(index)
+    if data is None:
+        return None
+    m = _HASH_LINE.search(data.split(b"\n---", 1)[0])
+    return m.group(1).decode("ascii") if m else None
+
+
+def publish(bundle: Bundle, rendered: Rendered, *, staging: Path | None = None) -> bool:
+    """Write index.md (images must already be in the bundle) and drop images no longer referenced.
+
+    Returns False, touching nothing, when the bundle already holds this content. Every referenced
+    image must exist: a document is never published pointing at a missing file.
+    """
+    directory = bundle.create()
+    for name in rendered.files:
+        if read_bytes_nofollow(directory / name) is None:
+            raise StoreError(
+                f"The image {name} of {bundle.relative_index} is missing; the article was not written."
+            )
+    if existing_hash(bundle.index) == rendered.content_hash:
+        written = False
+    else:
+        written = atomic_write(bundle.index, rendered.data, staging=staging)
+    for entry in sorted(directory.iterdir()):
+        if LOCAL_NAME.match(entry.name) and entry.name not in rendered.files and not entry.is_symlink():
+            remove_file(entry)
+    return written
