@@ -1,0 +1,722 @@
+"""What the Chinese news portals have in common, so that each of their adapters is mostly data.
+
+NetEase, Sina, Sohu, Toutiao, Baijiahao, ifeng and The Paper all build an article page the same way,
+and have since the 2004 table layouts: one title element, a dateline holding the publish time and the
+来源 (the media the piece came from), one body container, and chrome around and inside that body
+(editor lines, related-article boxes, share bars, players, ad slots, disclaimers). An adapter therefore
+names its selectors in ``config/sites/<site>.toml`` ``[selectors]`` and calls::
+
+    draft = read_page(html, url, rules)      # title, time, source, body … found by the selector lists
+    ...site quirks: fill draft fields from the page's JS data when the DOM lacks them...
+    return finish(draft)                      # non-article check, structural strip, build_article
+
+Selector specs (lists, first non-empty wins): ``"css"`` reads the element's text, ``"css@attr"`` an
+attribute, ``"meta:NAME"`` a ``<meta>`` (name/property/itemprop, tolerant of stray spaces).
+
+What ``finish`` strips itself, and why it is here rather than in the boilerplate engine: the engine
+works on text blocks; these rules need the markup (a table holding an ad iframe, a box whose text is
+all links, an inline ``display:none`` duplicate). Every cut is recorded as a ``Removal``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from scraper.config import load_rules
+from scraper.errors import ConfigError
+from scraper.html import parse, squash
+from scraper.models import Article, Removal
+from scraper.sites._common import build_article, china_time, not_article, parse_china_datetime
+
+# ---------------------------------------------------------------------------------------------------
+# Rules
+
+
+@dataclass(frozen=True)
+class SiteRules:
+    """The ``[selectors]`` table of one site's rule pack, compiled."""
+
+    site: str
+    title: tuple[str, ...] = ()
+    title_suffixes: tuple[re.Pattern[str], ...] = ()
+    body: tuple[str, ...] = ()
+    published: tuple[str, ...] = ()
+    dateline: tuple[str, ...] = ()  # elements whose text reads "<date> 来源：<media>"
+    source: tuple[str, ...] = ()
+    account: tuple[str, ...] = ()
+    author: tuple[str, ...] = ()
+    digest: tuple[str, ...] = ()
+    canonical: tuple[str, ...] = ()
+    drop: tuple[str, ...] = ()  # [boilerplate] drop: site chrome nodes, cut here first (see strip_structure)
+    original_title: tuple[str, ...] = ()  # "原标题" notes: kept in extra, removed from the body
+    article_id: tuple[re.Pattern[str], ...] = ()  # regexes on the URL; group 1 is the site's id
+    deleted: tuple[re.Pattern[str], ...] = ()  # page says the article is gone
+    blocked: tuple[re.Pattern[str], ...] = ()  # captcha / identity check / rate limit
+    not_article: tuple[re.Pattern[str], ...] = ()  # URLs that are list, index or channel pages
+
+
+_LIST_KEYS = {f for f in SiteRules.__dataclass_fields__ if f not in ("site", "drop")}
+_REGEX_KEYS = {"title_suffixes", "article_id", "deleted", "blocked", "not_article"}
+
+
+@cache
+def site_rules(site: str) -> SiteRules:
+    """Load and compile ``config/sites/<site>.toml`` ``[selectors]``; unknown keys are an error."""
+    pack = load_rules(f"sites/{site}")
+    table = pack.get("selectors", {})
+    unknown = sorted(set(table) - _LIST_KEYS)
+    if unknown:
+        raise ConfigError(f"Unknown key(s) in config/sites/{site}.toml [selectors]: {', '.join(unknown)}.")
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"config/sites/{site}.toml [selectors] {key} must be a list of strings.")
+        values[key] = tuple(re.compile(v) for v in value) if key in _REGEX_KEYS else tuple(value)
+    drop = pack.get("boilerplate", {}).get("drop", [])
+    return SiteRules(site=site, drop=tuple(drop), **values)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reading values
+
+
+def meta_value(tree: LexborHTMLParser, name: str) -> str:
+    """Content of ``<meta name|property|itemprop=name>``; tolerant of stray spaces (ifeng's ``og:time ``)."""
+    want = name.strip().lower()
+    for node in tree.css("meta[content]"):
+        attrs = node.attributes
+        for attr in ("property", "name", "itemprop"):
+            key = attrs.get(attr)
+            if key and key.strip().lower() == want:
+                value = squash(attrs.get("content"))
+                if value:
+                    return value
+    return ""
+
+
+def read_spec(tree: LexborHTMLParser | LexborNode, spec: str) -> str:
+    """One selector spec's value (see the module docstring), white space collapsed; '' when absent."""
+    if spec.startswith("meta:"):
+        return meta_value(tree, spec[5:]) if isinstance(tree, LexborHTMLParser) else ""
+    css, _, attr = spec.partition("@")
+    for node in tree.css(css):
+        value = squash(node.attributes.get(attr)) if attr else squash(node.text(deep=True, separator=" "))
+        if value:
+            return value
+    return ""
+
+
+def first_value(tree: LexborHTMLParser, specs: Iterable[str]) -> str:
+    for spec in specs:
+        value = read_spec(tree, spec)
+        if value:
+            return value
+    return ""
+
+
+def all_values(tree: LexborHTMLParser, specs: Iterable[str]) -> Iterator[str]:
+    for spec in specs:
+        value = read_spec(tree, spec)
+        if value:
+            yield value
+
+
+_DATELINE_MAX = 160  # why: a dateline is one short line; longer matches are containers of the whole page
+_DATE_TIME = re.compile(
+    r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d{1,2}\s*[-/月]\s*\d{1,2}\s*日?\s+\d{1,2}:\d{2}"
+)
+
+
+def datelines(tree: LexborHTMLParser, specs: Iterable[str]) -> list[str]:
+    """Texts of every element matched by the dateline specs that is short and holds a date."""
+    out: list[str] = []
+    for spec in specs:
+        if spec.startswith("meta:") or "@" in spec:
+            value = read_spec(tree, spec)
+            if value:
+                out.append(value)
+            continue
+        for node in tree.css(spec):
+            value = text_of(node)
+            if value and len(value) <= _DATELINE_MAX and _DATE_TIME.search(value):
+                out.append(value)
+    return out
+
+
+def text_of(node: LexborNode | None) -> str:
+    return squash(node.text(deep=True, separator=" ")) if node is not None else ""
+
+
+def inner(node: LexborNode, css: str) -> list[LexborNode]:
+    """Descendants of ``node`` matching ``css`` (lexbor's ``node.css`` also matches the node itself)."""
+    return [n for n in node.css(css) if n.mem_id != node.mem_id]
+
+
+def has_inner(node: LexborNode, css: str) -> bool:
+    return any(n.mem_id != node.mem_id for n in node.css(css))
+
+
+def has_media(node: LexborNode) -> bool:
+    return node.css_first("img, video") is not None
+
+
+def first_node(tree: LexborHTMLParser | LexborNode, selectors: Iterable[str]) -> LexborNode | None:
+    """The first element matched by the selector list that holds text or an image."""
+    for css in selectors:
+        for node in tree.css(css):
+            if text_of(node) or has_media(node):
+                return node
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Dates
+
+_EPOCH = re.compile(r"^\d{10}(?:\d{3})?$")
+# why: 2000-01-01 .. 2100-01-01 in seconds; a 10-digit number outside is not a publish time
+_EPOCH_RANGE = (946_684_800, 4_102_444_800)
+_MONTH_DAY_TIME = re.compile(r"(?<!\d)(\d{1,2})\s*[-/月]\s*(\d{1,2})\s*日?\s+(\d{1,2})\s*[:：]\s*(\d{2})")
+
+
+def parse_when(text: str, *, year_hint: int | None = None) -> datetime | None:
+    """A publish time from what pages print: ISO, ``2019年09月11日01:53``, unix seconds or ms.
+
+    ``year_hint`` completes ``MM-DD HH:MM`` datelines that omit the year (Baijiahao, new NetEase).
+    Naive values are China time.
+    """
+    text = squash(text)
+    if not text:
+        return None
+    if _EPOCH.match(text):
+        seconds = int(text[:10])
+        if _EPOCH_RANGE[0] <= seconds < _EPOCH_RANGE[1]:
+            return china_time(seconds)
+        return None
+    found = parse_china_datetime(text)
+    if found is not None or year_hint is None:
+        return found
+    m = _MONTH_DAY_TIME.search(text)
+    if m:
+        return parse_china_datetime(f"{year_hint}-{m[1]}-{m[2]} {m[3]}:{m[4]}")
+    return None
+
+
+def has_clock(value: datetime | None) -> bool:
+    """False for date-only values (00:00:00), which a more precise source should replace."""
+    return value is not None and (value.hour, value.minute, value.second) != (0, 0, 0)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Source, author, title
+
+_SOURCE_LABEL = re.compile(r"(?:本文)?来\s*源\s*[:：|丨]\s*")
+_BRACKETS = "[]【】()（）「」《》<>〈〉·•"
+_SOURCE_STOP = re.compile(r"\s+(?:作者|记者|编辑|责任编辑|责编|原标题|举报|分享|字号)|[|｜]|\s{2,}")
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff\ufffd]")  # decoding debris of old GBK pages
+_BRACKETED = re.compile(r"^\s*[\[【(（「]\s*([^\]】)）」]+?)\s*[\]】)）」]")
+_MAX_SOURCE = 30  # why: media names are short; a longer "source" is a sentence picked up by mistake
+
+
+def clean_source(text: str) -> str:
+    """``来源：[ 人民网 ]`` → ``人民网``; '' when nothing name-like is left."""
+    text = squash(_PRIVATE_USE.sub("", text))
+    m = _SOURCE_LABEL.search(text)
+    if m:
+        text = text[m.end() :]
+    bracketed = _BRACKETED.match(text)
+    if bracketed:
+        text = bracketed.group(1)
+    text = text.strip(" :：" + _BRACKETS + " ")
+    cut = _SOURCE_STOP.search(text)
+    if cut:
+        text = text[: cut.start()]
+    text = text.strip(" :：" + _BRACKETS)
+    if not text or len(text) > _MAX_SOURCE or re.fullmatch(r"[\d\s:：\-/年月日.]+", text):
+        return ""
+    return text
+
+
+_DATE_IN_LINE = re.compile(
+    r"(?:\d{4}\s*[-/.年]\s*)?\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?)?"
+)
+_URLISH = re.compile(r"(?:https?://)?[\w-]+(?:\.[\w-]+)+\S*", re.I)
+
+
+def source_from_dateline(text: str) -> str:
+    """The media named on a dateline: after ``来源：``, else what follows the date (old layouts)."""
+    text = squash(text)
+    if _SOURCE_LABEL.search(text):
+        return clean_source(text)
+    m = _DATE_IN_LINE.search(text)
+    if not m:
+        return ""
+    rest = _URLISH.sub(" ", text[m.end() :])
+    return clean_source(rest.split("  ")[0])
+
+
+_NAME = r"[\u4e00-\u9fa5·]{2,4}"
+_NAMES = rf"{_NAME}(?:[\s、,，]+{_NAME})*"
+_BYLINE_LABELS = re.compile(
+    r"^(?:文字?|撰文|采写|作者|记者|文/图|图/文|本报记者|见习记者|实习记者|特约记者|通讯员|"
+    r"[\u4e00-\u9fa5A-Za-z]{0,12}?(?:见习|实习|特约|首席)?记者)\s*[:：|/丨]?\s*"
+)
+
+
+def byline_names(text: str) -> str:
+    """Person names of a byline: ``澎湃新闻记者 贺梨萍`` → ``贺梨萍``; ``石佳/中国青年报`` → ``石佳``.
+
+    '' when the text is not a plain byline (an editor line is never an author).
+    """
+    text = squash(text).strip("（）()[]【】")
+    if not text or re.search(r"编辑|责编|校对|审核|监制|来源|出品", text):
+        return ""
+    text = _BYLINE_LABELS.sub("", text)
+    text = re.sub(r"\s*(?:\S{0,8}报道|发自\S*|摄影?|/摄)$", "", text)
+    text = text.split("/")[0].strip()
+    m = re.fullmatch(_NAMES, text)
+    return squash(re.sub(r"[、,，]+", " ", m.group(0))) if m else ""
+
+
+# Common surnames (the ~120 most frequent cover ~90 % of people): a bare "(李楠)" at the end of a
+# paragraph is only taken for a byline when it starts like a Chinese name.
+_SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任"
+    "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔"
+    "向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌"
+    "毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦"
+    "麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩"
+    "明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强"
+    "帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓"
+    "修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植"
+    "衡富尧闭由"
+)
+_NOT_NAMES = re.compile(
+    r"(?:网|社|报|台|刊|部|局|院|委|会|厅|办|站|馆|所|司|中国|视觉|新闻|图|摄|供图|完|稿)$"
+)
+_HEAD_BYLINE = re.compile(
+    rf"[（(]\s*(?:[^（()）]{{0,10}}?记者|通讯员)\s*[:：]?\s*({_NAMES})\s*(?:报道)?\s*[)）]"
+)
+_TAIL_BYLINE = re.compile(
+    rf"[（(]\s*(?:[^（()）]{{0,10}}?(?:记者|通讯员)\s*[:：]?\s*)?({_NAMES})\s*(?:报道|/?摄)?\s*[)）]\s*$"
+)
+_HEAD_WINDOW = 40  # why: "新京报快讯（记者 X）" sits in the first few words of the lede, never later
+_TAIL_MIN_BLOCK = 30  # why: shorter blocks ending in "(…)" are photo captions with a credit, not prose
+
+
+def inline_byline(blocks: list[str]) -> str:
+    """Names from a byline written inside the prose: ``新京报快讯（记者 裴剑飞）…`` or ``…。(信报记者 蔡雪婧)``.
+
+    Only the first and the last text blocks are looked at; a bare ``(李楠)`` needs a surname.
+    """
+    if not blocks:
+        return ""
+    m = _HEAD_BYLINE.search(blocks[0][: _HEAD_WINDOW + 30])
+    if m and m.start() <= _HEAD_WINDOW:
+        return squash(re.sub(r"[、,，]+", " ", m.group(1)))
+    last = blocks[-1]
+    m = _TAIL_BYLINE.search(last)
+    if m and len(last) >= _TAIL_MIN_BLOCK:
+        names = squash(re.sub(r"[、,，]+", " ", m.group(1)))
+        labelled = "记者" in m.group(0) or "通讯员" in m.group(0)
+        first = names.split()[0]
+        if labelled or (first[0] in _SURNAMES and len(first) <= 3 and not _NOT_NAMES.search(first)):
+            return names
+    return ""
+
+
+def strip_title_suffix(title: str, suffixes: Iterable[re.Pattern[str]]) -> str:
+    title = squash(title)
+    for _ in range(3):  # why: "标题|标签_新浪科技_新浪网" stacks up to three decorations
+        before = title
+        for pattern in suffixes:
+            title = pattern.sub("", title).strip()
+        if title == before:
+            break
+    return title
+
+
+# ---------------------------------------------------------------------------------------------------
+# Embedded JS data
+
+
+def js_value(html: str, marker: str) -> Any:
+    """The JSON value that follows ``marker`` (e.g. ``"var allData = "``) in the page, else ``None``."""
+    start = html.find(marker)
+    while start != -1:
+        pos = start + len(marker)
+        while pos < len(html) and html[pos] in " \t\r\n=":
+            pos += 1
+        try:
+            value, _ = json.JSONDecoder().raw_decode(html, pos)
+            return value
+        except ValueError:
+            start = html.find(marker, pos)
+    return None
+
+
+_JS_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.S)
+_JS_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+
+
+def js_unescape(literal: str) -> str:
+    """The value of a JS string literal's body (quotes removed): ``\\u003C`` → ``<``, ``\\'`` → ``'``."""
+
+    def repl(m: re.Match[str]) -> str:
+        esc = m.group(1)
+        if esc[0] in "ux" and len(esc) > 1:
+            return chr(int(esc[1:], 16))
+        return _JS_SIMPLE.get(esc, esc)
+
+    return _JS_ESCAPE.sub(repl, literal)
+
+
+def js_string_field(script: str, key: str) -> str | None:
+    """The string literal assigned to ``key:`` in a JS object literal (single or double quoted)."""
+    m = re.search(rf"(?:^|[\s,{{]){re.escape(key)}\s*:\s*(['\"])((?:\\.|(?!\1).)*)\1", script, re.S)
+    return js_unescape(m.group(2)) if m else None
+
+
+# ---------------------------------------------------------------------------------------------------
+# The draft an adapter fills
+
+
+@dataclass
+class Draft:
+    """What an adapter found on the page; ``finish`` turns it into an Article."""
+
+    tree: LexborHTMLParser
+    url: str
+    rules: SiteRules
+    title: str = ""
+    published: datetime | None = None
+    author: str | None = None
+    account: str | None = None
+    source: str | None = None
+    body: LexborNode | None = None
+    kind: str = "article"
+    digest: str = ""
+    cover: str | None = None
+    canonical_url: str | None = None
+    article_id: str = ""
+    removed: list[Removal] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def site(self) -> str:
+        return self.rules.site
+
+
+def absolute_url(href: str, base: str) -> str:
+    """``href`` made absolute against ``base``; scheme-less ``www.x.com/…`` (Sohu's og:url) gets one."""
+    href = squash(href)
+    if not href:
+        return ""
+    if re.match(r"^[\w-]+(\.[\w-]+)+/", href) and not href.startswith(("http", "/")):
+        href = f"{urlsplit(base).scheme or 'https'}://{href}"
+    return urljoin(base, href)
+
+
+def read_title(tree: LexborHTMLParser, rules: SiteRules) -> str:
+    """The headline; site suffixes (``_新浪网``) are cut only from ``<title>``/meta values, never from
+    a heading, where a ``|`` or ``_`` belongs to the headline itself."""
+    for spec in rules.title:
+        value = read_spec(tree, spec)
+        if value:
+            if spec == "title" or spec.startswith("meta:"):
+                value = strip_title_suffix(value, rules.title_suffixes)
+            return value
+    return ""
+
+
+def read_page(html: str, url: str, rules: SiteRules) -> Draft:
+    """Fill a draft from the DOM with the site's selector lists."""
+    tree = parse(html, url)
+    draft = Draft(tree=tree, url=url, rules=rules)
+    draft.title = read_title(tree, rules)
+    lines = datelines(tree, rules.dateline)
+    for value in (*all_values(tree, rules.published), *lines):
+        when = parse_when(value)
+        if has_clock(when):
+            draft.published = when
+            break
+        draft.published = draft.published or when
+    source = next((s for s in map(clean_source, all_values(tree, rules.source)) if s), "")
+    if not source:
+        source = next((s for s in map(source_from_dateline, lines) if s), "")
+    draft.source = source or None
+    draft.account = next((s for s in map(clean_source, all_values(tree, rules.account)) if s), None)
+    draft.account = draft.account or draft.source
+    draft.author = next((a for a in map(byline_names, all_values(tree, rules.author)) if a), None)
+    draft.digest = first_value(tree, rules.digest)
+    canonical = first_value(tree, rules.canonical)
+    draft.canonical_url = absolute_url(canonical, url) if canonical else None
+    draft.article_id = id_from_url(draft.canonical_url or url, rules) or id_from_url(url, rules)
+    draft.body = first_node(tree, rules.body)
+    return draft
+
+
+def id_from_url(url: str, rules: SiteRules) -> str:
+    for pattern in rules.article_id:
+        m = pattern.search(url)
+        if m:
+            return m.group(1)
+    return ""
+
+
+def fragment(html: str) -> LexborNode:
+    """A body node built from an HTML string (content from a page's JS data)."""
+    tree = parse(f"<html><body><div>{html}</div></body></html>")
+    node = tree.css_first("body > div")
+    assert node is not None
+    return node
+
+
+# ---------------------------------------------------------------------------------------------------
+# Structural cleaning of the body
+
+
+_SILENT = "script, style, noscript, template, link, meta, input, button, select, textarea, form, svg, canvas"
+_PLUGIN = "iframe, object, embed, audio, video"
+_LAZY_ATTRS = (
+    "data-src",
+    "data-original",
+    "data-lazyload",
+    "data-lazy-src",
+    "data-actualsrc",
+    "data-original-src",
+    "data-echo",
+    "data-url",
+    "original",
+    "_src",
+    "src",
+)
+_PLACEHOLDER = re.compile(
+    r"^data:|/(?:blank|grey|gray|loading|lazy|placeholder|spacer|pixel)[\w-]*\.(?:gif|png)", re.I
+)
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_RELATED_LABEL = re.compile(
+    r"^[【\[]?(?:相关新闻|相关阅读|相关链接|相关报道|相关文章|延伸阅读|此前报道|推荐阅读|往期回顾|更多阅读|阅读更多|"
+    r"链接|专题|点击进入专题)[】\]]?\s*[:：]?"
+)
+_LINK_BOX_MIN_LINKS = 3  # why: one or two links in a box can be a sourced quote; three make a list
+_LINK_BOX_DENSITY = 0.7  # why: readability's cut-off; prose with inline keyword links stays far below
+_AD_SLOT_MAX_TEXT = 30  # why: a table holding a Flash/iframe ad carries at most a label of text
+_HIDDEN_MAX_SHARE = 0.5  # why: never drop a hidden wrapper holding most of the text (a JS reveal)
+
+
+def _record(removed: list[Removal], rule: str, node: LexborNode) -> None:
+    removed.append(Removal(rule=rule, text=text_of(node)[:200]))
+
+
+def _link_text(node: LexborNode) -> int:
+    return sum(len(text_of(a)) for a in node.css("a"))
+
+
+def strip_structure(body: LexborNode, site: str, drop: Iterable[str], base_url: str) -> list[Removal]:
+    """Remove non-content markup from ``body`` in place; returns what was cut and by which rule.
+
+    The site's ``[boilerplate] drop`` selectors are applied first, under the rule name the boilerplate
+    engine uses for them (``site:<site>:drop:<selector>``), so that player and widget markup is gone
+    before the structural rules measure text; the engine then finds nothing left to drop.
+    """
+    removed: list[Removal] = []
+    total = max(len(text_of(body)), 1)
+    for css in drop:
+        for node in inner(body, css):
+            if node.parent is not None:
+                _record(removed, f"site:{site}:drop:{css}", node)
+                node.decompose()
+    # ad slots of the old table layouts: a table whose only content is a plugin (Flash, iframe)
+    for node in inner(body, "table"):
+        if node.parent is None:  # inside a node removed above (lexbor unlinks descendants too)
+            continue
+        if node.css_first(_PLUGIN) is not None or node.css_first("script") is not None:
+            for s in node.css("script, style"):
+                s.decompose()
+            if len(text_of(node)) <= _AD_SLOT_MAX_TEXT:
+                _record(removed, "news:ad-slot", node)
+                node.decompose()
+    for node in inner(body, _SILENT):
+        if node.parent is not None:
+            node.decompose()
+    for node in inner(body, "[style]"):
+        if node.parent is None:
+            continue
+        if (
+            _HIDDEN.search(node.attributes.get("style") or "")
+            and len(text_of(node)) < total * _HIDDEN_MAX_SHARE
+        ):
+            if text_of(node) or has_media(node):
+                _record(removed, "news:hidden", node)
+            node.decompose()
+    for node in inner(body, "table, ul, ol, div, dl"):
+        if node.parent is None:
+            continue
+        links = node.css("a[href]")
+        text = text_of(node)
+        if len(links) >= _LINK_BOX_MIN_LINKS and text and _link_text(node) / len(text) >= _LINK_BOX_DENSITY:
+            if len(text) < total * _HIDDEN_MAX_SHARE:
+                _record(removed, "news:link-box", node)
+                node.decompose()
+    _strip_related_runs(body, removed)
+    _fix_images(body, base_url)
+    return removed
+
+
+def _blocks(body: LexborNode) -> list[LexborNode]:
+    """The body's paragraph-level blocks in order (p, headings, divs without block children)."""
+    out = []
+    for node in inner(body, "p, h1, h2, h3, h4, h5, h6, li, div, section, blockquote, td"):
+        if node.tag in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li"):
+            out.append(node)
+        elif not has_inner(node, "p, div, section, li, table, blockquote"):
+            out.append(node)
+    return out
+
+
+def _only_links(node: LexborNode) -> bool:
+    text = text_of(node)
+    return bool(text) and node.css_first("a[href]") is not None and len(text) - _link_text(node) <= 2
+
+
+def _strip_related_runs(body: LexborNode, removed: list[Removal]) -> None:
+    """``相关新闻：`` / ``此前报道：<a>…</a>`` paragraphs and the link-only paragraphs that follow."""
+    blocks = _blocks(body)
+    i = 0
+    while i < len(blocks):
+        node = blocks[i]
+        if node.parent is None:
+            i += 1
+            continue
+        text = text_of(node)
+        m = _RELATED_LABEL.match(text)
+        if m and len(text) <= 60 and (text[m.end() :].strip() == "" or _only_links_after_label(node)):
+            run = [node]
+            j = i + 1
+            while j < len(blocks) and _only_links(blocks[j]) and len(text_of(blocks[j])) <= 60:
+                run.append(blocks[j])
+                j += 1
+            if len(run) > 1 or text[m.end() :].strip():
+                for n in run:
+                    if n.parent is not None:
+                        _record(removed, "news:related-links", n)
+                        n.decompose()
+            i = j
+        else:
+            i += 1
+
+
+def _only_links_after_label(node: LexborNode) -> bool:
+    text = text_of(node)
+    m = _RELATED_LABEL.match(text)
+    rest = text[m.end() :] if m else text
+    return bool(rest.strip()) and abs(len(rest.strip()) - _link_text(node)) <= 2
+
+
+def _fix_images(body: LexborNode, base_url: str) -> None:
+    """Images from their lazy attributes, made absolute; placeholders without a real source dropped."""
+    for img in body.css("img"):
+        attrs = img.attributes
+        src = ""
+        for attr in _LAZY_ATTRS:
+            value = squash(attrs.get(attr))
+            if value and not _PLACEHOLDER.search(value):
+                src = value
+                break
+        if not src:
+            img.decompose()
+            continue
+        img.attrs["src"] = absolute_url(src, base_url)
+
+
+def text_blocks(body: LexborNode) -> list[str]:
+    return [t for t in (text_of(b) for b in _blocks(body)) if t]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Finishing
+
+
+def page_text(tree: LexborHTMLParser, limit: int = 3000) -> str:
+    """The start of the page's visible text (for error-page phrases)."""
+    node = tree.body
+    if node is None:
+        return ""
+    return text_of(node)[:limit]
+
+
+def non_article(draft: Draft) -> Article | None:
+    """A typed outcome when the page is not an article of this site, else ``None``."""
+    url, rules, tree = draft.url, draft.rules, draft.tree
+    body_text = text_of(draft.body) if draft.body is not None else ""
+    has_body = bool(body_text) or (draft.body is not None and has_media(draft.body))
+    head = squash(" ".join(filter(None, [text_of(tree.css_first("title")), draft.title])))
+    probe = head + " " + (body_text[:300] if has_body else page_text(tree))
+    for pattern in rules.blocked:
+        if pattern.search(head) or (not has_body and pattern.search(probe)):
+            return not_article(
+                url, rules.site, "rate_limited", f"The page {url} is a verification or rate-limit page."
+            )
+    # why: a deleted notice replaces the article; a real article merely mentioning 404 keeps its body
+    short = len(body_text) < 200
+    for pattern in rules.deleted:
+        if (not has_body or short) and pattern.search(probe):
+            return not_article(
+                url, rules.site, "deleted", f"The article at {url} has been deleted or no longer exists."
+            )
+    if not has_body:
+        listing = any(p.search(url) for p in rules.not_article)
+        what = "a list or index page" if listing else "a page without article text"
+        return not_article(url, rules.site, "not_article", f"The page {url} is {what}, not an article.")
+    return None
+
+
+def finish(draft: Draft) -> Article:
+    """Check for non-articles, strip structure, read inline bylines and build the Article."""
+    outcome = non_article(draft)
+    if outcome is not None:
+        return outcome
+    body = draft.body
+    assert body is not None
+    rules = draft.rules
+    base = draft.canonical_url or draft.url
+    if rules.original_title:
+        for css in rules.original_title:
+            for node in inner(body, css):
+                note = re.sub(r"^[（(]?\s*(?:本文)?原标题\s*[:：]\s*|[)）]$", "", text_of(node)).strip(
+                    "《》 "
+                )
+                if note:
+                    draft.extra.setdefault("original_title", note)
+                _record(draft.removed, f"site:{rules.site}:original-title", node)
+                node.decompose()
+    draft.removed.extend(strip_structure(body, rules.site, rules.drop, base))
+    author = draft.author or inline_byline(text_blocks(body)) or None
+    source = draft.source or draft.account
+    return build_article(
+        url=draft.url,
+        site=rules.site,
+        body=body,
+        kind=draft.kind,
+        title=draft.title,
+        author=author,
+        account=draft.account,
+        published=draft.published,
+        digest=draft.digest,
+        cover=draft.cover,
+        canonical_url=draft.canonical_url,
+        source=source,
+        article_id=draft.article_id,
+        removed=tuple(draft.removed),
+        base_url=base,
+        extra=draft.extra,
+    )
