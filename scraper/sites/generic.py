@@ -1,29 +1,865 @@
-"""Generic fallback for any article page: text-density body detection on selectolax.
+"""Generic fallback for any article page: text-density body detection on selectolax (lexbor).
 
-PLACEHOLDER: a first, simple version (largest block of paragraph text); issue 3 refines it.
+Used for every site without its own adapter, so it must give a good article on an unknown page and
+a typed ``not_article`` on a page that has none (index pages, error pages, empty shells). It is
+pure and fast: the page is parsed once, one pass over the text nodes gathers the statistics, and
+only a handful of candidate containers are examined further.
+
+How the body is found (after readability's scoring, made CJK-aware):
+
+1. Every non-blank text node is charged to its nearest block element (``p``, ``div``, ``td``…),
+   counting characters (not words: Chinese has no spaces) and sentence punctuation (，。；！？), and
+   separately the characters that sit inside links.
+2. Each block with enough prose gives a paragraph score (1 + punctuation + length, capped) to the
+   container that holds it and half of it to the next container up.
+3. Containers are ranked by that score times (1 - link density) times a class/id weight (chrome
+   words like ``comment``/``share``/``related`` lower it, ``content``/``article`` raise it). A
+   semantic ``[itemprop=articleBody]``/``article``/``main`` wins when it holds most of that text.
+4. Siblings of the winner that read like prose are merged (the parent becomes the body and the
+   other children go), then chrome inside the body is pruned: named chrome blocks, link lists,
+   the title and the date/byline lines at the top.
+
+Metadata comes from ``<meta>``, JSON-LD and the visible lines around the title (dates such as
+``2019-09-07 19:02``, ``2019年09月07日 19:02``, bylines ``作者：…``/``记者 …``/``文/…``, ``来源：…``).
 """
 
 from __future__ import annotations
 
-from scraper.html import meta, node_text, parse
-from scraper.models import Article
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from scraper.config import load_rules
+from scraper.html import node_text, parse, squash
+from scraper.models import Article, Removal
 from scraper.sites import Adapter
-from scraper.sites._common import build_article, not_article, parse_china_datetime
+from scraper.sites._common import CHINA_TZ, build_article, china_time, not_article, parse_china_datetime
+
+SITE = "web"
+_RULES = load_rules("sites/web").get("selectors", {})
+
+STRIP_TAGS: list[str] = list(_RULES.get("strip", ["script", "style", "noscript", "template"]))
+SEMANTIC: list[str] = list(_RULES.get("semantic", ['[itemprop="articleBody"]', "article", "main"]))
+DROP: str = ", ".join(_RULES.get("drop", ["nav", "aside", "footer", "form"]))
+CHROME_WORDS = frozenset(_RULES.get("chrome_words", ()))
+CONTENT_WORDS = frozenset(_RULES.get("content_words", ()))
+
+# Elements whose text flows inside a paragraph: their text is charged to the nearest other ancestor.
+INLINE = frozenset(
+    "a span font strong b em i u small big sub sup label abbr cite code mark s strike del ins q time "
+    "nobr var kbd tt acronym bdi bdo wbr br img".split()
+)
+# Paragraph-like blocks: they are the paragraph, their parent is the container that gets the score.
+PARAGRAPH = frozenset("p pre blockquote li dd dt h2 h3 h4 h5 h6 figcaption caption address".split())
+# Containers pruned inside the chosen body when they look like chrome.
+PRUNABLE = "div, section, ul, ol, dl, table, aside, nav, footer, header, form, figure, center, p, span[class], span[id]"
+HEADINGS = "h1, h2, h3"
+
+PUNCT_CHARS = tuple("，。；！？、,;!?")  # sentence punctuation: prose has it, link lists do not
+SPACE_CHARS = (" ", "\n", "\t", "\r", "\u3000", "\xa0")
+_PUNCT = re.compile("[" + "".join(PUNCT_CHARS) + "]")
+_WORD_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
+_SENTENCE_END = re.compile(r"[。！？.!?…”」』）)]$")
+
+MIN_PARAGRAPH_CHARS = 10  # why: shorter blocks are labels, buttons and dates, not prose
+PARAGRAPH_LENGTH_UNIT = 100  # why: readability's unit; a long CJK paragraph earns the full bonus
+PARAGRAPH_LENGTH_CAP = 3.0  # why: one huge block must not outweigh many real paragraphs
+ANCESTRY_STEPS = 12  # why: teaser cards wrap their text a few levels below the <a>/<li>
+LIST_ITEM_WEIGHT = 0.5  # why: article bodies are not list items; a wordy list item is a teaser
+TOP_CANDIDATES = 8  # why: the winner is always among the few best raw scores; bounds the extra work
+SEMANTIC_SHARE = 0.7  # why: a semantic container holding 70 % of the best text is the article itself
+SEMANTIC_GROWTH = 1.6  # why: ...unless it also holds much more (then it is a page-wide <main>)
+SIBLING_SHARE = 0.2  # why: readability's sibling threshold, a fifth of the winner's score
+SIBLING_MIN_SCORE = 10.0  # why: below that a sibling is a caption or a button row, not article
+SIBLING_PROSE_CHARS = 80  # why: a sibling paragraph this long with few links is article prose
+PRUNE_KEEP_SHARE = 0.4  # why: never prune a block that holds this share of the body's text
+LINK_LIST_DENSITY = 0.5  # why: a block whose text is mostly links is navigation or related items
+LINK_LIST_MIN_PUNCT = 3
+LINK_PARAGRAPH_DENSITY = 0.8  # why: a paragraph that is one link and no sentence is a related-item
+LINK_PARAGRAPH_CHARS = 60  # why: ...a headline-length one; a long linked sentence stays  # why: ...unless it reads as prose (sentences with links in them)
+MIN_ARTICLE_CHARS = 120  # why: the shortest real news items are two or three sentences
+MIN_ARTICLE_PUNCT = 3  # why: a body without sentence punctuation is a list of titles
+SHORT_ARTICLE_PUNCT = 6  # why: a short text passes only when it clearly is sentences
+NEAR_TEXT_CHARS = 600  # why: the date/byline line sits within a few lines of the title
+DATELINE_CHARS = 200  # why: a header line with date, source and share buttons; longer is prose
+BYLINE_LINE_CHARS = 80  # why: a byline is a short line; in a long one "记者…" is prose
+TITLE_SUFFIX_MAX = 16  # why: site and channel names ("_新浪房产_新浪网") are short; titles are not
+MAX_NAME_CHARS = 20  # why: longer "author" values are sentences, not names
+
+_TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|-{1,2}|–|—|·|::)\s*")
+_NOT_FOUND = re.compile(
+    r"404|not\s*found|页面不存在|页面找不到|找不到(?:该|此)?页面|页面已删除|内容不存在|已被删除|无法访问"
+)
+_EDITOR = re.compile(r"(?:编辑|责编|审核|校对)\s*[:：︰]?\s*([\u4e00-\u9fff·]{2,4})")
+_NAME = r"(?!责任|编辑|来源|记者|日期|时间|发布)[\u4e00-\u9fffA-Za-z·•][\u4e00-\u9fffA-Za-z·• .]{0,18}?"
+_BYLINE = [
+    re.compile(
+        r"(?:作者|撰文|撰稿|作\s*者)\s*[:：︱|丨/｜]\s*("
+        + _NAME
+        + r")(?=\s|$|[，,;；|｜丨︱）)]|来源|编辑|日期|时间|\d)"
+    ),
+    re.compile(
+        r"(?:^|[\s（(【\[])文\s*[/|｜丨︱:：]\s*(" + _NAME + r")(?=\s|$|[，,;；|｜丨︱）)]|来源|编辑|\d)"
+    ),
+    re.compile(
+        r"记者\s*[:：]?\s*([\u4e00-\u9fff·]{2,4}(?:\s*[、 ]\s*[\u4e00-\u9fff·]{2,4}){0,3})(?=\s|$|[，,;；）)]|报道|摄|发自|通讯员)"
+    ),
+]
+_SOURCE = re.compile(r"来源\s*[:：︰]\s*[\[【(（]?\s*([^\s\]】)）|｜丨,，;；:：]{2,24})")
+_DATE_FULL = re.compile(
+    r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:[\sT]*\d{1,2}\s*[:：时]\s*\d{1,2}(?:\s*[:：分]\s*\d{1,2})?)?"
+)
+_DATE_HINT = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
+_URL_DATE = [
+    re.compile(r"/((?:19|20)\d{2})[-/]?(\d{2})[-/]?(\d{2})(?=[/_\-.]|$)"),
+    re.compile(r"/(\d{2})/(\d{2})(\d{2})/\d{2}/"),  # NetEase style /19/0907/13/
+]
+_ISO_FRACTION = re.compile(r"(\d{2}:\d{2}:\d{2})[.,]\d+")
+_SITE_WORDS = re.compile(r"网|报|新闻|频道|\.com|\.cn|日报|有限公司|编辑部|官方")
+
+META_PUBLISHED = (
+    "article:published_time",
+    "og:article:published_time",
+    "og:release_date",
+    "datePublished",
+    "pubdate",
+    "publishdate",
+    "PubDate",
+    "publish_time",
+    "publication_date",
+    "publish-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "DC.date.issued",
+    "dc.date",
+    "weibo: article:create_at",
+    "og:time",
+    "pubtime",
+    "publishtime",
+    "article:publish_time",
+)
+# Last resort before the URL: when a page was last changed is usually the day it was published.
+META_MODIFIED = (
+    "dateUpdate",
+    "dateModified",
+    "article:modified_time",
+    "og:updated_time",
+    "weibo: article:update_at",
+)
+AUTHOR_SELECTOR = '[itemprop="author"], [rel="author"], .author, .byline, .author-name, .writer, #author'
+META_AUTHOR = ("article:author", "author", "Author", "dc.creator", "byl")
+META_DIGEST = ("description", "og:description", "Description", "twitter:description")
+
+
+@dataclass
+class _Block:
+    """Text statistics of one block element, gathered from its own (not nested blocks') text."""
+
+    node: LexborNode
+    chars: int = 0
+    link_chars: int = 0
+    punct: int = 0
+
+
+@dataclass
+class _Candidate:
+    node: LexborNode
+    score: float = 0.0
+    text_chars: int = 0  # prose characters charged to it (own paragraphs), for the semantic check
+    final: float = 0.0
+    stats: tuple[int, int, int] = (0, 0, 0)
+
+
+@dataclass
+class _Meta:
+    title: str = ""
+    title_node: LexborNode | None = None
+    published: datetime | None = None
+    author: str | None = None
+    source: str | None = None
+    digest: str = ""
+    cover: str | None = None
+    canonical: str | None = None
+    ld: dict[str, object] = field(default_factory=dict)
+    modified: datetime | None = None
 
 
 def extract(html: str, url: str) -> Article:
+    """Extract the article of any page; pages without one give a ``not_article`` outcome."""
     tree = parse(html, url)
-    title = meta(tree, "og:title") or node_text(tree.css_first("h1")) or node_text(tree.css_first("title"))
-    best, best_len = None, 0
-    for node in tree.css("article, div, section, td"):
-        length = sum(len(node_text(p)) for p in node.css("p"))
-        if length > best_len:
-            best, best_len = node, length
-    if best is None or best_len < 20:
-        return not_article(url, "web", "not_article", f"The page {url} has no article text.", title=title)
-    published = parse_china_datetime(meta(tree, "article:published_time", "pubdate", "publishdate"))
-    return build_article(url=url, site="web", body=best, title=title, published=published,
-                         digest=meta(tree, "description", "og:description"))
+    info = _metadata(tree, html, url)
+    tree.strip_tags(STRIP_TAGS)
+    root = tree.body
+    if root is None:
+        return not_article(url, SITE, "not_article", f"The page {url} has no body.", title=info.title)
+    best = _find_body(root)
+    if best is None:
+        return _refuse(url, info, "has no article text")
+    # read the lines around the title before pruning, which may remove them (and the title node)
+    _near_metadata(info, best, url)
+    body, removed = _assemble(best, info)
+    chars, links, punct = _stats(body)
+    if not _is_article_text(chars - links, punct):
+        return _refuse(url, info, "has no article text (too little prose)")
+    return build_article(
+        url=url,
+        site=SITE,
+        body=body,
+        title=info.title,
+        author=info.author,
+        account=info.source,
+        published=info.published,
+        digest=info.digest,
+        cover=info.cover,
+        canonical_url=info.canonical,
+        source=info.source,
+        removed=tuple(removed),
+    )
+
+
+def _refuse(url: str, info: _Meta, why: str) -> Article:
+    reason = "looks like an error page" if _NOT_FOUND.search(info.title) else why
+    return not_article(
+        url, SITE, "not_article", f"The page {url} {reason}; it is not an article.", title=info.title
+    )
+
+
+def _is_article_text(chars: int, punct: int) -> bool:
+    if chars >= MIN_ARTICLE_CHARS * 3:
+        return punct >= MIN_ARTICLE_PUNCT
+    return (
+        chars >= MIN_ARTICLE_CHARS
+        and punct >= SHORT_ARTICLE_PUNCT
+        or chars >= 2 * MIN_ARTICLE_CHARS
+        and punct >= MIN_ARTICLE_PUNCT
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# body detection
+
+
+def _find_body(root: LexborNode) -> LexborNode | None:
+    """The container with the best text-density score, or None when the page has no prose."""
+    blocks: dict[int, _Block] = {}
+    for node in root.traverse(include_text=True):
+        if node.tag != "-text":
+            continue
+        text = node.text_content
+        if not text or text.isspace():
+            continue
+        parent = node.parent
+        in_link = False
+        hops = 0
+        # why 12: inline nesting deeper than that is markup soup; charge the text where we are
+        while parent is not None and parent.tag in INLINE and hops < 12:
+            if parent.tag == "a":
+                in_link = True
+            parent = parent.parent
+            hops += 1
+        if parent is None:
+            continue
+        key = parent.mem_id
+        block = blocks.get(key)
+        if block is None:
+            block = blocks[key] = _Block(parent)
+        n = len(text.strip())
+        block.chars += n
+        if in_link:
+            block.link_chars += n
+        else:
+            block.punct += _count_punct(text)
+
+    candidates: dict[int, _Candidate] = {}
+
+    def credit(node: LexborNode | None, score: float, chars: int) -> None:
+        if node is None or node.tag in ("html", "#document"):
+            return
+        cand = candidates.get(node.mem_id)
+        if cand is None:
+            cand = candidates[node.mem_id] = _Candidate(node)
+        cand.score += score
+        cand.text_chars += chars
+
+    for block in blocks.values():
+        prose = block.chars - block.link_chars
+        if prose < MIN_PARAGRAPH_CHARS:
+            continue
+        score = 1.0 + block.punct + min(prose / PARAGRAPH_LENGTH_UNIT, PARAGRAPH_LENGTH_CAP)
+        node = block.node
+        holder = node.parent if node.tag in PARAGRAPH else node
+        if holder is None:
+            continue
+        credit(holder, score, prose)
+        credit(holder.parent, score / 2, 0)
+
+    if not candidates:
+        return None
+    top = sorted(candidates.values(), key=lambda c: c.score, reverse=True)[:TOP_CANDIDATES]
+    for cand in top:
+        chars, links, punct = _stats(cand.node)
+        cand.stats = (chars, links, punct)
+        density = links / chars if chars else 1.0
+        cand.final = cand.score * (1.0 - density) * _class_weight(cand.node) * _ancestry_weight(cand.node)
+    best = max(top, key=lambda c: c.final)
+    if best.final <= 0:
+        return None
+    return _prefer_semantic(root, best)
+
+
+def _prefer_semantic(root: LexborNode, best: _Candidate) -> LexborNode:
+    """A semantic article container that holds most of the winner's text is the better body."""
+    chars, links, _ = best.stats
+    prose = chars - links
+    for selector in SEMANTIC:
+        nodes = root.css(selector)
+        if not nodes:
+            continue
+        scored = [(n, _stats(n)) for n in nodes[:TOP_CANDIDATES]]
+        node, (s_chars, s_links, _) = max(scored, key=lambda item: item[1][0] - item[1][1])
+        s_prose = s_chars - s_links
+        if (
+            s_chars
+            and s_links / s_chars < LINK_LIST_DENSITY
+            and prose * SEMANTIC_SHARE <= s_prose <= prose * SEMANTIC_GROWTH
+        ):
+            if _contains(node, best.node) or _contains(best.node, node):
+                return node
+    return best.node
+
+
+def _ancestry_weight(node: LexborNode) -> float:
+    """Text inside a link is a teaser (whole cards wrapped in ``<a>``); inside a list item, a list."""
+    weight = 1.0
+    parent = node.parent
+    steps = 0
+    while parent is not None and steps < ANCESTRY_STEPS:
+        tag = parent.tag
+        if tag == "a":
+            return 0.0
+        if tag == "li":
+            weight = LIST_ITEM_WEIGHT
+        parent = parent.parent
+        steps += 1
+    return weight
+
+
+def _contains(outer: LexborNode, inner: LexborNode) -> bool:
+    """Whether ``inner`` is ``outer`` or inside it (walks up from ``inner``; bounded by depth)."""
+    target = outer.mem_id
+    node: LexborNode | None = inner
+    steps = 0
+    while node is not None and steps < 400:  # why: real pages nest < 100 deep; stop on soup
+        if node.mem_id == target:
+            return True
+        node = node.parent
+        steps += 1
+    return False
+
+
+def _words(node: LexborNode) -> set[str]:
+    attrs = node.attributes
+    value = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+    if not value.strip():
+        return set()
+    return {w.lower() for w in _WORD_SPLIT.split(value) if w}
+
+
+def _class_weight(node: LexborNode) -> float:
+    """Chrome words in class/id lower a candidate; content words (or an article tag) raise it."""
+    words = _words(node)
+    weight = 1.0
+    if words & CHROME_WORDS:
+        weight -= 0.5  # why: a "comment"/"related" box is wrong even when wordy; halve it
+    if words & CONTENT_WORDS or node.tag in ("article", "main"):
+        weight += 0.25  # why: readability's bonus for article-named containers
+    return max(weight, 0.1)
+
+
+def _stats(node: LexborNode) -> tuple[int, int, int]:
+    """(characters, characters inside links, sentence punctuation outside links) of a subtree."""
+    text = node.text(deep=True)
+    chars = len(text) - _count_space(text)
+    links = 0
+    link_punct = 0
+    for a in node.css("a"):
+        t = a.text(deep=True)
+        links += len(t) - _count_space(t)
+        link_punct += _count_punct(t)
+    return chars, min(links, chars), _count_punct(text) - link_punct
+
+
+def _count_space(text: str) -> int:
+    return sum(map(text.count, SPACE_CHARS))
+
+
+def _count_punct(text: str) -> int:
+    return sum(map(text.count, PUNCT_CHARS))
+
+
+# --------------------------------------------------------------------------------------------
+# assembling and pruning the body
+
+
+def _assemble(best: LexborNode, info: _Meta) -> tuple[LexborNode, list[Removal]]:
+    """Merge prose siblings of ``best`` under their parent, then prune chrome inside the body."""
+    body = _merge_siblings(best)
+    removed: list[Removal] = []
+    _prune(body, removed, info)
+    return body, removed
+
+
+def _merge_siblings(best: LexborNode) -> LexborNode:
+    parent = best.parent
+    if parent is None or parent.tag in ("html", "body") or best.tag in ("article", "main"):
+        return best
+    chars, links, punct = _stats(best)
+    best_score = _prose_score(chars - links, punct)
+    threshold = max(SIBLING_MIN_SCORE, best_score * SIBLING_SHARE)
+    keep: list[LexborNode] = []
+    drop: list[LexborNode] = []
+    merged = False
+    for child in parent.iter(include_text=False):
+        if child.mem_id == best.mem_id:
+            keep.append(child)
+            continue
+        c_chars, c_links, c_punct = _stats(child)
+        prose = c_chars - c_links
+        density = c_links / c_chars if c_chars else 0.0
+        weight = _class_weight(child)
+        good = (
+            prose > 0
+            and weight >= 1.0
+            and (
+                _prose_score(prose, c_punct) * (1 - density) >= threshold
+                or (prose >= SIBLING_PROSE_CHARS and density < 0.25 and c_punct >= 2)
+            )
+        )
+        if good:
+            keep.append(child)
+            merged = True
+        elif child.tag in ("img", "figure", "picture") or (
+            prose == 0 and child.css_first("img") and weight >= 1.0
+        ):
+            keep.append(child)  # pictures between merged paragraphs; dropped again if nothing merged
+        else:
+            drop.append(child)
+    if not merged:
+        return best
+    # keep pictures only between the first and last kept text siblings
+    for node in drop:
+        node.decompose()
+    return parent
+
+
+def _prose_score(prose: int, punct: int) -> float:
+    return punct + min(prose / PARAGRAPH_LENGTH_UNIT, PARAGRAPH_LENGTH_CAP * 10)
+
+
+def _prune(body: LexborNode, removed: list[Removal], info: _Meta) -> None:
+    """Drop chrome inside ``body``: named chrome, link lists, the title and the top date line.
+
+    Nodes are visited in reverse document order, so a node is examined after everything inside it
+    and only nodes not yet visited (ancestors, earlier nodes) remain: decomposing is always safe.
+    """
+    total, total_links, _ = _stats(body)
+    total_prose = max(total - total_links, 1)
+    body_id = body.mem_id
+    nodes = body.css(PRUNABLE)
+    drop_ids = {n.mem_id for n in body.css(DROP)} if DROP else set()
+    for node in reversed(nodes):
+        if node.mem_id == body_id:
+            continue
+        if node.tag == "p" and node.css_first("a") is None and not _words(node):
+            continue  # why: a plain paragraph without links or classes is prose; skip the counting
+        chars, links, punct = _stats(node)
+        prose = chars - links
+        if prose >= total_prose * PRUNE_KEEP_SHARE:
+            continue
+        rule = ""
+        if node.mem_id in drop_ids:
+            rule = "web:drop"
+        elif _words(node) & CHROME_WORDS and not (node.tag == "p" and punct >= 2):
+            rule = "web:chrome-class"
+        elif node.tag == "p":
+            if (
+                chars
+                and links / chars > LINK_PARAGRAPH_DENSITY
+                and punct == 0
+                and chars < LINK_PARAGRAPH_CHARS
+            ):
+                rule = "web:link-paragraph"
+        elif chars and links / chars > LINK_LIST_DENSITY and punct < LINK_LIST_MIN_PUNCT:
+            rule = "web:link-list"
+        if rule:
+            text = node_text(node)
+            if text:
+                removed.append(Removal(rule, text[:200]))
+            node.decompose()
+    for node in body.css(DROP):  # drop selectors on tags that PRUNABLE does not list
+        if node.mem_id != body_id:
+            node.decompose()
+    _drop_head_lines(body, removed, info)
+
+
+def _drop_head_lines(body: LexborNode, removed: list[Removal], info: _Meta) -> None:
+    """Remove the title heading and short date/byline/source lines at the top of the body."""
+    title = squash(info.title)
+    for node in body.css("h1"):
+        if title and node_text(node) in (title, ""):
+            node.decompose()
+    seen = 0
+    for node in body.css("p, div, span, h2, h3, h4, h5, h6, td, li"):
+        text = node_text(node)
+        if not text:
+            continue
+        seen += 1
+        if seen > 6:  # why: the dateline is among the first few lines or not at the top at all
+            break
+        if len(text) > 80:  # why: a dateline with source and author is short; longer is prose
+            if node.css_first("p, div, td, li") is None:
+                break
+            continue
+        if title and text == title and node.tag.startswith("h"):
+            removed.append(Removal("web:title", text))
+            node.decompose()
+            continue
+        if node.css_first("p, div, td, li") is not None:
+            continue
+        if _DATE_HINT.search(text) or _SOURCE.search(text) or (_byline(text) and len(text) < 40):
+            if _PUNCT.search(text.replace("、", "").replace(",", "")) and not _DATE_HINT.search(text):
+                continue
+            removed.append(Removal("web:dateline", text))
+            node.decompose()
+
+
+# --------------------------------------------------------------------------------------------
+# metadata
+
+
+def _metadata(tree: LexborHTMLParser, html: str, url: str) -> _Meta:
+    info = _Meta()
+    info.ld = _json_ld(tree)
+    metas = _meta_map(tree)
+
+    def meta(*names: str) -> str:
+        return next((metas[n] for n in names if metas.get(n)), "")
+
+    info.title, info.title_node = _title(tree, info.ld, meta("og:title", "twitter:title"))
+    info.digest = meta(*META_DIGEST)
+    info.cover = meta("og:image", "twitter:image", "image") or None
+    canonical = tree.css_first('link[rel="canonical"]')
+    href = (canonical.attributes.get("href") or "").strip() if canonical is not None else ""
+    info.canonical = href if href.startswith("http") else None
+    info.published = _first_date(
+        [meta(name) for name in META_PUBLISHED]
+        + [str(info.ld.get(k) or "") for k in ("datePublished", "dateCreated")]
+        + _time_attrs(tree)
+    )
+    author = _ld_author(info.ld)
+    if not author:
+        author = _clean_name(meta(*META_AUTHOR))
+        if author and _SITE_WORDS.search(author):
+            author = ""  # why: many Chinese sites put their own name in <meta name=author>
+    if not author:
+        for node in tree.css(AUTHOR_SELECTOR)[:3]:
+            author = _clean_name(node_text(node))
+            if author and not _SITE_WORDS.search(author):
+                break
+            author = ""
+    info.author = author or None
+    info.modified = _first_date([meta(name) for name in META_MODIFIED])
+    return info
+
+
+def _json_ld(tree: LexborHTMLParser) -> dict[str, object]:
+    """The first JSON-LD object that looks like an article (has a headline or datePublished)."""
+    for node in tree.css('script[type="application/ld+json"]'):
+        try:
+            data = json.loads(node.text(deep=True) or "null")
+        except ValueError:
+            continue
+        items = data if isinstance(data, list) else [data]
+        for item in items:
+            if isinstance(item, dict) and isinstance(item.get("@graph"), list):
+                items.extend(x for x in item["@graph"] if isinstance(x, dict))
+                continue
+            if isinstance(item, dict) and ("headline" in item or "datePublished" in item):
+                return item
+    return {}
+
+
+def _ld_author(ld: dict[str, object]) -> str:
+    author = ld.get("author")
+    if isinstance(author, list):
+        author = author[0] if author else None
+    if isinstance(author, dict):
+        author = author.get("name")
+    return _clean_name(author if isinstance(author, str) else "")
+
+
+def _clean_name(value: str) -> str:
+    value = squash(value)
+    value = re.sub(r"^(?:作者|撰文|文|记者|By|by)\s*[:：/|｜丨︱]?\s*", "", value)
+    value = _DATE_HINT.split(value)[0].strip(" ,，|｜丨︱/:：")
+    return value if 0 < len(value) <= MAX_NAME_CHARS else ""
+
+
+def _time_attrs(tree: LexborHTMLParser) -> list[str]:
+    out = []
+    for node in tree.css('time[datetime], [itemprop="datePublished"]')[:4]:
+        attrs = node.attributes
+        out.append(attrs.get("datetime") or attrs.get("content") or node_text(node))
+    return out
+
+
+def _meta_map(tree: LexborHTMLParser) -> dict[str, str]:
+    """Every ``<meta property|name|itemprop=… content=…>`` of the page, first value of each name."""
+    out: dict[str, str] = {}
+    for node in tree.css("meta[content]"):
+        attrs = node.attributes
+        content = squash(attrs.get("content"))
+        if not content:
+            continue
+        for attr in ("property", "name", "itemprop"):
+            name = (attrs.get(attr) or "").strip()
+            if name and name not in out:
+                out[name] = content
+    return out
+
+
+def _editors(root: LexborNode) -> set[str]:
+    """Names given as 责任编辑/编辑/审核 anywhere in the page: never the article's author.
+
+    Only computed when there is an author to check (it reads the whole page's text).
+    """
+    return set(_EDITOR.findall(root.text(deep=True)))
+
+
+def _title(tree: LexborHTMLParser, ld: dict[str, object], og_title: str) -> tuple[str, LexborNode | None]:
+    """og:title / a heading that starts the <title> / the <title> minus its site-name suffix."""
+    head_title = node_text(tree.css_first("title"))
+    stripped = _strip_title_suffix(head_title)
+    og = _strip_title_suffix(og_title or str(ld.get("headline") or ""))
+    best: tuple[str, LexborNode | None] = ("", None)
+    for node in tree.css("h1, h2, h3, [class*=title], [id*=title]")[:60]:
+        text = node_text(node)
+        if len(text) < 4 or len(text) <= len(best[0]):
+            continue
+        if (head_title and head_title.startswith(text)) or (og and og.startswith(text)) or text == stripped:
+            best = (text, node)
+    if best[0] and (len(best[0]) >= len(stripped) * 0.6 or not stripped):
+        return best
+    if og:
+        return og, _find_heading(tree, og)
+    if stripped:
+        return stripped, _find_heading(tree, stripped)
+    h1 = tree.css_first("h1")
+    return node_text(h1), h1
+
+
+def _find_heading(tree: LexborHTMLParser, title: str) -> LexborNode | None:
+    for node in tree.css("h1, h2, h3")[:20]:
+        if node_text(node) == title:
+            return node
+    return None
+
+
+def _strip_title_suffix(title: str) -> str:
+    """Remove trailing "_频道_站点" / " - 站点" parts, keeping any separator inside the real title."""
+    title = squash(title)
+    while True:
+        parts = list(_TITLE_SEPARATORS.finditer(title))
+        if not parts:
+            return title
+        last = parts[-1]
+        head, tail = title[: last.start()], title[last.end() :]
+        # why: strip only a short tail after a real head; "棱镜|数据业…" keeps its short prefix
+        if not tail or len(tail) > TITLE_SUFFIX_MAX or len(head) < 4 or len(head) < len(tail):
+            return title
+        title = head.strip()
+
+
+def _first_date(values: list[str]) -> datetime | None:
+    """The first parseable date; a date-only value is refined by a later one of the same day."""
+    found: datetime | None = None
+    for value in values:
+        value = (value or "").strip()
+        if not value:
+            continue
+        when = _parse_date(value)
+        if when is None:
+            continue
+        has_time = bool(re.search(r"\d[:：时]\d", value)) or value.isdigit()
+        if found is None:
+            found = when
+            if has_time:
+                return found
+        elif has_time and when.date() == found.date():
+            return when
+    return found
+
+
+def _parse_date(value: str) -> datetime | None:
+    value = value.strip()
+    if value.isdigit() and len(value) in (10, 13):
+        ts = int(value) / (1000 if len(value) == 13 else 1)
+        return china_time(ts) if 0 < ts < 4_102_444_800 else None  # why: before 2100
+    when = parse_china_datetime(_ISO_FRACTION.sub(r"\1", value))
+    if when is None or not 1990 <= when.year <= 2100:  # why: the web; older "dates" are noise
+        return None
+    return when.astimezone(CHINA_TZ)
+
+
+def _near_metadata(info: _Meta, body: LexborNode, url: str) -> None:
+    """Fill date, byline and source from the visible lines around the title and above the body."""
+    windows: list[list[str]] = []
+    if info.title_node is not None:
+        windows.append(_lines_after(info.title_node))
+    windows.append(_lines_before(body))
+    windows.append(_first_lines(body))
+    bylines: list[str] = []
+    for lines in windows:
+        text = " ".join(lines)
+        if not text:
+            continue
+        if info.published is None or (info.published.hour == 0 and info.published.minute == 0):
+            when = _dateline_date(lines)
+            if when is not None and (info.published is None or when.date() == info.published.date()):
+                info.published = when
+        for line in lines:
+            if len(line) <= BYLINE_LINE_CHARS:
+                name = _byline(line)
+                if name:
+                    bylines.append(name)
+        if info.source is None:
+            m = _SOURCE.search(text)
+            if m:
+                info.source = m.group(1).strip()
+    if info.published is None:
+        info.published = info.modified or _url_date(url)
+    candidates = [name for name in (info.author, *bylines) if name]
+    if candidates:
+        root = body
+        while root.parent is not None and root.parent.tag != "#document":
+            root = root.parent
+        editors = _editors(root)
+        info.author = next((name for name in candidates if name not in editors), None)
+
+
+def _dateline_date(lines: list[str]) -> datetime | None:
+    """The date of the first dateline-like line (short, not a sentence), to the second if a line
+    right after it repeats the same minute with seconds (pages often hide a precise copy)."""
+    found: datetime | None = None
+    looked = 0
+    for line in lines:
+        if found is not None:
+            looked += 1
+            if looked > 2:  # why: the precise copy sits next to the visible dateline
+                break
+        if len(line) > DATELINE_CHARS or sum(map(line.count, "。！？")) > 1:
+            continue
+        for m in _DATE_FULL.finditer(line):
+            when = _parse_date(m.group(0))
+            if when is None:
+                continue
+            if found is None:
+                found = when
+            elif when.replace(second=0) == found and when.second:
+                return when
+    return found
+
+
+def _byline(text: str) -> str:
+    for pattern in _BYLINE:
+        m = pattern.search(text)
+        if m:
+            name = _clean_name(m.group(1))
+            if name and not _SITE_WORDS.search(name):
+                return name
+    return ""
+
+
+def _segment(node: LexborNode) -> str:
+    return node_text(node) if node.tag != "-text" else squash(node.text_content)
+
+
+def _lines_after(node: LexborNode) -> list[str]:
+    """Texts of the nodes that follow ``node`` (its siblings, then its ancestors' siblings)."""
+    lines: list[str] = []
+    size = 0
+    current: LexborNode | None = node
+    for _ in range(4):  # why: the dateline is at most a few wrapper levels away from the title
+        if current is None:
+            break
+        sib = current.next
+        count = 0
+        while sib is not None and size < NEAR_TEXT_CHARS and count < 8:  # why: a few lines only
+            text = _segment(sib)
+            if text:
+                lines.append(text[: NEAR_TEXT_CHARS - size])
+                size += len(lines[-1])
+            sib = sib.next
+            count += 1
+        if size >= NEAR_TEXT_CHARS:
+            break
+        current = current.parent
+    return lines
+
+
+def _lines_before(node: LexborNode) -> list[str]:
+    """Texts of the nodes just before ``node``, nearest last (its previous siblings, then up)."""
+    lines: list[str] = []
+    size = 0
+    current: LexborNode | None = node
+    for _ in range(4):
+        if current is None:
+            break
+        sib = current.prev
+        count = 0
+        while sib is not None and size < NEAR_TEXT_CHARS and count < 8:
+            text = _segment(sib)
+            if text:
+                lines.insert(0, text[-(NEAR_TEXT_CHARS - size) :])
+                size += len(lines[0])
+            sib = sib.prev
+            count += 1
+        if size >= NEAR_TEXT_CHARS:
+            break
+        current = current.parent
+    return lines
+
+
+def _first_lines(body: LexborNode) -> list[str]:
+    """The first few leaf blocks of the body: where a dateline sits when it is inside the body."""
+    lines: list[str] = []
+    size = 0
+    for node in body.css("p, h2, h3, h4, h5, h6, div, td, li")[:40]:
+        if node.css_first("p, div, td, li") is not None:
+            continue
+        text = node_text(node)
+        if text:
+            lines.append(text)
+            size += len(text)
+        if len(lines) >= 6 or size > NEAR_TEXT_CHARS // 2:  # why: the top of the body only
+            break
+    return lines
+
+
+def _url_date(url: str) -> datetime | None:
+    for pattern in _URL_DATE:
+        m = pattern.search(url)
+        if m:
+            y, mo, d = m.groups()
+            year = int(y) + (2000 if len(y) == 2 else 0)
+            try:
+                return datetime(year, int(mo), int(d), tzinfo=CHINA_TZ)
+            except ValueError:
+                continue
+    return None
 
 
 ADAPTER = Adapter("web", (), extract)
