@@ -5,15 +5,33 @@ Contract (used by ``scraper.sites._common.build_article`` and ``wxarchive clean`
     clean_body(node, site=..., url=...) -> Cleaned(removed, meta)      # edits node in place
     clean_markdown(text, site=...) -> (text, Cleaned)
 
-PLACEHOLDER: the rule engine is being written; this stub removes nothing.
+When: after an adapter found the body node, before the Markdown converter. Why on blocks: WeChat
+promo lines, credits and footers are whole paragraphs; deciding per leaf block (a paragraph-like
+node, an inline run between ``<br>``s, an image) keeps every decision explainable and lets the same
+rules run on existing Markdown archives, where a block is a paragraph.
+
+Steps: (1) known chrome selectors and hidden nodes are dropped; (2) the body is cut into an ordered
+list of leaf blocks; (3) each rule family of ``config/boilerplate.toml`` (plus the site's
+``[boilerplate]`` pack) picks blocks, by position zone (head / tail) and text; (4) the safety valve
+cancels any rule that would take more than half of the text; (5) the chosen nodes and the ancestors
+they leave empty are decomposed. Every removed block becomes ``Removal(rule, text)``; credit lines
+also fill ``Cleaned.meta`` (author, source, account, editor).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborNode
 
+from scraper.config import load_rules
+from scraper.credits import parse_credit
+from scraper.html import plain_text, squash
+from scraper.markdown import BLOCK_TAGS, EMBED_TAGS, SKIP_TAGS
 from scraper.models import Removal
 
 
@@ -23,9 +41,571 @@ class Cleaned:
     meta: dict[str, str] = field(default_factory=dict)
 
 
+REMOVAL_TEXT_CHARS = 200  # why: the JSON report shows what was cut, not a second copy of a long footer
+_NOISE_TAGS = "script, style, noscript, template"
+_HIDDEN_CANDIDATES = '[style*="none"], [style*="hidden"], [hidden]'
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_MEDIA = "img, video, audio, iframe, embed, mpvoice, mp-common-mpaudio, mpaudio, mpvideo, mp-common-videosnap"
+_MEDIA_OR_FORMULA = _MEDIA + ", [data-formula]"
+_BLOCKISH = (
+    ", ".join(sorted((BLOCK_TAGS | {"img", "br"} | EMBED_TAGS) - {"body", "html"})) + ", [data-formula]"
+)
+_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
+_SPACE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
+_MD_IMAGE_BLOCK = re.compile(r"^\s*(?:\[?!\[[^\]]*\]\(([^)\s]+)[^)]*\)(?:\]\([^)]*\))?\s*)+$")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\((https?://[^)\s]+)[^)]*\)")
+_MD_SOURCE_LINK = re.compile(r"^\[[^\]\n]+\]\((?:https?://)[^)\s]+\)$")
+_BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*$")
+
+
+# --- rules ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The compiled rule pack for one site (global rules + the site's ``[boilerplate]``)."""
+
+    limits: dict[str, float]
+    selectors: tuple[tuple[str, str], ...]  # (rule name, css)
+    promo: tuple[re.Pattern[str], ...]
+    cta: tuple[re.Pattern[str], ...]
+    qr: tuple[re.Pattern[str], ...]
+    end_marker: tuple[re.Pattern[str], ...]
+    related: tuple[re.Pattern[str], ...]
+    disclaimer_heading: tuple[re.Pattern[str], ...]
+    disclaimer_starts: tuple[re.Pattern[str], ...]
+    disclaimer_contains: tuple[re.Pattern[str], ...]
+    ad: tuple[re.Pattern[str], ...]
+    site: str = ""
+    site_phrases: tuple[re.Pattern[str], ...] = ()
+    site_tail: tuple[re.Pattern[str], ...] = ()
+    site_head: tuple[re.Pattern[str], ...] = ()
+
+    def limit(self, name: str) -> float:
+        return self.limits[name]
+
+
+def _compile(patterns: list[str] | None) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in patterns or ())
+
+
+@lru_cache(maxsize=64)
+def rules_for(site: str = "") -> Rules:
+    """The rules for ``site``: ``config/boilerplate.toml`` merged with ``config/sites/<site>.toml``."""
+    base: dict[str, Any] = load_rules("boilerplate")
+    pack: dict[str, Any] = load_rules(f"sites/{site}").get("boilerplate", {}) if site else {}
+    selectors = [(f"selector:{css}", css) for css in base.get("selectors", {}).get("chrome", [])]
+    selectors += [(f"site:{site}:drop:{css}", css) for css in pack.get("drop", [])]
+    return Rules(
+        limits=dict(base["limits"]),
+        selectors=tuple(selectors),
+        promo=_compile(base["promo"]["header"]),
+        cta=_compile(base["cta"]["line"]),
+        qr=_compile(base["cta"]["qr"]),
+        end_marker=_compile(base["tail"]["end_marker"]),
+        related=_compile(base["tail"]["related"]),
+        disclaimer_heading=_compile(base["disclaimer"]["heading"]),
+        disclaimer_starts=_compile(base["disclaimer"]["starts"]),
+        disclaimer_contains=_compile(base["disclaimer"]["contains"]),
+        ad=_compile(base["ad"]["label"]),
+        site=site,
+        site_phrases=_compile(pack.get("phrases")),
+        site_tail=_compile(pack.get("tail_anchors")),
+        site_head=_compile(pack.get("head_anchors")),
+    )
+
+
+# --- blocks --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Block:
+    """One leaf block: text (white space squashed), or an image / media embed.
+
+    ``link_share`` is the part of the text inside links whose host is mp.weixin.qq.com (related-post
+    lists); ``ref`` is what the applier removes (DOM nodes, or a Markdown paragraph index).
+    """
+
+    text: str
+    kind: str = "text"  # text | image | media
+    url: str = ""
+    ref: Any = None
+    wx_link_share: float = 0.0
+
+    @property
+    def key(self) -> str:
+        return _SPACE.sub("", self.text)
+
+    def describe(self) -> str:
+        if self.kind == "image":
+            return f"[image] {self.url}"
+        if self.kind == "media":
+            return f"[media] {self.url or self.text}"
+        text = self.text
+        return text if len(text) <= REMOVAL_TEXT_CHARS else text[: REMOVAL_TEXT_CHARS - 1] + "…"
+
+
+def _core(key: str) -> str:
+    """The block text without decorations at both ends (punctuation, symbols, emoji, arrows)."""
+    return _EDGES.sub("", key)
+
+
+def _any(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
+    return any(p.search(text) for p in patterns)
+
+
+def _full(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
+    return bool(text) and any(p.fullmatch(text) for p in patterns)
+
+
+def _is_wx_link(href: str | None) -> bool:
+    return bool(href) and (urlsplit(href).hostname or "").endswith("mp.weixin.qq.com")  # type: ignore[arg-type]
+
+
+# --- the decision engine (shared by the DOM and the Markdown appliers) -----------------------------
+
+
+def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Removal], dict[str, str]]:
+    """Pick the blocks to remove: ``{index: rule}``, valve refusals, and credit metadata.
+
+    Pure: works on texts and positions only, so DOM bodies and Markdown files get the same answers.
+    """
+    lim = rules.limit
+    keys = [b.key for b in blocks]
+    sizes = [len(k) for k in keys]
+    total = sum(sizes) or 1
+    present = [i for i, b in enumerate(blocks) if b.kind != "text" or sizes[i]]
+    n = len(present)
+    rank = {i: r for r, i in enumerate(present)}
+    offset: dict[int, int] = {}
+    seen = 0
+    for i in range(len(blocks)):
+        offset[i] = seen
+        seen += sizes[i]
+
+    def head(i: int) -> bool:
+        return rank[i] < lim("head_blocks") or offset[i] < lim("head_fraction") * total
+
+    def tail(i: int) -> bool:
+        return rank[i] >= n - lim("tail_blocks") or offset[i] >= lim("tail_fraction") * total
+
+    def anchor_zone(i: int) -> bool:
+        return rank[i] >= n - lim("tail_blocks") or offset[i] >= lim("anchor_fraction") * total
+
+    chosen: dict[int, str] = {}
+    # 1. head anchors (site packs only): cut the anchor and everything before it
+    for i in present:
+        if blocks[i].kind == "text" and head(i) and _any(rules.site_head, keys[i]):
+            for j in range(i + 1):
+                chosen.setdefault(j, f"site:{rules.site}:head-anchor")
+            break
+    # 2. tail anchors: END / 往期推荐 / a 免责声明 heading / the site's anchors cut to the end
+    for i in present:
+        if blocks[i].kind != "text" or not anchor_zone(i) or i in chosen:
+            continue
+        core = _core(keys[i])
+        if len(core) > lim("anchor_chars") and not _any(rules.site_tail, keys[i]):
+            continue
+        rule = None
+        if _full(rules.end_marker, core):
+            rule = "tail:end-marker"
+        elif _full(rules.related, core):
+            rule = "tail:related-list"
+        elif _full(rules.disclaimer_heading, core):
+            rule = "disclaimer"
+        elif _any(rules.site_tail, keys[i]):
+            rule = f"site:{rules.site}:tail-anchor"
+        if rule:
+            for j in range(i, len(blocks)):
+                chosen.setdefault(j, rule)
+            break
+    # 3. a trailing run of links to other WeChat posts (with or without a heading above it)
+    run: list[int] = []
+    for i in reversed(present):
+        if i in chosen:
+            continue
+        if blocks[i].wx_link_share >= 0.7:  # why: a title list is (almost) all link text
+            run.append(i)
+            continue
+        break
+    if len(run) >= 2:  # why: one trailing link can be the article's own "阅读原文"-style pointer
+        first = min(run)
+        above = [i for i in present if i < first and i not in chosen]
+        if above and blocks[above[-1]].kind == "text" and len(_core(keys[above[-1]])) <= lim("anchor_chars"):
+            run.append(above[-1])  # the list's heading ("【轻金融好文】")
+        for i in run:
+            chosen[i] = "tail:related-list"
+    # 4. per-block rules
+    short, tail_short = lim("short_chars"), lim("tail_short_chars")
+    for i in present:
+        if i in chosen or blocks[i].kind != "text":
+            continue
+        key, size = keys[i], sizes[i]
+        core = _core(key)
+        in_head, in_tail = head(i), tail(i)
+        limit = tail_short if in_tail else short
+        if rules.site_phrases and size <= tail_short and _any(rules.site_phrases, key):
+            chosen[i] = f"site:{rules.site}:phrase"
+        elif _full(rules.ad, core):
+            chosen[i] = "ad-label"
+        elif in_head and size <= short and _any(rules.promo, key):
+            chosen[i] = "promo:header"
+        elif size <= limit and _any(rules.cta, key):
+            chosen[i] = "cta:line"
+        elif (
+            (in_head or in_tail) and size <= lim("credit_chars") and parse_credit(blocks[i].text) is not None
+        ):
+            chosen[i] = "credit"
+        elif (in_head or in_tail) and (
+            _any(rules.disclaimer_starts, key)
+            or (size <= lim("disclaimer_contains_chars") and _any(rules.disclaimer_contains, key))
+        ):
+            chosen[i] = "disclaimer"
+    # 5. the account banner: short slogan lines and the image right after a header promo
+    promos = [i for i in present if chosen.get(i) == "promo:header"]
+    if promos:
+        last = promos[-1]
+        follow = [i for i in present if i > last][: int(lim("banner_lines")) + 1]
+        group: list[int] = []
+        for i in follow:
+            if i in chosen:
+                break
+            if blocks[i].kind == "image":
+                group.append(i)
+                for j in group:
+                    chosen[j] = "promo:banner"
+                break
+            if sizes[i] > 20:  # why: slogan lines ("走进商业背后的故事") are a few words
+                break
+            group.append(i)
+    # 6. QR images next to a CTA line that points at a code
+    for i in present:
+        if chosen.get(i) != "cta:line":
+            continue
+        if not (_any(rules.qr, keys[i]) or (tail(i) and "关注" in keys[i])):
+            continue
+        pos = present.index(i)
+        dist = int(lim("qr_distance"))
+        near = present[max(0, pos - dist) : pos][::-1] + present[pos + 1 : pos + 1 + dist]
+        near.sort(key=lambda j: (abs(present.index(j) - pos), j < i))
+        for j in near:
+            if blocks[j].kind == "image" and j not in chosen:
+                chosen[j] = "qr-image"
+                break
+    # 7. the footer: from the first CTA in the tail zone on, a run of short blocks that is mostly CTA
+    footer_rule = "cta:footer"
+    for pos, i in enumerate(present):
+        if chosen.get(i) not in ("cta:line", "qr-image") or not tail(i):
+            continue
+        after = present[pos + 1 :]
+        if not after:
+            break
+        texts = [j for j in after if blocks[j].kind == "text"]
+        if any(sizes[j] > lim("footer_chars") for j in texts if j not in chosen):
+            continue
+        done = sum(1 for j in after if j in chosen)
+        if done * 2 >= len(after):  # why: most of what follows is already boilerplate
+            for j in after:
+                chosen.setdefault(j, footer_rule)
+        break
+    # 8. the safety valve
+    refusals: list[Removal] = []
+    by_rule: dict[str, list[int]] = {}
+    for i, rule in chosen.items():
+        by_rule.setdefault(rule, []).append(i)
+    for rule, idxs in sorted(by_rule.items()):
+        cut = sum(sizes[i] for i in idxs)
+        if cut > lim("valve_fraction") * total and sizes and total > 1:
+            for i in idxs:
+                del chosen[i]
+            refusals.append(
+                Removal(f"safety-valve:{rule}", f"kept {len(idxs)} blocks ({cut} of {total} characters)")
+            )
+    meta: dict[str, str] = {}
+    for i in sorted(chosen):
+        if chosen[i] == "credit":
+            for key, value in (parse_credit(blocks[i].text) or {}).items():
+                meta.setdefault(key, value)
+    return chosen, refusals, meta
+
+
+# --- DOM side ------------------------------------------------------------------------------------
+
+
+def _hidden(node: LexborNode) -> bool:
+    attrs = node.attributes
+    if "hidden" in attrs:
+        return True
+    style = attrs.get("style") or ""
+    return bool(_HIDDEN.search(style))
+
+
+def _image_url(node: LexborNode) -> str:
+    attrs = node.attributes
+    for name in ("data-src", "data-original", "data-actualsrc", "data-lazy-src", "src"):
+        value = attrs.get(name)
+        if value and not value.startswith("data:"):
+            return value
+    return ""
+
+
+class _Segmenter:
+    """Cuts a body node into leaf blocks, in document order."""
+
+    def __init__(self, root: LexborNode) -> None:
+        self.root = root
+        self.blocks: list[Block] = []
+
+    def run(self) -> list[Block]:
+        self.children(self.root)
+        return self.blocks
+
+    def text_block(self, nodes: list[LexborNode]) -> None:
+        text = squash("".join(n.text(deep=True) or "" for n in nodes))
+        if not text:
+            return
+        block = Block(text, ref=nodes)
+        block.wx_link_share = self.wx_share(nodes, text)
+        self.blocks.append(block)
+
+    def wx_share(self, nodes: list[LexborNode], text: str) -> float:
+        """Share of the block's text inside links to mp.weixin.qq.com (1.0 when inside such a link)."""
+        anc = nodes[0].parent
+        while anc is not None and anc.mem_id != self.root.mem_id:
+            if anc.tag == "a":
+                return 1.0 if _is_wx_link(anc.attributes.get("href")) else 0.0
+            anc = anc.parent
+        linked = 0
+        for n in nodes:
+            if n.tag == "-text":
+                continue
+            links = [n] if n.tag == "a" else n.css("a")
+            for a in links:
+                if _is_wx_link(a.attributes.get("href")):
+                    linked += len(squash(a.text(deep=True)))
+        return linked / max(1, len(text))
+
+    def children(self, parent: LexborNode) -> None:
+        run: list[LexborNode] = []
+        for child in parent.iter(include_text=True):
+            tag = child.tag
+            if tag == "-text":
+                run.append(child)
+                continue
+            if not tag or tag[0] == "-" or tag in SKIP_TAGS:
+                continue
+            if tag == "br":
+                self.flush(run)
+                run = []
+                continue
+            if tag == "img":
+                self.flush(run)
+                run = []
+                url = _image_url(child)
+                if url:
+                    block = Block("", kind="image", url=url, ref=[child])
+                    block.wx_link_share = self.wx_share([child], "x")
+                    self.blocks.append(block)
+                continue
+            if tag in EMBED_TAGS:
+                self.flush(run)
+                run = []
+                attrs = child.attributes
+                self.blocks.append(
+                    Block("", kind="media", url=attrs.get("data-src") or attrs.get("src") or "", ref=[child])
+                )
+                continue
+            inner = child.css_first(_BLOCKISH)
+            if tag not in BLOCK_TAGS and inner is None:
+                run.append(child)
+                continue
+            self.flush(run)
+            run = []
+            if tag == "pre" or (tag in BLOCK_TAGS and inner is None):
+                self.text_block([child])
+            else:
+                self.children(child)
+        self.flush(run)
+
+    def flush(self, run: list[LexborNode]) -> None:
+        if run:
+            self.text_block(run)
+
+
+def _sweep(node: LexborNode, marked: set[int], ancestors: set[int]) -> None:
+    """Decompose marked nodes, then the ancestors they left without text or media.
+
+    Children are listed before any change and no wrapper of a decomposed subtree is touched again
+    (lexbor frees it), so this is safe against use-after-free.
+    """
+    for child in list(node.iter(include_text=True)):
+        mid = child.mem_id
+        if mid in marked:
+            child.decompose()
+        elif mid in ancestors:
+            _sweep(child, marked, ancestors)
+            if not squash(child.text(deep=True)) and child.css_first(_MEDIA_OR_FORMULA) is None:
+                child.decompose()
+
+
+def _remove(root: LexborNode, nodes: list[LexborNode]) -> None:
+    if not nodes:
+        return
+    marked = {n.mem_id for n in nodes}
+    ancestors: set[int] = set()
+    root_id = root.mem_id
+    for n in nodes:
+        anc = n.parent
+        while anc is not None and anc.mem_id != root_id and anc.mem_id not in ancestors:
+            ancestors.add(anc.mem_id)
+            anc = anc.parent
+    _sweep(root, marked, ancestors)
+
+
+def _outermost(root: LexborNode, nodes: list[tuple[str, LexborNode]]) -> list[tuple[str, LexborNode]]:
+    """Drop matches nested inside other matches (one removal record per removed subtree)."""
+    ids = {n.mem_id for _, n in nodes}
+    root_id = root.mem_id
+    out = []
+    seen: set[int] = set()
+    for rule, n in nodes:
+        if n.mem_id in seen:
+            continue
+        seen.add(n.mem_id)
+        anc = n.parent
+        nested = False
+        while anc is not None and anc.mem_id != root_id:
+            if anc.mem_id in ids:
+                nested = True
+                break
+            anc = anc.parent
+        if not nested:
+            out.append((rule, n))
+    return out
+
+
+def _describe_node(node: LexborNode) -> str:
+    text = squash(node.text(deep=True))
+    if not text:
+        img = node if node.tag == "img" else node.css_first("img")
+        if img is not None:
+            return f"[image] {_image_url(img)}"
+        return f"[{node.tag}]"
+    return text if len(text) <= REMOVAL_TEXT_CHARS else text[: REMOVAL_TEXT_CHARS - 1] + "…"
+
+
 def clean_body(node: LexborNode, *, site: str = "", url: str = "") -> Cleaned:
-    return Cleaned()
+    """Remove boilerplate from ``node`` in place; report every removal and the credit metadata.
+
+    ``node`` itself is never removed, and its own ``visibility: hidden`` (WeChat's ``#js_content``)
+    is ignored. ``url`` is only used in messages.
+    """
+    rules = rules_for(site)
+    cleaned = Cleaned()
+    # 1. noise, hidden nodes and known chrome
+    drops: list[tuple[str, LexborNode]] = [("noise", n) for n in node.css(_NOISE_TAGS)]
+    drops += [("hidden", n) for n in node.css(_HIDDEN_CANDIDATES) if _hidden(n)]
+    for rule, css in rules.selectors:
+        drops += [(rule, n) for n in node.css(css)]
+    drops = [(r, n) for r, n in _outermost(node, drops) if n.mem_id != node.mem_id]
+    for rule, n in drops:
+        if rule == "noise":
+            continue
+        desc = _describe_node(n)
+        if rule == "hidden" and desc.startswith("["):
+            continue  # an empty hidden placeholder is not worth a line in the report
+        cleaned.removed.append(Removal(rule, desc))
+    _remove(node, [n for _, n in drops])
+    # 2. blocks and rules
+    blocks = _Segmenter(node).run()
+    chosen, refusals, meta = decide(blocks, rules)
+    doomed: list[LexborNode] = []
+    for i in sorted(chosen):
+        cleaned.removed.append(Removal(chosen[i], blocks[i].describe()))
+        doomed.extend(blocks[i].ref)
+    cleaned.removed.extend(refusals)
+    cleaned.meta.update(meta)
+    _remove(node, doomed)
+    return cleaned
+
+
+# --- Markdown side -------------------------------------------------------------------------------
+
+
+def _md_block(raw: str, index: int) -> Block:
+    m = _MD_IMAGE_BLOCK.match(raw)
+    if m:
+        return Block("", kind="image", url=m.group(1), ref=index)
+    text = plain_text(raw)
+    block = Block(text, ref=index)
+    links = _MD_LINK.findall(raw)
+    if links and text:
+        linked = sum(len(squash(t)) for t, href in links if _is_wx_link(href))
+        block.wx_link_share = linked / max(1, len(text))
+    return block
 
 
 def clean_markdown(text: str, *, site: str = "") -> tuple[str, Cleaned]:
-    return text, Cleaned()
+    """Apply the boilerplate rules to a Markdown body (front matter already split off).
+
+    Blocks are paragraphs separated by blank lines; image paragraphs are image blocks; blank
+    (``&nbsp;``-only) paragraphs are dropped; a final source link line (``[qq](https://…)``) is kept
+    last. Bold one-line paragraphs standing alone become ``## `` headings, as the converter does.
+    """
+    rules = rules_for(site)
+    cleaned = Cleaned()
+    paragraphs = [p for p in re.split(r"\n[ \t\u00a0\u3000]*\n", text.replace("\r\n", "\n")) if p.strip()]
+    paragraphs = [p for p in paragraphs if squash(p) and squash(p) != "&nbsp;"]
+    source_link = ""
+    if paragraphs and _MD_SOURCE_LINK.match(paragraphs[-1].strip()):
+        source_link = paragraphs.pop().strip()
+    blocks = [_md_block(p, i) for i, p in enumerate(paragraphs)]
+    keep = [i for i, b in enumerate(blocks) if b.kind != "text" or b.text]
+    blocks_kept = [blocks[i] for i in keep]
+    paragraphs = [paragraphs[i] for i in keep]
+    chosen, refusals, meta = decide(blocks_kept, rules)
+    for i in sorted(chosen):
+        cleaned.removed.append(Removal(chosen[i], blocks_kept[i].describe()))
+    cleaned.removed.extend(refusals)
+    cleaned.meta.update(meta)
+    out = [_tidy_paragraph(p) for i, p in enumerate(paragraphs) if i not in chosen]
+    out = _md_headings(out)
+    if source_link:
+        out.append(source_link)
+    body = "\n\n".join(p for p in out if p)
+    return (body + "\n" if body else ""), cleaned
+
+
+def _tidy_paragraph(paragraph: str) -> str:
+    lines = [line.rstrip().replace("\u00a0", " ") for line in paragraph.split("\n")]
+    lines = [line for line in lines if line.strip()]
+    if len(lines) > 1 and all(_MD_IMAGE_BLOCK.match(line) for line in lines):
+        return "\n\n".join(line.strip() for line in lines)
+    return "\n".join(lines).strip() if len(lines) == 1 else "\n".join(lines)
+
+
+def _md_headings(paragraphs: list[str]) -> list[str]:
+    """``**短标题**`` alone between paragraphs → ``## 短标题`` (same rule as the converter)."""
+    from scraper.markdown import HEADING_MAX_CHARS, HEADING_MIN_CHARS, SENTENCE_END
+
+    def title(p: str) -> str | None:
+        if "\n" in p:
+            return None
+        m = _BOLD_LINE.match(p)
+        if m is None:
+            return None
+        inner = m.group(1).replace("****", "")
+        if "**" in inner or "](" in inner:
+            return None
+        words = plain_text(inner)
+        if not (HEADING_MIN_CHARS <= len(words) <= HEADING_MAX_CHARS) or words[-1] in SENTENCE_END:
+            return None
+        return inner.strip("*").strip()
+
+    titles = [title(p) for p in paragraphs]
+    out = []
+    for i, p in enumerate(paragraphs):
+        t = titles[i]
+        alone = not (i > 0 and titles[i - 1]) and not (i + 1 < len(titles) and titles[i + 1])
+        out.append(f"## {t}" if t and alone else p)
+    return out

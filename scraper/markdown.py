@@ -4,16 +4,29 @@ Contract (used by ``scraper.sites._common.build_article``)::
 
     to_markdown(node, base_url) -> Markdown(text, images, headings, has_math)
 
-PLACEHOLDER: the full converter is being written; this stub keeps the pipeline runnable.
+When: after an adapter found the body node and ``boilerplate.clean_body`` cut the noise. Why our own
+walker: WeChat editors nest ``<section>`` twenty deep, put every line of code in its own ``<code>``,
+hide formulas in attributes and lazy-load images from ``data-src``; a regex converter loses newlines
+and leaves ``** text**`` that does not render. This module walks the lexbor tree once, in Python,
+collecting *inline runs* (text + bold/italic/link state) that are flushed into *blocks* (paragraph,
+heading, image, list, quote, table, code, formula, embed). Blocks are joined by one blank line.
+
+Output guarantees: no runs of blank lines, no trailing spaces, one final newline (or ``""`` for an
+empty body), absolute http/https/mailto links only, Markdown specials escaped only where they would
+change the rendering, Hugo shortcode delimiters (``{{<`` ``{{%``) neutralised with a zero-width
+space, deterministic.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from html import escape as html_escape
+from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
 from selectolax.lexbor import LexborNode
 
-from scraper.html import squash
 from scraper.models import ImageRef
 
 
@@ -25,5 +38,879 @@ class Markdown:
     has_math: bool = False
 
 
+# --- element classes (named data, not buried in logic) ---------------------------------------------
+
+BLOCK_TAGS = frozenset(
+    {
+        "p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "center",
+        "address", "details", "summary", "dl", "dt", "dd", "form", "fieldset", "figure",
+        "figcaption", "hgroup", "body", "html", "caption", "legend", "tbody", "thead", "tfoot",
+        "tr", "td", "th", "li", "ul", "ol", "blockquote", "pre", "table", "hr",
+        "h1", "h2", "h3", "h4", "h5", "h6",
+    }
+)  # fmt: skip
+SKIP_TAGS = frozenset(
+    {
+        "script", "style", "noscript", "template", "svg", "head", "title", "meta", "link", "button",
+        "input", "select", "option", "textarea", "canvas", "map", "object", "wbr", "rp", "rt",
+        "math", "param", "source", "track", "dialog",
+    }
+)  # fmt: skip
+# WeChat cards that carry no article content: mini-programs, shops, music, charity, vote, profile.
+CARD_TAGS = frozenset(
+    {
+        "mp-miniprogram", "mp-weapp", "mpshop", "qqmusic", "mpgongyi", "mpcps", "mp-common-product",
+        "mp-common-profile", "mp-common-poi", "mp-common-qqmusic", "mp-common-cpsad", "mpprofile",
+        "mp-common-sticker", "mp-common-search", "mp-common-miniprogram",
+    }
+)  # fmt: skip
+CARD_CLASSES = frozenset(
+    {
+        "js_product_container", "js_miniprogram_container", "js_editor_vote_card", "js_editor_shopcard",
+        "js_editor_qqmusic", "weapp_display_element", "weapp_text_link", "weapp_image_link",
+        "js_weapp_entry", "mp_profile_iframe_wrp", "js_editor_cpsad", "js_product_loop_content",
+        "vote_area", "qqmusic_area", "shopcard_iframe",
+    }
+)  # fmt: skip
+LINE_NUMBER_CLASSES = frozenset(
+    {"code-snippet__line-index", "line-numbers-rows", "hljs-ln-numbers", "linenums"}
+)
+EMBED_TAGS = frozenset(
+    {"iframe", "video", "audio", "mpvoice", "mp-common-mpaudio", "mpaudio", "mpvideo", "mp-common-videosnap"}
+)
+VIDEO_HOSTS = ("v.qq.com", "mp.weixin.qq.com", "player.bilibili.com", "player.youku.com", "www.youtube.com",
+               "player.vimeo.com", "open.iqiyi.com", "channels.weixin.qq.com", "finder.video.qq.com")  # fmt: skip
+VOICE_URL = "https://res.wx.qq.com/voice/getvoice?mediaid={}"
+TENCENT_VIDEO_URL = "https://v.qq.com/x/page/{}.html"
+IMAGE_SRC_ATTRS = ("data-src", "data-original", "data-actualsrc", "data-lazy-src", "data-url", "src")
+PLACEHOLDER_CLASSES = ("js_img_placeholder", "wx_img_placeholder")
+SAFE_SCHEMES = ("http", "https", "mailto")
+
+HEADING_MAX_CHARS = 30  # why: WeChat section titles are a short phrase; a longer bold line is emphasis
+HEADING_MIN_CHARS = 2  # why: bold "1" / "2" section numbers are not headings on their own
+CAPTION_MAX_CHARS = 40  # why: captions under WeChat images ("图源：DeepSeek官网") are one short line
+SENTENCE_END = "。！？!?；;：:，,、…"  # a bold line ending like this is an emphasised sentence, not a title
+
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_BOLD_ON = re.compile(r"font-weight\s*:\s*(?:bold|bolder|[6-9]00)", re.I)
+_BOLD_OFF = re.compile(r"font-weight\s*:\s*(?:normal|lighter|[1-5]00)", re.I)
+_ITALIC_ON = re.compile(r"font-style\s*:\s*(?:italic|oblique)", re.I)
+_ITALIC_OFF = re.compile(r"font-style\s*:\s*normal", re.I)
+_LANG_CLASS = re.compile(r"(?:^|\s)(?:language|lang)-([\w+#.-]+)")
+_SNIPPET_LANG = re.compile(r"(?:^|\s)code-snippet__(?!fix\b|line|outer|js_|ios\b)([a-z][\w+#-]*)")
+_URL_JUNK = re.compile(r"[\x00-\x20\x7f]")
+_SPACES = "[ \t\n\r\f\u00a0\u3000\u2028\u2029]"
+_WS_RUN = re.compile(f"[\ue000]*{_SPACES}[{_SPACES[1:-1]}\ue000]*")
+_ZW = re.compile("[\u200b\ufeff\u00ad]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_INLINE_ESCAPE = re.compile(
+    r"\\(?=[!-/:-@\[-`{-~])|[`*~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|\](?=[(\[:])|<(?=[A-Za-z/!?])|&(?=#?\w+;)"
+)
+_LINK_TEXT_ESCAPE = re.compile(
+    r"\\(?=[!-/:-@\[-`{-~])|[`*~\[\]]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|<(?=[A-Za-z/!?])"
+)
+_LINE_START = re.compile(r"^(#{1,6}(?=\s|$)|>|[-+](?=\s|$)|(\d{1,9})(?=[.)](?:\s|$)))")
+_RULE_LINE = re.compile(r"^([-_=*])(?:\s*\1){2,}\s*$")
+_SHORTCODE = re.compile(r"\{\{(?=[<%])")
+_BACKTICKS = re.compile(r"`+")
+_SEP = "\ue000"  # run separator while normalising white space across runs
+_ATOM = "\ue001"  # stands for a code/math run (non-space, non-CJK) while normalising
+
+
+def _is_cjk(ch: str) -> bool:
+    o = ord(ch)
+    return 0x2E80 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0xFF00 <= o <= 0xFFEF or 0x3000 <= o <= 0x303F
+
+
+def _is_punct(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "PS"
+
+
+def safe_url(raw: str | None, base: str) -> str | None:
+    """An absolute, Markdown-safe http/https/mailto URL, or None for anything else.
+
+    Browsers drop tabs/newlines inside URLs, so ``java&#x09;script:`` is ``javascript:`` after entity
+    decoding: control characters and spaces are removed *before* the scheme test.
+    """
+    if not raw:
+        return None
+    url = _URL_JUNK.sub("", raw.strip()) if not raw.startswith("mailto:") else raw.strip()
+    if not url or url.startswith("#"):
+        return None
+    scheme = url.split(":", 1)[0].lower() if ":" in url.split("/", 1)[0] else ""
+    if scheme:
+        if scheme not in SAFE_SCHEMES:
+            return None
+    else:
+        if url.startswith("//"):
+            url = "https:" + url
+        elif base:
+            url = urljoin(base, url)
+        else:
+            return None
+        if url.split(":", 1)[0].lower() not in SAFE_SCHEMES:
+            return None
+    return (
+        url.replace(" ", "%20")
+        .replace("(", "%28")
+        .replace(")", "%29")
+        .replace("<", "%3C")
+        .replace(">", "%3E")
+    )
+
+
+def _escape_text(text: str) -> str:
+    return _INLINE_ESCAPE.sub(r"\\\g<0>", text)
+
+
+def _link_text(text: str) -> str:
+    return _LINK_TEXT_ESCAPE.sub(r"\\\g<0>", text)
+
+
+def _escape_line_start(text: str) -> str:
+    if _RULE_LINE.match(text):
+        return "\\" + text
+    m = _LINE_START.match(text)
+    if m is None:
+        return text
+    if m.group(2):  # "1. " ordered-list look-alike: escape the dot/paren
+        end = m.end(2)
+        return text[:end] + "\\" + text[end:]
+    return "\\" + text
+
+
+def _fence(code: str) -> str:
+    longest = max((len(m) for m in _BACKTICKS.findall(code)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _inline_code(code: str) -> str:
+    code = code.replace("\n", " ")
+    longest = max((len(m) for m in _BACKTICKS.findall(code)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if code.startswith("`") or code.endswith("`") else ""
+    return f"{ticks}{pad}{code}{pad}{ticks}"
+
+
+def _classes(attrs: dict[str, str | None]) -> list[str]:
+    cls = attrs.get("class")
+    return cls.split() if cls else []
+
+
+def _hidden(attrs: dict[str, str | None]) -> bool:
+    style = attrs.get("style")
+    if style and ("none" in style or "hidden" in style) and _HIDDEN.search(style):
+        return True
+    return "hidden" in attrs
+
+
+# --- output model -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Block:
+    kind: str  # p, h, img, code, math, list, quote, table, html, embed
+    text: str
+    plain: str = ""
+    bold_only: bool = False
+    image: int = -1  # index into the converter's image list (img blocks)
+    caption_of: int = -1  # a figcaption: the image it captions
+
+
+@dataclass
+class _Conv:
+    base: str
+    images: list[list[str]] = field(default_factory=list)  # [url, alt, caption], document order, unique
+    image_index: dict[str, int] = field(default_factory=dict)
+    has_math: bool = False
+
+    def add_image(self, url: str, alt: str) -> int:
+        idx = self.image_index.get(url)
+        if idx is None:
+            idx = self.image_index[url] = len(self.images)
+            self.images.append([url, alt, ""])
+        return idx
+
+
+Run = tuple  # (kind, text, bold, italic, link): kind "t" text, "c" code, "m" math, "i" inline image
+
+
+class _Flow:
+    """Collects inline runs and flushes them into blocks; one per block container (body, li, quote, cell)."""
+
+    __slots__ = ("conv", "blocks", "runs", "bold", "italic", "link", "in_heading", "cell")
+
+    def __init__(self, conv: _Conv, *, cell: bool = False) -> None:
+        self.conv = conv
+        self.blocks: list[_Block] = []
+        self.runs: list[Run] = []
+        self.bold = False
+        self.italic = False
+        self.link: str | None = None
+        self.in_heading = False
+        self.cell = cell
+
+    # -- walking --
+    def walk(self, node: LexborNode) -> None:
+        for child in node.iter(include_text=True):
+            tag = child.tag
+            if tag == "-text":
+                text = child.text_content
+                if text:
+                    self.runs.append(("t", text, self.bold, self.italic, self.link))
+            elif tag and tag[0] != "-":
+                self.element(child, tag)
+
+    def element(self, el: LexborNode, tag: str) -> None:
+        if tag in SKIP_TAGS or tag in CARD_TAGS:
+            return
+        attrs = el.attributes
+        if attrs:
+            if _hidden(attrs):
+                return
+            classes = _classes(attrs)
+            if classes and not CARD_CLASSES.isdisjoint(classes):
+                return
+            if "data-formula" in attrs:
+                self.formula(attrs.get("data-formula") or "", tag, classes)
+                return
+        if tag == "br":
+            if self.cell or self.in_heading:
+                self.runs.append(("t", " ", self.bold, self.italic, self.link))
+            else:
+                self.flush()
+            return
+        if tag == "img":
+            self.image(attrs)
+            return
+        if tag in EMBED_TAGS or tag == "embed":
+            self.embed(el, tag, attrs)
+            return
+        if tag == "a":
+            href = safe_url(attrs.get("href"), self.conv.base)
+            saved = self.link
+            self.link = href
+            self.walk(el)
+            self.link = saved
+            return
+        if tag == "code" and not self.in_heading:
+            text = el.text(deep=True)
+            if text and text.strip():
+                self.runs.append(("c", text, self.bold, self.italic, self.link))
+            return
+        bold, italic = self.bold, self.italic
+        if tag in ("strong", "b"):
+            self.bold = True
+        elif tag in ("em", "i", "cite", "dfn"):
+            self.italic = True
+        style = attrs.get("style") if attrs else None
+        if style and "font-" in style:
+            if _BOLD_ON.search(style):
+                self.bold = True
+            elif _BOLD_OFF.search(style):
+                self.bold = False
+            if _ITALIC_ON.search(style):
+                self.italic = True
+            elif _ITALIC_OFF.search(style):
+                self.italic = False
+        if tag in BLOCK_TAGS:
+            self.block(el, tag)
+        else:
+            self.walk(el)
+        self.bold, self.italic = bold, italic
+
+    def block(self, el: LexborNode, tag: str) -> None:
+        if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            self.heading(el, int(tag[1]))
+        elif tag in ("ul", "ol"):
+            self.list_(el, tag == "ol")
+        elif tag == "blockquote":
+            self.quote(el)
+        elif tag == "pre":
+            self.code_block(el)
+        elif tag == "table":
+            self.table(el)
+        elif tag == "hr":
+            self.flush()
+        elif tag == "figcaption":
+            self.flush()
+            start = len(self.blocks)
+            self.walk(el)
+            self.flush()
+            for b in self.blocks[start:]:
+                if b.kind == "p":
+                    b.caption_of = -2  # resolved by the figure
+        elif tag == "figure":
+            self.flush()
+            start = len(self.blocks)
+            self.walk(el)
+            self.flush()
+            imgs = [b for b in self.blocks[start:] if b.kind == "img"]
+            caps = [b for b in self.blocks[start:] if b.caption_of == -2]
+            if imgs and caps:
+                cap = " ".join(c.plain for c in caps)
+                self.conv.images[imgs[-1].image][2] = cap
+                for c in caps:
+                    c.caption_of = imgs[-1].image
+        else:
+            self.flush()
+            self.walk(el)
+            self.flush()
+
+    def sub_blocks(self, el: LexborNode, *, cell: bool = False) -> list[_Block]:
+        sub = _Flow(self.conv, cell=cell)
+        sub.walk(el)
+        sub.flush()
+        return sub.blocks
+
+    # -- inline leaves --
+    def image(self, attrs: dict[str, str | None]) -> None:
+        url = None
+        for name in IMAGE_SRC_ATTRS:
+            value = attrs.get(name)
+            if value and not value.lstrip().lower().startswith("data:"):
+                if name == "src" and any(c in (attrs.get("class") or "") for c in PLACEHOLDER_CLASSES):
+                    continue
+                url = safe_url(value, self.conv.base)
+                if url and url.startswith("mailto:"):
+                    url = None
+                if url:
+                    break
+        if not url:
+            return
+        alt = " ".join((attrs.get("alt") or attrs.get("title") or "").split())
+        idx = self.conv.add_image(url, alt)
+        md = f"![{_link_text(alt)}]({url})"
+        if self.link:
+            md = f"[{md}]({self.link})"
+        if self.cell or self.in_heading:
+            self.runs.append(("i", md, False, False, None))
+            return
+        self.flush()
+        self.blocks.append(_Block("img", md, image=idx))
+
+    def formula(self, tex: str, tag: str, classes: list[str]) -> None:
+        tex = tex.strip()
+        if not tex:
+            return
+        self.conv.has_math = True
+        inline = tag not in BLOCK_TAGS and "block-equation" not in classes
+        if inline or self.cell or self.in_heading:
+            self.runs.append(("m", "$" + " ".join(tex.split()) + "$", self.bold, self.italic, self.link))
+            return
+        self.flush()
+        self.blocks.append(_Block("math", f"$$\n{tex}\n$$", plain=tex))
+
+    def embed(self, el: LexborNode, tag: str, attrs: dict[str, str | None]) -> None:
+        """Video / audio players become a link with their poster image (never a dead iframe)."""
+        if self.cell or self.in_heading:
+            return
+        get = attrs.get
+        poster = ""
+        for name in ("data-cover", "data-poster", "poster", "cover", "data-headimgurl", "data-thumburl"):
+            value = get(name)
+            if value:
+                poster = unquote(value) if "%3A" in value[:12] or "%3a" in value[:12] else value
+                break
+        title = " ".join((get("data-title") or get("name") or get("data-desc") or get("title") or "").split())
+        label, url = "视频", None
+        if tag in ("mpvoice", "mp-common-mpaudio", "mpaudio") or "js_editor_audio" in (get("class") or ""):
+            fileid = get("voice_encode_fileid") or get("data-voice_encode_fileid") or get("data-mediaid")
+            label = "音频"
+            if fileid:
+                url = VOICE_URL.format(fileid)
+            poster = get("cover") or get("data-cover") or ""
+        elif tag == "mp-common-videosnap":
+            label = "视频号"
+            nick = " ".join((get("data-nickname") or "").split())
+            desc = " ".join((get("data-desc") or "").split())
+            title = "：".join(x for x in (nick, desc) if x)
+            poster = get("data-url") or get("data-headimgurl") or ""
+            url = safe_url(get("data-url"), self.conv.base)
+        else:
+            src = get("data-src") or get("src") or ""
+            if not src and tag in ("video", "audio"):
+                first = el.css_first("source[src]")
+                src = first.attributes.get("src") or "" if first is not None else ""
+            url = safe_url(src, self.conv.base) if src else None
+            vid = get("data-mpvid") or get("data-vid") or ""
+            if url and "v.qq.com" in url:
+                qs = parse_qs(urlsplit(url).query)
+                vid = (qs.get("vid") or [vid])[0]
+                if vid:
+                    url = TENCENT_VIDEO_URL.format(vid)
+            if tag == "audio":
+                label = "音频"
+            if tag == "iframe":
+                host = urlsplit(url).hostname or "" if url else ""
+                is_video = "video_iframe" in (get("class") or "") or any(host == h for h in VIDEO_HOSTS)
+                if not is_video:
+                    return
+        if title:
+            label = f"{label}：{title}"
+        poster_url = safe_url(poster, self.conv.base) if poster else None
+        if poster_url and poster_url.startswith("mailto:"):
+            poster_url = None
+        if not url and not poster_url:
+            return
+        self.flush()
+        text_label = _link_text(label)
+        if poster_url:
+            idx = self.conv.add_image(poster_url, label)
+            md = f"![{text_label}]({poster_url})"
+            md = f"[{md}]({url})" if url else md
+            self.blocks.append(_Block("embed", md, plain=label, image=idx))
+        else:
+            self.blocks.append(_Block("embed", f"[{text_label}]({url})", plain=label))
+
+    # -- containers --
+    def heading(self, el: LexborNode, level: int) -> None:
+        self.flush()
+        saved = self.in_heading
+        self.in_heading = True
+        self.walk(el)
+        self.in_heading = saved
+        text, plain, _ = self.serialize(self.runs, heading=True)
+        self.runs = []
+        if plain:
+            self.blocks.append(_Block("h", "#" * max(2, level) + " " + text, plain=plain))
+
+    def list_(self, el: LexborNode, ordered: bool) -> None:
+        self.flush()
+        try:
+            number = int(el.attributes.get("start") or 1) if ordered else 1
+        except ValueError:
+            number = 1
+        items: list[tuple[str, list[_Block]]] = []
+        for child in el.iter():
+            tag = child.tag
+            if tag in ("ul", "ol") and items:  # invalid nesting: a list directly inside a list
+                sub = _Flow(self.conv)
+                sub.list_(child, tag == "ol")
+                items[-1][1].extend(sub.blocks)
+                continue
+            if tag != "li" or _hidden(child.attributes):
+                continue
+            blocks = self.sub_blocks(child)
+            if not blocks:
+                continue
+            items.append((f"{number}." if ordered else "-", blocks))
+            number += 1
+        if not items:
+            return
+        # why: a list is "loose" (blank lines between items) only when an item holds two paragraphs
+        loose = any(sum(1 for b in blocks if b.kind != "list") > 1 for _, blocks in items)
+        rendered = []
+        for marker, blocks in items:
+            pad = " " * (len(marker) + 1)
+            body = blocks[0].text
+            for b in blocks[1:]:
+                body += ("\n" if b.kind == "list" else "\n\n") + b.text
+            lines = body.split("\n")
+            out = [f"{marker} {lines[0]}"] + [pad + line if line else "" for line in lines[1:]]
+            rendered.append("\n".join(out))
+        plain = " ".join(b.plain for _, blocks in items for b in blocks)
+        self.blocks.append(_Block("list", ("\n\n" if loose else "\n").join(rendered), plain=plain))
+
+    def quote(self, el: LexborNode) -> None:
+        self.flush()
+        blocks = self.sub_blocks(el)
+        if not blocks:
+            return
+        body = "\n\n".join(b.text for b in blocks)
+        text = "\n".join("> " + line if line else ">" for line in body.split("\n"))
+        self.blocks.append(_Block("quote", text, plain=" ".join(b.plain for b in blocks)))
+
+    def code_block(self, el: LexborNode) -> None:
+        self.flush()
+        code = _code_text(el)
+        if not code.strip():
+            return
+        lang = _code_language(el)
+        fence = _fence(code)
+        self.blocks.append(_Block("code", f"{fence}{lang}\n{code}\n{fence}", plain=code))
+
+    def table(self, el: LexborNode) -> None:
+        self.flush()
+        rows: list[list[tuple[LexborNode, int, int, bool]]] = []
+        nested = False
+        for tr in el.css("tr"):
+            # only rows of this table, not of a nested one
+            owner = tr.parent
+            while owner is not None and owner.tag != "table":
+                owner = owner.parent
+            if owner is None or owner.mem_id != el.mem_id:
+                nested = True
+                continue
+            if _hidden(tr.attributes):
+                continue
+            cells = []
+            for td in tr.iter():
+                if td.tag in ("td", "th"):
+                    a = td.attributes
+                    cells.append((td, _span(a.get("colspan")), _span(a.get("rowspan")), td.tag == "th"))
+            if cells:
+                rows.append(cells)
+        width = max((sum(c[1] for c in r) for r in rows), default=0)
+        if nested or len(rows) < 2 or width < 2:
+            # a layout table (one row/column, or tables in tables): its cells are just blocks
+            for r in rows:
+                for td, _, _, _ in r:
+                    self.walk(td)
+                    self.flush()
+            return
+        grid: list[list[str | None]] = []
+        html_cells: list[list[str]] = []
+        complex_cells = False
+        for ri, r in enumerate(rows):
+            while len(grid) <= ri:
+                grid.append([])
+            line = grid[ri]
+            html_row = []
+            ci = 0
+            for td, colspan, rowspan, is_th in r:
+                while ci < len(line) and line[ci] is not None:
+                    ci += 1
+                blocks = self.sub_blocks(td, cell=True)
+                if any(b.kind not in ("p", "img", "h") for b in blocks):
+                    complex_cells = True
+                md = " ".join(b.text for b in blocks).replace("|", "\\|")
+                html_row.append(_html_cell(td, blocks, colspan, rowspan, is_th))
+                for dr in range(rowspan):
+                    while len(grid) <= ri + dr:
+                        grid.append([])
+                    target = grid[ri + dr]
+                    for dc in range(colspan):
+                        while len(target) <= ci + dc:
+                            target.append(None)
+                        target[ci + dc] = md if (dr, dc) == (0, 0) else ""
+                ci += colspan
+            html_cells.append(html_row)
+        grid = grid[: len(rows)]
+        widths = {len(r) for r in grid}
+        rectangular = len(widths) == 1 and all(c is not None for r in grid for c in r)
+        if rectangular and not complex_cells:
+            n = widths.pop()
+            lines = ["| " + " | ".join(c or "" for c in grid[0]) + " |", "|" + " --- |" * n]
+            lines += ["| " + " | ".join(c or "" for c in r) + " |" for r in grid[1:]]
+            self.blocks.append(_Block("table", "\n".join(line.replace("  ", " ") for line in lines)))
+        else:
+            body = "\n".join("<tr>" + "".join(r) + "</tr>" for r in html_cells)
+            self.blocks.append(_Block("html", f"<table>\n{body}\n</table>"))
+
+    # -- flushing --
+    def flush(self) -> None:
+        if not self.runs:
+            return
+        runs, self.runs = self.runs, []
+        text, plain, bold_only = self.serialize(runs)
+        if text:
+            self.blocks.append(_Block("p", _escape_line_start(text), plain=plain, bold_only=bold_only))
+
+    def serialize(self, runs: list[Run], heading: bool = False) -> tuple[str, str, bool]:
+        """Inline runs → (markdown, visible text, every visible character bold and unlinked)."""
+        texts = [r[1] if r[0] == "t" else _ATOM for r in runs]
+        joined = _SEP.join(texts)
+        joined = _CONTROL.sub("", _ZW.sub("", joined))
+
+        def space(m: re.Match[str]) -> str:
+            group = m.group()
+            start, end = m.start(), m.end()
+            keep = not (start == 0 or end == len(joined))
+            if keep and "\n" in group and _is_cjk(joined[start - 1]) and _is_cjk(joined[end]):
+                keep = False  # why: pretty-printed source newlines between CJK runs render as a stray gap
+            if _SEP not in group:
+                return " " if keep else ""
+            segs = group.split(_SEP)
+            if not keep:
+                return _SEP * (len(segs) - 1)
+            # the space goes to the first run that had white space (never into a code/math atom)
+            first = next(i for i, seg in enumerate(segs) if seg)
+            return _SEP.join(" " if i == first else "" for i in range(len(segs)))
+
+        normalized = _WS_RUN.sub(space, joined).split(_SEP)
+        # links outer, then bold, then italic; code/math/images are atoms inside
+        pieces: list[tuple[str, bool, bool, str | None]] = []  # (kind+text, bold, italic, link)
+        plain_parts: list[str] = []
+        bold_only = True
+        for run, text in zip(runs, normalized, strict=True):
+            kind = run[0]
+            if kind == "t":
+                if not text:
+                    continue
+                plain_parts.append(text)
+                if text.strip() and (not run[2] or run[4]):
+                    bold_only = False
+                pieces.append((text, run[2] and not heading, run[3] and not heading, run[4]))
+            else:
+                value = _inline_code(run[1]) if kind == "c" else run[1]
+                if kind != "i":
+                    plain_parts.append(run[1] if kind == "c" else value)
+                bold_only = False
+                pieces.append(("\x00" + value, run[2] and not heading, run[3] and not heading, run[4]))
+        plain = "".join(plain_parts).strip()
+        if not pieces:
+            return "", "", False
+        out: list[str] = []
+        i = 0
+        while i < len(pieces):
+            link = pieces[i][3]
+            j = i
+            while j < len(pieces) and pieces[j][3] == link:
+                j += 1
+            inner = _emphasize(pieces[i:j], link is not None)
+            if link is not None:
+                stripped = inner.strip()
+                if stripped:
+                    lead = inner[: len(inner) - len(inner.lstrip())]
+                    trail = inner[len(inner.rstrip()) :]
+                    out.append(f"{lead}[{stripped}]({link}){trail}")
+                else:
+                    out.append(inner)
+            else:
+                out.append(inner)
+            i = j
+        text = "".join(out).strip()
+        return text, plain, bold_only and bool(plain)
+
+
+def _emphasize(pieces: list[tuple[str, bool, bool, str | None]], in_link: bool) -> str:
+    """Group equal-style pieces and wrap them so CommonMark renders the emphasis.
+
+    Bold is the outer group, italic the inner one. White space and punctuation at the edges of an
+    emphasised group go outside the delimiters: ``点**“蓝字”**关`` would not render (a closing ``**``
+    after punctuation and before a letter is not right-flanking), ``点“**蓝字**”关`` does.
+    """
+    esc = _LINK_TEXT_ESCAPE if in_link else _INLINE_ESCAPE
+    out: list[str] = []
+    i = 0
+    while i < len(pieces):
+        bold = pieces[i][1]
+        j = i
+        while j < len(pieces) and pieces[j][1] == bold:
+            j += 1
+        items = [(p[0], p[2]) for p in pieces[i:j]]
+        if bold:
+            lead, core, trail = _split_edges(items)
+            if core:
+                out.append(_render(lead, esc))
+                out.append("**" + "".join(_join_delims(_italics(core, esc))) + "**")
+                out.append(_render(trail, esc))
+            else:
+                out.append(_render(lead + trail, esc))
+        else:
+            out.extend(_italics(items, esc))
+        i = j
+    return "".join(_join_delims(out))
+
+
+def _italics(items: list[tuple[str, bool]], esc: re.Pattern[str]) -> list[str]:
+    out: list[str] = []
+    k = 0
+    while k < len(items):
+        italic = items[k][1]
+        m = k
+        while m < len(items) and items[m][1] == italic:
+            m += 1
+        group = [(t, False) for t, _ in items[k:m]]
+        if italic:
+            lead, core, trail = _split_edges(group)
+            if core:
+                out.append(_render(lead, esc) + "*" + _render_items(core, esc) + "*" + _render(trail, esc))
+            else:
+                out.append(_render(lead + trail, esc))
+        else:
+            out.append(_render_items(group, esc))
+        k = m
+    return out
+
+
+def _edge(ch: str) -> bool:
+    return ch == " " or _is_punct(ch)
+
+
+def _split_edges(items: list[tuple[str, bool]]) -> tuple[str, list[tuple[str, bool]], str]:
+    """Move white space and punctuation at the edges of ``items`` (texts / atoms) outside."""
+    items = list(items)
+    lead = ""
+    while items:
+        first, flag = items[0]
+        if first.startswith("\x00"):
+            break
+        k = 0
+        while k < len(first) and _edge(first[k]):
+            k += 1
+        lead += first[:k]
+        if k == len(first):
+            items.pop(0)
+            continue
+        items[0] = (first[k:], flag)
+        break
+    trail = ""
+    while items:
+        last, flag = items[-1]
+        if last.startswith("\x00"):
+            break
+        k = len(last)
+        while k > 0 and _edge(last[k - 1]):
+            k -= 1
+        trail = last[k:] + trail
+        if k == 0:
+            items.pop()
+            continue
+        items[-1] = (last[:k], flag)
+        break
+    return lead, items, trail
+
+
+def _render(text: str, esc: re.Pattern[str]) -> str:
+    return esc.sub(r"\\\g<0>", text) if text else ""
+
+
+def _render_items(items: list[tuple[str, bool]], esc: re.Pattern[str]) -> str:
+    return "".join(t[1:] if t.startswith("\x00") else esc.sub(r"\\\g<0>", t) for t, _ in items)
+
+
+def _join_delims(parts: list[str]) -> list[str]:
+    """Keep two emphasis delimiter runs from touching (``**a***b*``) with a zero-width space."""
+    out: list[str] = []
+    for part in parts:
+        if not part:
+            continue
+        if out and part and out[-1].endswith("*") and part.startswith("*") and not out[-1].endswith("\\*"):
+            out.append("\u200b")
+        out.append(part)
+    return out
+
+
+def _span(value: str | None) -> int:
+    try:
+        return max(1, min(int(value or 1), 50))  # why: hostile colspan="100000" must not explode the grid
+    except ValueError:
+        return 1
+
+
+def _html_cell(td: LexborNode, blocks: list[_Block], colspan: int, rowspan: int, is_th: bool) -> str:
+    tag = "th" if is_th else "td"
+    attrs = (f' colspan="{colspan}"' if colspan > 1 else "") + (
+        f' rowspan="{rowspan}"' if rowspan > 1 else ""
+    )
+    inner = "<br>".join(html_escape(b.plain) for b in blocks if b.plain)
+    return f"<{tag}{attrs}>{inner}</{tag}>"
+
+
+def _code_text(pre: LexborNode) -> str:
+    """The text of a code block with its newlines exactly: ``<br>`` and per-line ``<code>`` become
+    newlines, line-number gutters are dropped."""
+    parts: list[str] = []
+
+    def rec(node: LexborNode) -> None:
+        for c in node.iter(include_text=True):
+            tag = c.tag
+            if tag == "-text":
+                parts.append(c.text_content or "")
+                continue
+            if not tag or tag[0] == "-" or tag in SKIP_TAGS:
+                continue
+            if tag == "br":
+                parts.append("\n")
+                continue
+            attrs = c.attributes
+            if attrs and (_hidden(attrs) or not LINE_NUMBER_CLASSES.isdisjoint(_classes(attrs))):
+                continue
+            rec(c)
+            if tag in ("p", "div", "li", "section", "tr") and parts and not parts[-1].endswith("\n"):
+                parts.append("\n")
+
+    codes = [c for c in pre.iter() if c.tag == "code"]
+    if len(codes) >= 2:  # WeChat code-snippet: one <code> element per line, empty lines included
+        for code in codes:
+            rec(code)
+            parts.append("\n")
+    else:
+        rec(pre)
+    code = "".join(parts).replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    code = _ZW.sub("", code)
+    lines = [line.rstrip() for line in code.split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
+    return "\n".join(lines)
+
+
+def _code_language(pre: LexborNode) -> str:
+    nodes = [pre, pre.css_first("code"), pre.parent]
+    for node in nodes:
+        if node is None:
+            continue
+        lang = node.attributes.get("data-lang")
+        if lang and re.fullmatch(r"[\w+#.-]{1,30}", lang):
+            return lang.lower()
+    for node in nodes:
+        if node is None:
+            continue
+        cls = node.attributes.get("class") or ""
+        m = _LANG_CLASS.search(cls) or _SNIPPET_LANG.search(cls)
+        if m:
+            return m.group(1).lower()
+    return ""
+
+
+def _promote_headings(blocks: list[_Block]) -> int:
+    """A short paragraph that is all bold, standing alone, not a sentence → ``## heading``."""
+
+    def candidate(b: _Block) -> bool:
+        return (
+            b.kind == "p"
+            and b.bold_only
+            and HEADING_MIN_CHARS <= len(b.plain) <= HEADING_MAX_CHARS
+            and b.plain[-1] not in SENTENCE_END
+            and "\n" not in b.text
+        )
+
+    flags = [candidate(b) for b in blocks]
+    count = 0
+    for i, b in enumerate(blocks):
+        if b.kind == "h":
+            count += 1
+            continue
+        if not flags[i]:
+            continue
+        if (i > 0 and flags[i - 1]) or (i + 1 < len(blocks) and flags[i + 1]):
+            continue  # why: a run of bold lines is a card or a list, not a section title
+        b.kind = "h"
+        b.text = "## " + _escape_text(b.plain)
+        count += 1
+    return count
+
+
+def _captions(blocks: list[_Block], conv: _Conv) -> None:
+    for i, b in enumerate(blocks[:-1]):
+        if b.kind != "img" or b.image < 0 or conv.images[b.image][2]:
+            continue
+        nxt = blocks[i + 1]
+        if nxt.kind == "p" and nxt.caption_of == -1 and 0 < len(nxt.plain) <= CAPTION_MAX_CHARS:
+            conv.images[b.image][2] = nxt.plain
+
+
 def to_markdown(node: LexborNode, base_url: str) -> Markdown:
-    return Markdown(text=squash(node.text(deep=True, separator="\n")))
+    """Convert a (cleaned) body node to Markdown; ``base_url`` resolves relative links and images.
+
+    The node itself is never treated as hidden (WeChat ships ``#js_content`` with
+    ``visibility: hidden``); hidden descendants, scripts, styles and app cards are dropped.
+    """
+    conv = _Conv(base_url or "")
+    flow = _Flow(conv)
+    flow.walk(node)
+    flow.flush()
+    blocks = flow.blocks
+    headings = _promote_headings(blocks)
+    _captions(blocks, conv)
+    text = "\n\n".join(b.text for b in blocks)
+    text = _SHORTCODE.sub("{{\u200b", text)
+    text = "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+    images = tuple(ImageRef(url, alt, caption) for url, alt, caption in conv.images)
+    return Markdown(
+        text=text + "\n" if text else "", images=images, headings=headings, has_math=conv.has_math
+    )
