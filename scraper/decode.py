@@ -427,9 +427,8 @@ def decode(body: bytes, content_type: str | None = None) -> Decoded:
     """Decode an HTML response body: BOM, then ``content_type``'s charset, then ``<meta>``, then detection."""
     bom = sniff_bom(body)
     if bom is not None:
-        encoding, skip = bom
-        text, bad = _decode(body[skip:], encoding)
-        return Decoded(text, encoding, "bom", bad > 0, bad)
+        text, bad = _decode(body[bom[1] :], bom[0])
+        return Decoded(text, bom[0], "bom", bad > 0, bad)
     encoding = encoding_for_label(header_charset(content_type))
     if encoding is not None:
         return _declared(body, encoding, "header")

@@ -620,6 +620,11 @@ class Fetcher:
         if status >= 300:
             reason = f" {response.reason_phrase}" if response.reason_phrase else ""
             raise HTTPStatusError(f"{url} answered HTTP {status}{reason}.", url, status)
+        if "content-length" in response.headers and "transfer-encoding" in response.headers:
+            raise PermanentFetchError(  # why: RFC 9112 §6.3, a response-splitting/smuggling signature
+                f"{url} answered with both Content-Length and Transfer-Encoding; the response was refused.",
+                url,
+            )
         media = _media_type(response.headers.get("content-type"))
         if kind == "page":
             if status in (204, 205):

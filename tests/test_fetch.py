@@ -8,7 +8,9 @@ asserted as numbers without waiting. Timeouts are short so the file runs in a fe
 from __future__ import annotations
 
 import gzip
+import socket
 import ssl
+import struct
 import threading
 import time
 import tracemalloc
@@ -46,6 +48,7 @@ from scraper.fetch import (
 from scraper.urls import check_url, is_blocked_ip, parse_ip_host
 from tests.fixtureweb import (
     FixtureWeb,
+    Handler,
     Response,
     Wire,
     flaky,
@@ -722,3 +725,68 @@ def test_thread_safety_of_one_fetcher(web: FixtureWeb) -> None:
         for t in threads:
             t.join(5)
     assert results == {i: f"<html><body>{i}</body></html>".encode() for i in range(8)}
+
+
+# --------------------------------------------------------------------------------------------------
+# Malformed responses (wpull badapp-style): typed errors, never a crash, never a short page
+
+
+def _raw_route(data: bytes, reset: bool = False) -> Handler:
+    def run(wire: Wire) -> None:
+        wire.write(data)
+        if reset:  # close with an RST instead of a FIN
+            wire._conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    return lambda req: Response(raw=run)
+
+
+_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+
+
+@pytest.mark.parametrize(
+    "name, data, error",
+    [
+        ("cl-and-chunked", _HEAD + b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n<html>\r\n0\r\n\r\n",
+         PermanentFetchError),
+        ("negative-cl", _HEAD + b"Content-Length: -5\r\n\r\n<html>", PermanentFetchError),
+        ("bad-cl", _HEAD + b"Content-Length: 3-\r\n\r\n<html>", PermanentFetchError),
+        ("bad-chunk-size", _HEAD + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n<html>\r\n0\r\n\r\n", PermanentFetchError),
+        ("no-last-chunk", _HEAD + b"Transfer-Encoding: chunked\r\n\r\n6\r\n<html>\r\n", TransientFetchError),
+        ("rst-after-status", b"HTTP/1.1 200 OK\r\n", TransientFetchError),
+        ("huge-header", _HEAD + b"X-Big: " + b"a" * 1_000_000 + b"\r\nContent-Length: 6\r\n\r\n<html>",
+         PermanentFetchError),
+        ("not-http", b"SSH-2.0-OpenSSH_9.6\r\n\r\n", PermanentFetchError),
+    ],
+)  # fmt: skip
+def test_malformed_responses_are_typed_errors(web: FixtureWeb, name: str, data: bytes, error: type) -> None:
+    url = f"https://bad.test/{name}"
+    web.route(url, _raw_route(data, reset=name == "rst-after-status"))
+    with fetcher(web, retries=1, read_timeout=1.0) as f:
+        with pytest.raises(error) as info:
+            f.fetch(url)
+    assert url in str(info.value)
+    if error is PermanentFetchError:
+        assert not isinstance(info.value, TransientFetchError)
+
+
+def test_raw_headers_are_kept_as_received(web: FixtureWeb) -> None:
+    url = "https://bad.test/headers"
+    data = _HEAD + b"X-Name: caf\xe9\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 6\r\n\r\n<html>"
+    web.route(url, _raw_route(data))
+    with fetcher(web) as f:
+        page = f.fetch(url)
+    assert page.headers == (
+        ("Content-Type", "text/html"),
+        ("X-Name", "caf\xe9"),  # non-UTF-8 header bytes survive (latin-1), no crash
+        ("Set-Cookie", "a=1"),
+        ("Set-Cookie", "b=2"),
+        ("Content-Length", "6"),
+    )
+
+
+def test_overrun_keeps_the_declared_length_and_close_delimited_bodies_are_whole(web: FixtureWeb) -> None:
+    web.route("https://bad.test/overrun", _raw_route(_HEAD + b"Content-Length: 10\r\n\r\n<html>0123456789"))
+    web.route("https://bad.test/close", _raw_route(_HEAD + b"\r\n<html>until the connection closes"))
+    with fetcher(web) as f:
+        assert f.fetch("https://bad.test/overrun").body == b"<html>0123"
+        assert f.fetch("https://bad.test/close").body == b"<html>until the connection closes"
