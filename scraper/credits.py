@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 # ---------------------------------------------------------------------------------------------
@@ -519,19 +519,16 @@ def publisher_hint(text: str) -> str | None:
 # ---------------------------------------------------------------------------------------------
 
 # why: credits sit in the first few and last few blocks; 8 covers a dek + 5-line credit block
-# (创业最前线) and a 5-block tail (德州日报). On short bodies a third of the blocks at each end keeps
-# mid-body chart notes (``来源：Wind``) out of the windows.
+# (创业最前线), a 划重点 list before the byline (棱镜) and a 5-block tail (德州日报).
 CREDIT_WINDOW = 8
-MIN_CREDIT_WINDOW = 3
 _OWN_PAPER_IN_BODY = re.compile(r"《(?P<name>[^《》]{2,12})》(?:记者|报道|获悉|了解到|注意到)")
 FIELDS = ("author", "account", "source", "editor")
 
 
-def credit_windows(blocks: Sequence[str]) -> list[tuple[int, str]]:
+def credit_windows(blocks: Sequence[str], window: int = CREDIT_WINDOW) -> list[tuple[int, str]]:
     """The (index, text) of the blocks where credit lines are looked for: head and tail windows."""
     n = len(blocks)
-    k = min(CREDIT_WINDOW, max(MIN_CREDIT_WINDOW, n // 3))
-    picked = list(range(min(k, n))) + list(range(max(k, n - k), n))
+    picked = list(range(min(window, n))) + list(range(max(window, n - window), n))
     return [(i, blocks[i]) for i in picked]
 
 
@@ -542,13 +539,17 @@ def _lines(block: str) -> Iterable[str]:
         yield from parts
 
 
-def resolve_credits(blocks: Sequence[str], *, body_text: str = "") -> dict[str, str]:
+def resolve_credits(
+    blocks: Sequence[str], *, body_text: str = "", captions: Collection[int] = ()
+) -> dict[str, str]:
     """author / account / source / editor for a body whose text blocks are ``blocks`` (in order).
 
     Every head/tail block (and each of its lines) is read with ``read_credit``; disclaimers and
     promos add ``publisher_hint`` at the lowest rank. Per field the highest rank wins, ties go to
     the earliest block. A ``本报记者`` dateline without a known paper takes the paper the body
-    names as ``《X》记者``.
+    names as ``《X》记者``. ``captions`` are the indexes of blocks sitting right under a picture or
+    table: a bare ``来源：X`` there may credit the picture rather than the article, so it only counts
+    as weak evidence (a banner image often precedes the real ``【来源：…】`` line too).
     """
     best: dict[str, tuple[int, int, str]] = {}  # key -> (rank, -position, value)
     own_paper = False
@@ -563,7 +564,10 @@ def resolve_credits(blocks: Sequence[str], *, body_text: str = "") -> dict[str, 
             credit = read_credit(line)
             if credit is not None:
                 own_paper = own_paper or credit.own_paper
+                source_only = set(credit.fields) <= {"source", "account"}
                 for key, (value, rank) in credit.fields.items():
+                    if pos in captions and source_only:
+                        rank = min(rank, RANK_INDIRECT)
                     offer(key, value, rank, pos)
                 break
         else:

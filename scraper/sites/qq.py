@@ -79,6 +79,9 @@ BLOCK_TAGS = frozenset(
 )  # fmt: skip
 """Tags that make a text block; credit lines are looked for in the leaf blocks."""
 
+MEDIA_TAGS = frozenset({"img", "table", "video", "iframe", "svg", "picture"})
+"""A text block right after one of these is a caption (``来源：Wind`` under a chart)."""
+
 IMG_SRC_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-url", "src")
 
 
@@ -302,11 +305,17 @@ def _block_text(node: LexborNode) -> str:
     return "\n".join(line for line in (squash(x) for x in "".join(parts).split("\n")) if line)
 
 
-def text_blocks(node: LexborNode) -> list[str]:
-    """The body's leaf text blocks in document order (a ``<p>`` with nested spans is one block)."""
+def text_blocks(node: LexborNode) -> tuple[list[str], set[int]]:
+    """The body's leaf text blocks in document order (a ``<p>`` with nested spans is one block),
+    and the indexes of the caption blocks: those right after a picture or table (or holding one)."""
     out: list[str] = []
+    captions: set[int] = set()
+    after_media = False
 
     def walk(n: LexborNode) -> bool:
+        nonlocal after_media
+        if n.tag in MEDIA_TAGS:
+            after_media = True
         has_block = False
         for child in n.iter(include_text=False):
             if child.tag in ("script", "style", "noscript", "template"):
@@ -317,12 +326,15 @@ def text_blocks(node: LexborNode) -> list[str]:
             if not has_block:
                 text = _block_text(n)
                 if text:
+                    if after_media:
+                        captions.add(len(out))
                     out.append(text)
+                    after_media = False
             return True
         return has_block
 
     walk(node)
-    return out
+    return out, captions
 
 
 # ---------------------------------------------------------------------------------------------
@@ -335,12 +347,15 @@ _SNIFF = re.compile(
     r"|<title>[^<]{0,200}_腾讯(?:网|新闻)</title>|ARTICLE_INFO\s*=\s*window\.ARTICLE_INFO",
 )
 
+_FEED_SNIFF = re.compile(r"class=[\"'][^\"']*\bqn[tr]-|inews\.gtimg\.com/(?:om_bt|newsapp_bt|news_bt)/")
+
 
 def sniff(html: str) -> bool:
     """Claim a Tencent News page saved under a foreign URL (or a Tencent crawler item)."""
     head = html[:300_000]
-    if FEED_MARKER in head:
-        return "inews.gtimg.com" in html or "qq.com/" in head
+    if FEED_MARKER in head:  # a crawler item: Tencent when its body carries Tencent's markup
+        body = html[html.find(FEED_BODY_ID) :]
+        return bool(_FEED_SNIFF.search(body))
     return bool(_SNIFF.search(head))
 
 
@@ -445,7 +460,8 @@ def extract(html: str, url: str) -> Article:
 
     base = canonical or url
     _absolutize(body, base)
-    credits = resolve_credits(text_blocks(body), body_text=node_text(body))
+    blocks, captions = text_blocks(body)
+    credits = resolve_credits(blocks, body_text=node_text(body), captions=captions)
     extra: dict[str, object] = {}
     if credits.get("editor"):
         extra["editor"] = credits["editor"]
