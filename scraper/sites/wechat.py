@@ -313,6 +313,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "profile_name": ("sel:profile_name", "var:nickname", "new:nick_name"),
     "profile_biz": ("var:biz", "var:__biz"),
     "transfer_link": ("var:transfer_target_link",),
+    "pay_subscribe": ("var:is_pay_subscribe", "new:is_pay_subscribe"),
 }
 
 
@@ -744,6 +745,18 @@ def _dom_body(page: _Page) -> LexborNode | None:
     return None
 
 
+def _article_body(page: _Page) -> LexborNode | None:
+    """#js_content, else the article HTML cgiDataNew carries in content_noencode (async templates)."""
+    node = _dom_body(page)
+    if node is not None:
+        return node
+    html = page.new("content_noencode")
+    if isinstance(html, str) and "<" in html:
+        fragment = _prepare(page, page.fragment(html))
+        return fragment if _has_content(fragment) else None
+    return None
+
+
 def _picture_urls(page: _Page) -> list[str]:
     pictures = page.new("picture_page_info_list")
     if not pictures:
@@ -846,26 +859,16 @@ def _share_card_body(page: _Page) -> LexborNode | None:
 # Pages that are not articles
 
 
-def _container_messages(page: _Page, tree: LexborHTMLParser) -> list[str]:
-    body_ids = {n.mem_id for sel in _sel("body") for n in tree.css(sel)}
+def _container_messages(tree: LexborHTMLParser) -> list[str]:
+    """Texts of the error containers. Only asked of pages without an article body, so an article
+    that quotes an error message in its text is never mistaken for an error page."""
     out: list[str] = []
     for sel in _sel("error_containers"):
         for node in tree.css(sel):
-            if body_ids and _inside_any(node, body_ids):
-                continue
             text = node_text(node)
             if text and text not in out:
                 out.append(text)
     return out
-
-
-def _inside_any(node: LexborNode, ids: set[int]) -> bool:
-    current: LexborNode | None = node
-    while current is not None:
-        if current.mem_id in ids:
-            return True
-        current = current.parent
-    return False
 
 
 def _script_written(page: _Page) -> LexborHTMLParser | None:
@@ -919,7 +922,7 @@ def _non_article(page: _Page) -> Article:
     url = page.url
     path = urlsplit(unescape_url(url)).path
     if CAPTCHA_PATHS.search(path):
-        msg = next(iter(_container_messages(page, page.tree)), "captcha / verification page")
+        msg = next(iter(_container_messages(page.tree)), "captcha / verification page")
         return not_article(url, SITE, "rate_limited", _SENTENCES["rate_limited"].format(url=url, msg=msg))
     title = node_text(page.tree.css_first("title"))
     if PROFILE_PATHS.search(path) or PROFILE_TITLES.match(title) or page.first_node(_sel("profile_page")):
@@ -927,7 +930,7 @@ def _non_article(page: _Page) -> Article:
     for tree in (page.tree, _script_written(page)):
         if tree is None:
             continue
-        messages = _container_messages(page, tree)
+        messages = _container_messages(tree)
         if tree is page.tree and title:
             messages.append(title)
         found = _classify(messages)
@@ -941,6 +944,16 @@ def _non_article(page: _Page) -> Article:
             return not_article(
                 url, SITE, kind, _SENTENCES[kind].format(url=url, msg=message[:200]), extra=extra
             )
+    target = page.first("transfer_link")
+    if target.startswith("http"):
+        target = normalize_url(target)
+        return not_article(
+            url,
+            SITE,
+            "unavailable",
+            f"The WeChat account of {url} has moved (该公众号已迁移); its articles are now at {target}.",
+            extra={"redirect": target},
+        )
     redirect = re.search(r"location\.replace\(\s*(['\"])(https?://[^'\"]+)\1", page.html[:200_000])
     if redirect:
         target = unescape_url(redirect.group(2))
@@ -1014,8 +1027,8 @@ def _kind_and_body(page: _Page, show_type: int | None, raw_title: str) -> tuple[
     if kind == "textshare":
         return kind, _textshare_body(page, raw_title)
     if _is_repost(page, show_type):
-        return "repost", _dom_body(page) or _share_card_body(page)
-    return kind, _dom_body(page)
+        return "repost", _article_body(page) or _share_card_body(page)
+    return kind, _article_body(page)
 
 
 def sniff(html: str) -> bool:
@@ -1051,6 +1064,8 @@ def extract(html: str, url: str) -> Article:
     ident = _identity(page)
     canonical = _canonical(page, ident)
     digest = "" if share else page.first("digest")  # why: a share's digest is its whole text
+    if kind == "video":
+        digest = digest or squash(html_decode(re.sub(r"<[^>]*>", " ", _video_description(page))))
     source_url = page.first("source_url")
     wechat = {
         "biz": ident["biz"],
@@ -1064,6 +1079,7 @@ def extract(html: str, url: str) -> Article:
         "user_name": page.first("user_name"),
         "item_show_type": show_type,
         "copyright_stat": _int_field(page, "copyright_stat"),
+        "paid": _int_field(page, "pay_subscribe") == 1 or None,  # only a preview is public
     }
     article = build_article(
         url=url,

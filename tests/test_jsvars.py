@@ -1,0 +1,206 @@
+"""scraper.jsvars: reading the JavaScript data of WeChat pages without a JS engine."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from scraper.jsvars import (
+    UNKNOWN,
+    document_writes,
+    html_decode,
+    inner_html_assignments,
+    js_assignments,
+    js_decode,
+    js_literal,
+    js_object,
+    js_unescape,
+    js_var,
+    parse_js_value,
+)
+
+# --- string decoding
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (r"a\x26amp;b", "a&amp;b"),
+        (r"line\x0aline", "line\nline"),
+        (r"\u4e2d\u6587", "中文"),
+        (r"\u{1F600}", "😀"),
+        (r"\ud83d\ude00", "😀"),
+        (r"it\'s \"quoted\" \\ back", 'it\'s "quoted" \\ back'),
+        ("con\\\ntinued", "continued"),
+        (r"tab\there", "tab\there"),
+        ("plain 中文", "plain 中文"),
+    ],
+)
+def test_js_unescape(body: str, expected: str) -> None:
+    assert js_unescape(body) == expected
+
+
+def test_js_decode_turns_literal_escapes_left_in_values_into_characters() -> None:
+    assert js_decode(r"a\x0ab\x26c\x22d\x27e\x3cf\x3e\x5c") == "a\nb&c\"d'e<f>\\"
+
+
+def test_html_decode_covers_wechats_entity_list() -> None:
+    assert html_decode("&#39;&quot;&gt;&lt;&amp;&yen;&nbsp;") == "'\"><&¥\u00a0"
+
+
+# --- expressions
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ('"1762747210";', "1762747210"),
+        ("'0' * 1,", 0),
+        ("'' * 1 || 0", 0),
+        ('"" || "" || "2650971238";', "2650971238"),
+        ('"MzIy" || "";', "MzIy"),
+        ("'true' === 'true' ? 1 : 0", 1),
+        ("'false' == 'true' ? 1 : 0", 0),
+        ('htmlDecode("a &amp; b")', "a & b"),
+        ("JsDecode('x\\\\x0ay')", "x\ny"),
+        ("'标题&quot;'.html(false);", '标题"'),
+        ("12.5", 12.5),
+        ("-3", -3),
+        ("true", True),
+        ("null", None),
+        ("'a' + 'b'", "ab"),
+        ("`template`", "template"),
+    ],
+)
+def test_parse_js_value_literals(source: str, expected: object) -> None:
+    value, _ = parse_js_value(source)
+    assert value == expected
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "opt.biz || window.biz;",
+        "getBiz()",
+        "xml ? getXmlValue('a') : 'b'",
+        "params['uin'] || ''",
+        "new Date()",
+    ],
+)
+def test_non_literal_expressions_are_unknown(source: str) -> None:
+    assert parse_js_value(source)[0] is UNKNOWN
+
+
+def test_object_literal_with_wechat_forms() -> None:
+    source = """{
+        base_resp: { ret: '0' * 1, errmsg: JsDecode('ok'), },
+        'quoted key': "v",
+        nick_name: JsDecode('轩辕'),
+        list: [ { cdn_url: 'https://a/0?wx_fmt=png\\x26amp;from=appmsg' }, ],
+        fn: function(a) { return a > 1 ? "x" : 'y'; },
+        skipped: someVariable.member,
+        method() { return 1; },
+        flag: 'true' === 'true' ? 1 : 0,
+        last: 7,
+    }"""
+    value, _ = parse_js_value(source)
+    assert value == {
+        "base_resp": {"ret": 0, "errmsg": "ok"},
+        "quoted key": "v",
+        "nick_name": "轩辕",
+        "list": [{"cdn_url": "https://a/0?wx_fmt=png&amp;from=appmsg"}],
+        "flag": 1,
+        "last": 7,
+    }
+
+
+def test_broken_input_never_raises() -> None:
+    for source in ["{a: 'unterminated", "{{{{", "", "((((", "{a: [1, 2", "'" * 3, "/"]:
+        parse_js_value(source)
+
+
+# --- finding assignments
+
+
+PAGE = """
+<script>
+var biz = null;
+var biz = "MzIyNjMxOTY0NA==" || "";
+var mid = opt.mid || window.mid;
+var mid = "" || "" || "2247504179";
+var ct = "1762747210";
+var msg_desc = htmlDecode("");
+var msg_title = 'AI\\x26amp;编程'.html(false);
+d.title = "分享图片";
+_g.item_show_type = "8";
+window.desc = "第一段\\x0a\\x0a第二段";
+xct = "999";
+var link = "https://mp.weixin.qq.com/s?__biz=X==\\x26amp;mid=2247490207\\x26amp;idx=1";
+window.cgiDataNew = {title: JsDecode('标题'), mid: '2247504179' * 1, tags: [{tag_name: JsDecode('专题')}]};
+</script>
+"""
+
+
+def test_js_var_takes_the_first_nonempty_literal() -> None:
+    assert js_var(PAGE, "biz") == "MzIyNjMxOTY0NA=="
+    assert js_var(PAGE, "mid") == "2247504179"
+    assert js_var(PAGE, "ct") == "1762747210"
+    assert js_var(PAGE, "msg_title") == "AI&编程"
+    assert js_var(PAGE, "item_show_type") == "8"  # _g.item_show_type
+    assert js_var(PAGE, "window.desc") == "第一段\n\n第二段"
+
+
+def test_js_var_empty_vs_absent() -> None:
+    assert js_var(PAGE, "msg_desc") == ""
+    assert js_var(PAGE, "msg_source_url") is None
+
+
+def test_dotted_names_match_only_themselves() -> None:
+    assert js_var(PAGE, "d.title") == "分享图片"
+    assert js_var(PAGE, "title", owners=()) is None  # d.title is not a bare "title" assignment
+    assert js_var(PAGE, "title") == "分享图片"  # d is one of the default owners (WeChat's cgiData)
+
+
+def test_names_inside_other_identifiers_or_urls_do_not_match() -> None:
+    assert js_var(PAGE, "ct") == "1762747210"  # not xct
+    # "mid=2247490207" inside a URL string is not an assignment
+    assert list(js_assignments('<a href="/s?a=1&amp;mid=2247490207&amp;idx=1">', "mid")) == []
+    assert js_var(PAGE, "idx") is None  # only inside the link string
+
+
+def test_js_object_and_literal() -> None:
+    data = js_object(PAGE, "cgiDataNew", ("window",))
+    assert data == {"title": "标题", "mid": 2247504179, "tags": [{"tag_name": "专题"}]}
+    assert js_literal(PAGE, "window.cgiDataNew")["title"] == "标题"
+    assert js_object(PAGE, "nothing") is None
+
+
+# --- script-written text
+
+
+def test_document_writes_and_inner_html() -> None:
+    script = """
+    document.write("第一行\\n第二行".replace(/\\r/g,"").replace(/\\n/g,"<br>"));
+    if (!window.__second_open__) {
+        document.getElementById('js_video_desc').innerHTML = "视频介绍".replace(/\\s/g,"&nbsp;");
+    }
+    document.write('<div class="weui-msg">\\
+        <h2 class="weui-msg__title">验证身份</h2>\\
+    </div>');
+    """
+    assert document_writes(script) == [
+        "第一行\n第二行",
+        '<div class="weui-msg">        <h2 class="weui-msg__title">验证身份</h2>    </div>',
+    ]
+    assert inner_html_assignments(script) == {"js_video_desc": "视频介绍"}
+
+
+def test_large_page_is_fast() -> None:
+    filler = "<script>" + ("function f(a){ var x = a.mid || 1; return x; }\n" * 60_000) + "</script>"
+    page = filler + '<script>var ct = "1700000000";</script>' + filler
+    start = time.perf_counter()
+    assert js_var(page, "ct") == "1700000000"
+    assert js_var(page, "msg_title") is None
+    # why: two scans of a ~6 MB page; generous bound for slow CI machines
+    assert time.perf_counter() - start < 2.0
