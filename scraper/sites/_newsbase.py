@@ -20,6 +20,7 @@ all links, an inline ``display:none`` duplicate). Every cut is recorded as a ``R
 
 from __future__ import annotations
 
+import html as htmlmod
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -220,7 +221,9 @@ def has_clock(value: datetime | None) -> bool:
 
 _SOURCE_LABEL = re.compile(r"(?:本文)?来\s*源\s*[:：|丨]\s*")
 _BRACKETS = "[]【】()（）「」《》<>〈〉·•"
-_SOURCE_STOP = re.compile(r"\s+(?:作者|记者|编辑|责任编辑|责编|原标题|举报|分享|字号)|[|｜]|\s{2,}")
+_SOURCE_STOP = re.compile(
+    r"\s+(?:作者|记者|编辑|责任编辑|责编|原标题|举报|分享|字号|关注|\+\s*关注)|[|｜]|\s{2,}"
+)
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff\ufffd]")  # decoding debris of old GBK pages
 _BRACKETED = re.compile(r"^\s*[\[【(（「]\s*([^\]】)）」]+?)\s*[\]】)）」]")
 _MAX_SOURCE = 30  # why: media names are short; a longer "source" is a sentence picked up by mistake
@@ -478,6 +481,45 @@ def fragment(html: str) -> LexborNode:
     node = tree.css_first("body > div")
     assert node is not None
     return node
+
+
+_INLINE_TAGS = frozenset(
+    "a abbr b big cite code del em font i img ins kbd label mark q s samp small span strike strong sub sup time tt u".split()
+)
+
+
+def paragraphs_from_breaks(body: LexborNode) -> LexborNode:
+    """Wrap each ``<br>``-separated line of ``body``'s own text in a ``<p>`` (The Paper, old portals).
+
+    Line-level rules (credit lines, footers, tail anchors) need one block per line; a body written as
+    ``text<br>text<br>`` would otherwise be one block. Bodies without direct ``<br>``s are returned as is.
+    """
+    children = list(body.iter(include_text=True))
+    if not any(c.tag == "br" for c in children):
+        return body
+    parts: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        chunk = "".join(run).strip()
+        if chunk:
+            parts.append(f"<p>{chunk}</p>")
+        run.clear()
+
+    for child in children:
+        if child.tag == "-text":
+            run.append(htmlmod.escape(child.text_content or ""))
+        elif child.tag == "br":
+            flush()
+        elif child.tag in _INLINE_TAGS:
+            run.append(child.html or "")
+        elif child.tag == "-comment":
+            continue
+        else:
+            flush()
+            parts.append(child.html or "")
+    flush()
+    return fragment("".join(parts))
 
 
 # ---------------------------------------------------------------------------------------------------

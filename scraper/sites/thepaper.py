@@ -1,0 +1,103 @@
+"""The Paper (``thepaper.cn``): ``newsDetail_forward_<id>`` and the newer ``/detail/<id>`` pages.
+
+Selectors and phrases are in ``config/sites/thepaper.toml``. Quirks kept here:
+
+* The 2019-2021 body (``div.news_txt``) is text separated by ``<br>``, not paragraphs: each line is
+  wrapped in its own ``<p>`` so that line rules (credits, footers) see one line at a time.
+* The first line of ``div.news_about`` is the byline: ``石佳/中国青年报`` (author/media) or
+  ``澎湃新闻记者 贺梨萍``; its second line is ``<time> 来源：<media>``. A 澎湃号 post names its account
+  in ``div.news_paike_author``, which then is the account.
+* 2022+ pages are rendered from ``__NEXT_DATA__``; its ``contentDetail``-like record (HTML
+  ``content`` next to ``name``/``pubTime``) rebuilds the body when the DOM is empty.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from scraper.html import squash
+from scraper.models import Article
+from scraper.sites import register
+from scraper.sites._newsbase import (
+    Draft,
+    byline_names,
+    clean_source,
+    finish,
+    fragment,
+    has_media,
+    paragraphs_from_breaks,
+    parse_when,
+    read_page,
+    site_rules,
+    text_of,
+)
+
+SITE = "thepaper"
+HOSTS = ("thepaper.cn",)
+
+
+def _media_of_byline(draft: Draft) -> str:
+    """``石佳/中国青年报`` → ``中国青年报``: the media after the slash of the byline line."""
+    node = draft.tree.css_first(".news_about > p:first-child")
+    text = text_of(node)
+    if "/" in text:
+        return clean_source(text.rsplit("/", 1)[1])
+    return ""
+
+
+def _find_detail(data: Any) -> dict[str, Any] | None:
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            content = item.get("content")
+            if isinstance(content, str) and "<" in content and ("name" in item or "title" in item):
+                return item
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
+def _apply_next_data(draft: Draft) -> None:
+    node = draft.tree.css_first("script#__NEXT_DATA__")
+    if node is None:
+        return
+    try:
+        detail = _find_detail(json.loads(node.text(deep=True)))
+    except ValueError:
+        return
+    if detail is None:
+        return
+    draft.title = draft.title or squash(str(detail.get("name") or detail.get("title") or ""))
+    if draft.body is None or not (text_of(draft.body) or has_media(draft.body)):
+        draft.body = fragment(str(detail["content"]))
+    for key in ("pubTime", "publishTime", "pubTimeLong"):
+        when = parse_when(str(detail.get(key) or ""))
+        if when:
+            draft.published = draft.published or when
+            break
+    author = byline_names(str(detail.get("author") or ""))
+    draft.author = draft.author or author or None
+    source = clean_source(str(detail.get("source") or ""))
+    if source:
+        draft.source = draft.source or source
+        draft.account = draft.account or source
+
+
+@register(SITE, HOSTS)
+def extract(html: str, url: str) -> Article:
+    draft = read_page(html, url, site_rules(SITE))
+    _apply_next_data(draft)
+    paike = draft.tree.css_first(".news_paike_author, [class*=index_pphname]")
+    if paike is not None and draft.account:
+        # a 澎湃号 post: its 来源 line names the platform ("澎湃新闻·澎湃号·政务"), the account is the media
+        draft.source = draft.account
+    media = _media_of_byline(draft)
+    if media and draft.account == draft.source:
+        # "石佳/中国青年报 … 来源：澎湃新闻": the byline's media is the origin, The Paper only carries it
+        draft.account = draft.source = media
+    if draft.body is not None:
+        draft.body = paragraphs_from_breaks(draft.body)
+    return finish(draft)
