@@ -328,3 +328,40 @@ def test_registered_for_the_host_and_sniffs_saved_pages() -> None:
     assert saved.site == "wechat" and saved.kind == "article"
     assert saved.canonical_url == SHORT
     assert saved.article_id == "3226319644_2247500001_2"
+
+
+def test_embedded_media_become_links() -> None:
+    html = """<html><body><div id="js_article"><div id="js_content" style="visibility: hidden;">
+    <p>视频如下：</p>
+    <iframe class="video_iframe rich_pages" data-mpvid="wxv_1234567890"
+      data-src="https://mp.weixin.qq.com/mp/readtemplate?t=pages/video_player_tmpl&amp;auto=0&amp;vid=wxv_1234567890">
+    </iframe>
+    <iframe class="video_iframe rich_pages"
+      data-src="https://v.qq.com/iframe/preview.html?vid=b0871n3rlqc&amp;width=500&amp;auto=0"></iframe>
+    <mp-common-videosnap data-url="https://channels.weixin.qq.com/x" data-nickname="某视频号" data-desc="一段视频">
+    </mp-common-videosnap>
+    <mpvoice voice_encode_fileid="MzA5_123" name="录音"></mpvoice>
+    <mp-common-sticker data-emoji_url="https://mmbiz.qpic.cn/mmbiz_gif/EMOJI/0"></mp-common-sticker>
+    </div></div><script>var ct = "1600000000";</script></body></html>"""
+    md = extract(html, "https://mp.weixin.qq.com/s/Media_Test_01").body_markdown
+    assert "https://mp.weixin.qq.com/mp/readtemplate?t=pages/video_player_tmpl&vid=wxv_1234567890" in md
+    assert "https://v.qq.com/x/page/b0871n3rlqc.html" in md
+    assert "https://channels.weixin.qq.com/x" in md and "某视频号" in md
+    assert "https://res.wx.qq.com/voice/getvoice?mediaid=MzA5_123" in md
+    assert "https://mmbiz.qpic.cn/mmbiz_gif/EMOJI/0" in md
+
+
+@pytest.mark.parametrize(
+    ("html", "kind"),
+    [
+        ('{"ret":200013,"msg":"freq control"}', "rate_limited"),
+        ("<html><body><p>The content has been deleted by the author.</p></body></html>", "deleted"),
+        ("<html><body><p>请在微信客户端打开链接。</p></body></html>", "not_article"),
+        ('<html><body><div class="global_error_msg warn">系统出错</div></body></html>', "unavailable"),
+    ],
+)
+def test_tiny_error_pages(html: str, kind: str) -> None:
+    url = "https://mp.weixin.qq.com/s/Tiny_Page_01"
+    article = extract(html, url)
+    assert article.kind == kind
+    assert url in (article.error or "")

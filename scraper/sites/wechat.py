@@ -78,6 +78,8 @@ ERROR_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "rate_limited",
         re.compile(
             r"访问过于频繁|环境异常|完成验证后即可继续访问|去验证|验证身份|操作频繁|请求过于频繁|freq control"
+            r"|too (?:many|frequent)|frequently|unusual (?:traffic|activity)|verify (?:your )?identity",
+            re.I,
         ),
     ),
     (
@@ -85,21 +87,37 @@ ERROR_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"因违规无法查看|违反相关法律法规|发送失败无法查看|网页包含敏感内容|涉嫌侵权|被投诉|投诉并经平台审核"
             r"|涉嫌过度营销|不实信息|谣言|此[帐账]号已被屏蔽|[帐账]号已被封|[帐账]号.{0,6}违规"
+            r"|violat|infring|been blocked|complain",
+            re.I,
         ),
     ),
     (
         "deleted",
-        re.compile(r"已被发布者删除|已被作者删除|has been deleted|此内容已被删除|[帐账]号已自主注销"),
+        re.compile(
+            r"已被发布者删除|已被作者删除|此内容已被删除|[帐账]号已自主注销|deleted by|has been deleted", re.I
+        ),
     ),
-    ("expired", re.compile(r"链接已过期|已失效|参数错误|link has expired")),
+    (
+        "expired",
+        re.compile(r"链接已过期|已失效|参数错误|(?:link|url) (?:has )?expired|invalid (?:link|param)", re.I),
+    ),
     (
         "unavailable",
         re.compile(
-            r"暂时无法查看|无法查看|[帐账]号迁移|公众号已迁移|系统出错|内容不存在|暂时无法访问|not available"
+            r"暂时无法查看|无法查看|[帐账]号迁移|公众号已迁移|系统出错|内容不存在|暂时无法访问"
+            r"|not available|unavailable|cannot be viewed|system error",
+            re.I,
         ),
     ),
-    ("not_article", re.compile(r"请在微信客户端打开链接|微信扫一扫可打开此内容")),
+    (
+        "not_article",
+        re.compile(r"请在微信客户端打开链接|微信扫一扫可打开此内容|open (?:it|this) in Weixin", re.I),
+    ),
 )
+"""The page's own message → kind, tried in this order. Asked only of pages without an article body,
+on their error containers, ``<title>`` and script-written message (and the whole text of a tiny page)."""
+TINY_PAGE_CHARS = 600  # why: an error page's visible text is a sentence or two plus footer links; any
+# page with a real article is far longer, so only below this is the whole text searched for markers
 CAPTCHA_PATHS = re.compile(r"/mp/(?:wappoc_appmsgcaptcha|verify)|captcha", re.I)
 PROFILE_PATHS = re.compile(r"^/mp/(?:aboutbiz|profile_ext|profile|getmasssendmsg)\b")
 PROFILE_TITLES = re.compile(r"^(?:关于公众号|公众号资料|Account Info)$")
@@ -684,13 +702,19 @@ def _convert_custom_elements(page: _Page, root: LexborNode) -> None:
         name = squash(f"{attrs.get('music_name') or ''} {attrs.get('singer') or ''}")
         _replace_with_html(page, node, f"<p>{_esc('[音乐] ' + name if name else '[音乐]')}</p>")
     for node in root.css("iframe"):
-        src = node.attributes.get("data-src") or node.attributes.get("src") or ""
-        m = re.search(r"[?&]vid=([A-Za-z0-9_]+)", unescape_url(src))
-        if m and ("v.qq.com" in src or "video_iframe" in (node.attributes.get("class") or "")):
-            href = f"https://v.qq.com/x/page/{m.group(1)}.html"
-            _replace_with_html(page, node, f'<p><a href="{href}">[视频] {href}</a></p>')
-        elif src.startswith("http"):
-            node.attrs["src"] = unescape_url(src)
+        attrs = node.attributes
+        src = unescape_url(attrs.get("data-src") or attrs.get("src") or "")
+        m = re.search(r"[?&]vid=([A-Za-z0-9_]+)", src)
+        vid = attrs.get("data-mpvid") or (m.group(1) if m else "")
+        if vid.startswith("wxv_"):  # a video uploaded to WeChat: its player page
+            href = f"https://{HOST}/mp/readtemplate?t=pages/video_player_tmpl&vid={vid}"
+        elif vid and ("v.qq.com" in src or "video_iframe" in (attrs.get("class") or "")):
+            href = f"https://v.qq.com/x/page/{vid}.html"  # a Tencent Video id
+        else:
+            if src.startswith("http"):
+                node.attrs["src"] = src
+            continue
+        _replace_with_html(page, node, f'<p><a href="{_esc(href)}">[视频] {_esc(href)}</a></p>')
 
 
 def _fix_images(root: LexborNode) -> None:
@@ -966,6 +990,10 @@ def _non_article(page: _Page) -> Article:
         )
     body = page.tree.body
     text = node_text(body) if body is not None else ""
+    found = _classify([text]) if len(text) <= TINY_PAGE_CHARS else None
+    if found is not None and found[0] != "not_article":
+        kind, _ = found
+        return not_article(url, SITE, kind, _SENTENCES[kind].format(url=url, msg=text[:200]))
     if SHELL_TEXT in text:
         return not_article(
             url, SITE, "not_article", _SENTENCES["not_article"].format(url=url, msg=SHELL_TEXT)
