@@ -56,7 +56,7 @@ INLINE = frozenset(
 PARAGRAPH = frozenset("p pre blockquote li dd dt h2 h3 h4 h5 h6 figcaption caption address".split())
 # Containers pruned inside the chosen body when they look like chrome.
 PRUNABLE = "div, section, ul, ol, dl, table, aside, nav, footer, header, form, figure, center, p, span[class], span[id]"
-HEADINGS = "h1, h2, h3"
+INNER_BLOCKS = "p, div, td, li, table, ul, ol, section"
 
 PUNCT_CHARS = tuple("，。；！？、,;!?")  # sentence punctuation: prose has it, link lists do not
 SPACE_CHARS = (" ", "\n", "\t", "\r", "\u3000", "\xa0")
@@ -64,6 +64,7 @@ _PUNCT = re.compile("[" + "".join(PUNCT_CHARS) + "]")
 _WORD_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
 _SENTENCE_END = re.compile(r"[。！？.!?…”」』）)]$")
 
+MAX_TEXT_NODES = 100_000  # why: real pages have < 20 000 text nodes; past that, a data dump: stop
 MIN_PARAGRAPH_CHARS = 10  # why: shorter blocks are labels, buttons and dates, not prose
 PARAGRAPH_LENGTH_UNIT = 100  # why: readability's unit; a long CJK paragraph earns the full bonus
 PARAGRAPH_LENGTH_CAP = 3.0  # why: one huge block must not outweigh many real paragraphs
@@ -80,7 +81,7 @@ LINK_LIST_DENSITY = 0.5  # why: a block whose text is mostly links is navigation
 LINK_LIST_MIN_PUNCT = 3
 LINK_PARAGRAPH_DENSITY = 0.8  # why: a paragraph that is one link and no sentence is a related-item
 LINK_PARAGRAPH_CHARS = 60  # why: ...a headline-length one; a long linked sentence stays  # why: ...unless it reads as prose (sentences with links in them)
-MIN_ARTICLE_CHARS = 120  # why: the shortest real news items are two or three sentences
+MIN_ARTICLE_CHARS = 80  # why: the shortest real news items (快讯) are two or three sentences
 MIN_ARTICLE_PUNCT = 3  # why: a body without sentence punctuation is a list of titles
 SHORT_ARTICLE_PUNCT = 6  # why: a short text passes only when it clearly is sentences
 NEAR_TEXT_CHARS = 600  # why: the date/byline line sits within a few lines of the title
@@ -105,7 +106,7 @@ _BYLINE = [
         r"(?:^|[\s（(【\[])文\s*[/|｜丨︱:：]\s*(" + _NAME + r")(?=\s|$|[，,;；|｜丨︱）)]|来源|编辑|\d)"
     ),
     re.compile(
-        r"记者\s*[:：]?\s*([\u4e00-\u9fff·]{2,4}(?:\s*[、 ]\s*[\u4e00-\u9fff·]{2,4}){0,3})(?=\s|$|[，,;；）)]|报道|摄|发自|通讯员)"
+        r"记者\s*[:：]?\s*([\u4e00-\u9fff·]{2,4}(?:\s*[、 ]\s*[\u4e00-\u9fff·]{2,4}){0,3})(?=\s|$|[，,;；）)]|摄|通讯员)"
     ),
 ]
 _SOURCE = re.compile(r"来源\s*[:：︰]\s*[\[【(（]?\s*([^\s\]】)）|｜丨,，;；:：]{2,24})")
@@ -245,9 +246,13 @@ def _is_article_text(chars: int, punct: int) -> bool:
 def _find_body(root: LexborNode) -> LexborNode | None:
     """The container with the best text-density score, or None when the page has no prose."""
     blocks: dict[int, _Block] = {}
+    seen = 0
     for node in root.traverse(include_text=True):
         if node.tag != "-text":
             continue
+        seen += 1
+        if seen > MAX_TEXT_NODES:
+            break
         text = node.text_content
         if not text or text.isspace():
             continue
@@ -505,6 +510,12 @@ def _prune(body: LexborNode, removed: list[Removal], info: _Meta) -> None:
     _drop_head_lines(body, removed, info)
 
 
+def _has_inner_block(node: LexborNode) -> bool:
+    """Whether a block element sits inside ``node`` (lexbor's ``css`` also matches the node itself)."""
+    own = node.mem_id
+    return any(inner.mem_id != own for inner in node.css(INNER_BLOCKS))
+
+
 def _drop_head_lines(body: LexborNode, removed: list[Removal], info: _Meta) -> None:
     """Remove the title heading and short date/byline/source lines at the top of the body."""
     title = squash(info.title)
@@ -520,18 +531,18 @@ def _drop_head_lines(body: LexborNode, removed: list[Removal], info: _Meta) -> N
         if seen > 6:  # why: the dateline is among the first few lines or not at the top at all
             break
         if len(text) > 80:  # why: a dateline with source and author is short; longer is prose
-            if node.css_first("p, div, td, li") is None:
+            if not _has_inner_block(node):
                 break
             continue
         if title and text == title and node.tag.startswith("h"):
             removed.append(Removal("web:title", text))
             node.decompose()
             continue
-        if node.css_first("p, div, td, li") is not None:
+        if _has_inner_block(node):
             continue
         if _DATE_HINT.search(text) or _SOURCE.search(text) or (_byline(text) and len(text) < 40):
-            if _PUNCT.search(text.replace("、", "").replace(",", "")) and not _DATE_HINT.search(text):
-                continue
+            if any(mark in text for mark in "。，；！？"):
+                continue  # why: a sentence that mentions a date or a source is prose, not a dateline
             removed.append(Removal("web:dateline", text))
             node.decompose()
 
@@ -760,9 +771,11 @@ def _dateline_date(lines: list[str]) -> datetime | None:
             looked += 1
             if looked > 2:  # why: the precise copy sits next to the visible dateline
                 break
-        if len(line) > DATELINE_CHARS or sum(map(line.count, "。！？")) > 1:
+        if len(line) > DATELINE_CHARS:
             continue
         for m in _DATE_FULL.finditer(line):
+            if any(mark in line[m.end() : m.end() + 16] for mark in "，。；！？"):
+                continue  # why: a date followed by a sentence is a date the article mentions
             when = _parse_date(m.group(0))
             if when is None:
                 continue
@@ -838,7 +851,7 @@ def _first_lines(body: LexborNode) -> list[str]:
     lines: list[str] = []
     size = 0
     for node in body.css("p, h2, h3, h4, h5, h6, div, td, li")[:40]:
-        if node.css_first("p, div, td, li") is not None:
+        if _has_inner_block(node):
             continue
         text = node_text(node)
         if text:

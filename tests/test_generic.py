@@ -1,0 +1,260 @@
+"""The generic fallback ("web") on hand-written pages, hostile input, and the bench's 4-gram F1."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from bench.metrics import char_ngram_f1, char_ngrams, snippet_in
+from scraper import extract
+from scraper.html import plain_text
+from scraper.sites import adapter_for, generic
+from scraper.sites._common import CHINA_TZ
+
+FIXTURES = Path(__file__).parent / "fixtures" / "generic"
+
+
+def _page(name: str) -> str:
+    return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+def _body(article) -> str:  # type: ignore[no-untyped-def]
+    return plain_text(article.body_markdown)
+
+
+def test_unknown_site_uses_the_generic_adapter() -> None:
+    assert adapter_for("https://www.example.cn/news/1.html", _page("news.html")) is generic.ADAPTER
+
+
+def test_news_page_keeps_the_article_and_drops_the_chrome() -> None:
+    url = "https://www.example.cn/city/2024/0315/a1.html"
+    article = extract(_page("news.html").encode("utf-8"), url)
+    assert article.kind == "article" and article.site == "web"
+    body = _body(article)
+    for kept in (
+        "本报讯 城东区首座社区图书馆今天上午正式对外开放。",
+        "退休教师王阿姨告诉记者",
+        "读者凭身份证即可免费办理借阅证",
+        "此外，图书馆每月将举办读书分享会、亲子阅读等公益活动，欢迎市民积极参与。",
+    ):
+        assert snippet_in(kept, body), kept
+    for chrome in (
+        "首页",
+        "热门排行",
+        "春季流感高发",
+        "相关新闻",
+        "市图书馆延长夜间开放时间",
+        "网友评论",
+        "开放时间能不能再晚一点",
+        "版权所有",
+        "QQ空间",
+        "责任编辑",
+        "2024年03月15日 09:30",
+    ):
+        assert not snippet_in(chrome, body), chrome
+    assert "![图书馆内景](https://www.example.cn/images/2024/lib-inside.jpg)" in article.body_markdown
+    assert article.title == "城东新建社区图书馆今日开放"
+    assert article.published == datetime(2024, 3, 15, 9, 30, tzinfo=CHINA_TZ)
+    assert article.author == "李明"  # the byline, not <meta name=author> (the paper's name)
+    assert article.source == "示例晚报"
+    assert article.cover == "https://img.example.cn/2024/lib-cover.jpg"
+    assert article.summary == "城东区首座社区图书馆今日正式对外开放，藏书三万册。"
+
+
+def test_blog_article_element_with_headings_code_and_list() -> None:
+    article = generic.extract(_page("blog.html"), "https://blog.example.org/p/42")
+    assert article.kind == "article"
+    md = article.body_markdown
+    assert "## 为什么是 SQLite" in md and "## 一些小坑" in md
+    assert "CREATE VIRTUAL TABLE notes USING fts5(path, title, body);\nINSERT INTO notes" in md
+    assert "- 文件改动后要记得重建对应的行，否则搜索结果会过期；" in md
+    body = _body(article)
+    assert snippet_in("整个工具不到一百行代码，已经成了我每天都在用的东西。", body)
+    for chrome in ("上一篇", "下一篇", "最近文章", "归档", "© 2023", "2023-11-02 · 林小林"):
+        assert not snippet_in(chrome, body), chrome
+    assert article.title == "用 SQLite 做个人笔记索引"
+    assert article.author == "林小林"  # JSON-LD
+    assert article.published == datetime(2023, 11, 2, 21, 15, 8, tzinfo=CHINA_TZ)
+
+
+def test_government_table_layout() -> None:
+    article = generic.extract(
+        _page("gov.html"), "https://www.example.gov.cn/zwgk/tzgg/202402/t20240220_1.html"
+    )
+    assert article.kind == "article"
+    body = _body(article)
+    assert body.startswith("各乡镇人民政府，县直有关单位：")
+    for kept in ("一、抓好粮食播种面积落实。", "四、做好防灾减灾准备。", "请各单位于三月底前"):
+        assert snippet_in(kept, body), kept
+    for chrome in ("通知公告", "政策文件", "当前位置", "浏览次数", "打印本页", "网站标识码", "办事服务"):
+        assert not snippet_in(chrome, body), chrome
+    assert article.title == "关于做好2024年春季农业生产工作的通知"
+    # the meta gives the day only; the visible dateline gives the time of that day
+    assert article.published == datetime(2024, 2, 20, 10, 45, tzinfo=CHINA_TZ)
+    assert article.source == "县农业农村局"
+
+
+def test_index_page_is_not_an_article() -> None:
+    url = "https://www.example.cn/news/"
+    article = generic.extract(_page("index.html"), url)
+    assert article.kind == "not_article"
+    assert article.error and url in article.error
+    assert article.body_markdown == ""
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "",
+        "<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1><p>nginx</p></body></html>",
+        "<html><body><div id='app'></div><script>window.__INITIAL_STATE__={}</script></body></html>",
+        "<html><body><p>页面不存在或已被删除。</p><a href='/'>返回首页</a></body></html>",
+    ],
+    ids=["empty", "404", "js-shell", "deleted-notice"],
+)
+def test_pages_without_an_article_are_refused(html: str) -> None:
+    url = "https://www.example.cn/x.html"
+    article = extract(html, url)
+    assert article.kind == "not_article"
+    assert article.error and url in article.error
+
+
+def test_short_page_of_one_sentence_is_refused_but_a_short_article_is_kept() -> None:
+    url = "https://www.example.cn/a.html"
+    one = "<html><body><div><p>欢迎访问本站，祝您浏览愉快！</p></div></body></html>"
+    assert generic.extract(one, url).kind == "not_article"
+    short = (
+        "<html><head><title>快讯：全市今起实行夏季作息时间</title></head><body><div class='content'>"
+        "<p>记者从市人社局获悉，根据有关规定，全市机关事业单位自今日起实行夏季作息时间。</p>"
+        "<p>上午上班时间为八点半，下班时间为十二点；下午上班时间为两点半，下班时间为六点。</p>"
+        "<p>夏季作息时间执行至九月三十日，请广大市民合理安排办事时间，以免给您带来不便。</p>"
+        "</div></body></html>"
+    )
+    article = generic.extract(short, url)
+    assert article.kind == "article"
+    assert snippet_in("夏季作息时间执行至九月三十日", _body(article))
+    assert article.title == "快讯：全市今起实行夏季作息时间"
+
+
+def test_editor_is_not_the_author() -> None:
+    html = (
+        "<html><head><meta name='author' content='王编辑'><title>标题一则 - 某网</title></head><body>"
+        "<h1>标题一则</h1><div class='info'>2021-05-06 07:08 来源：某日报</div><div class='text'>"
+        + "<p>这是一段足够长的正文内容，用来测试作者识别，其中包含若干句子。这里还有第二句话，句子继续。</p>"
+        * 4
+        + "<p>（责任编辑：王编辑）</p></div></body></html>"
+    )
+    article = generic.extract(html, "https://www.example.cn/a.html")
+    assert article.kind == "article"
+    assert article.author != "王编辑"
+    assert article.title == "标题一则"
+    assert article.source == "某日报"
+    assert article.published == datetime(2021, 5, 6, 7, 8, tzinfo=CHINA_TZ)
+
+
+def test_deeply_nested_divs_finish_quickly() -> None:
+    depth = 5000
+    text = (
+        "<p>深层嵌套的页面也要能处理，这是其中的一段正文，内容足够长，包含多个句子。再来一句，继续。</p>" * 5
+    )
+    html = "<html><body>" + "<div>" * depth + text + "</div>" * depth + "</body></html>"
+    start = time.process_time()
+    article = generic.extract(html, "https://www.example.cn/deep.html")
+    elapsed = time.process_time() - start
+    assert elapsed < 5.0  # why: generous for slow CI; it takes well under a second
+    assert article.kind == "article"
+    assert snippet_in("深层嵌套的页面也要能处理", _body(article))
+
+
+def test_ten_megabyte_single_line_finishes_cleanly() -> None:
+    cell = "<span>数据</span>"
+    html = "<html><body><div>" + cell * (10_000_000 // len(cell.encode("utf-8"))) + "</div></body></html>"
+    assert len(html.encode("utf-8")) >= 10_000_000 and "\n" not in html
+    start = time.process_time()
+    article = generic.extract(html, "https://www.example.cn/huge.html")
+    elapsed = time.process_time() - start
+    assert elapsed < 20.0  # why: generous for slow CI; lexbor parses this in a fraction of that
+    assert article.kind == "not_article"  # no sentences: a data dump, not an article
+
+
+def test_title_suffixes_are_removed_but_inner_separators_kept() -> None:
+    strip = generic._strip_title_suffix
+    assert (
+        strip("宇航员在太空中喝酒会怎么样？后果很严重 _探索者 _光明网")
+        == "宇航员在太空中喝酒会怎么样？后果很严重"
+    )
+    assert (
+        strip("拿出10万元投资房产 小两口尝试以钱生钱(图)_新浪房产_新浪网")
+        == "拿出10万元投资房产 小两口尝试以钱生钱(图)"
+    )
+    assert strip("工商部门初定SKII广告属于虚假宣传-搜狐财经") == "工商部门初定SKII广告属于虚假宣传"
+    assert strip("棱镜|数据业大整顿：爬虫与现金贷共生共荣，用户信息几元不等") == (
+        "棱镜|数据业大整顿：爬虫与现金贷共生共荣，用户信息几元不等"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2019-09-07 19:02 来源：扬子晚报", datetime(2019, 9, 7, 19, 2, tzinfo=CHINA_TZ)),
+        ("2019年09月07日 19:02　来源：新京报", datetime(2019, 9, 7, 19, 2, tzinfo=CHINA_TZ)),
+        ("BUSINESS.SOHU.COM 2005-3-11 12:12", datetime(2005, 3, 11, 12, 12, tzinfo=CHINA_TZ)),
+        ("2017-03-01T06:27:02.000Z", datetime(2017, 3, 1, 14, 27, 2, tzinfo=CHINA_TZ)),
+        ("1606349088000", datetime(2020, 11, 26, 8, 4, 48, tzinfo=CHINA_TZ)),
+    ],
+)
+def test_dates_in_chinese_formats(text: str, expected: datetime) -> None:
+    assert generic._dateline_date([text]) == expected or generic._parse_date(text) == expected
+
+
+def test_date_line_prefers_a_hidden_copy_with_seconds() -> None:
+    lines = ["2017-03-10 09:58 来源： 网易科学人", "2017-03-10 09:58:03 来源： 网易科学人"]
+    assert generic._dateline_date(lines) == datetime(2017, 3, 10, 9, 58, 3, tzinfo=CHINA_TZ)
+    prose = ["2020年11月18日上午11点半，得知自己减刑释放的于欢还没缓过神来，被送到了路口。"]
+    assert generic._dateline_date(prose) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        ("作者：李明 2024-01-01", "李明"),
+        ("文/张三", "张三"),
+        ("新京报记者 彭冲 山东冠县报道", "彭冲"),
+        ("作者︱春春", "春春"),
+        ("2017-03-10 09:58:03 来源： 网易科学人 作者： 责任编辑：肖春芳", ""),
+    ],
+)
+def test_bylines(line: str, name: str) -> None:
+    assert generic._byline(line) == name
+
+
+# --- the 4-gram F1 of the benchmark ---------------------------------------------------------------
+
+
+def test_ngram_f1_identical_and_disjoint() -> None:
+    assert char_ngram_f1("今天天气很好", "今天天气很好").f1 == 1.0
+    assert char_ngram_f1("今天天气很好", "明日有大雨来").f1 == 0.0
+    assert char_ngram_f1("", "").f1 == 1.0
+    assert char_ngram_f1("", "正文内容").f1 == 0.0
+
+
+def test_ngram_f1_ignores_white_space_and_counts_clipped_grams() -> None:
+    assert char_ngram_f1("今天 天气\n很好", "　今天天气很好\u00a0").f1 == 1.0
+    # "abcde" has grams abcd, bcde; "abcdx" has abcd, bcdx: one shared of two each
+    got = char_ngram_f1("abcde", "abcdx")
+    assert (got.precision, got.recall, got.f1) == (0.5, 0.5, 0.5)
+    # repeating the text does not raise the overlap: the extra copies are false positives
+    doubled = char_ngram_f1("abcdabcd", "abcd")
+    assert doubled.recall == 1.0 and doubled.precision == pytest.approx(1 / 5)
+
+
+def test_ngram_f1_precision_and_recall_of_a_partial_extraction() -> None:
+    reference = "第一段正文内容。第二段正文内容。"
+    half = char_ngram_f1("第一段正文内容。", reference)
+    assert half.precision == 1.0
+    assert half.recall == pytest.approx(5 / 13)  # 5 of the reference's 13 grams
+    assert half.f1 == pytest.approx(2 * half.recall / (1 + half.recall))
+    assert char_ngrams("abc") == {"abc": 1}  # shorter than n: one gram
