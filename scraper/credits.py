@@ -81,13 +81,22 @@ OPTIONAL_SEPARATOR_LABELS = frozenset({"本文转载自", "转载自", "转自",
 PRODUCER_LABELS = ("出品", "出品方", "联合出品")
 """出品 names the producing outlet or account."""
 
-IGNORED_LABELS = (
-    "ID", "微信ID", "微信号", "原文标题", "原标题", "题图", "头图", "封面", "封面图", "图", "图片",
-    "配图", "插图", "摄影", "摄", "制图", "制表", "视频", "剪辑", "拍摄", "摄像", "数据", "图表",
-    "邮箱", "投稿邮箱", "联系", "合作", "商务合作", "封面来源", "原文", "译文",
+CAPTION_LABELS = (
+    "图", "图片", "配图", "插图", "摄影", "摄", "制图", "制表", "视频", "剪辑", "拍摄", "摄像", "数据", "图表",
 )  # fmt: skip
-"""Labels allowed inside a credit line that carry nothing we keep. A line of only these is a
-caption (``图 / 界面图库``), not a credit."""
+"""Picture and data credits: allowed inside a credit line, but a line of only these is a caption
+(``图 / 界面图库`` under a picture), not a credit."""
+
+NOTHING_LABELS = (
+    "ID", "微信ID", "微信号", "原文标题", "原标题", "题图", "头图", "封面", "封面图", "封面来源", "原文", "译文",
+    "邮箱", "投稿邮箱", "商务合作", "联系方式",
+)  # fmt: skip
+"""Article-level credits whose value we do not keep: a line of only these is a credit line with
+nothing to keep (``原文：alex@github``, ``译文：skyline75489``) and parses to ``{}``."""
+
+TITLE_LABELS = frozenset({"原文标题", "原标题"})  # their value is a title: any punctuation goes
+
+IGNORED_LABELS = CAPTION_LABELS + NOTHING_LABELS
 
 DATA_VENDORS = (
     "wind", "万得", "同花顺", "东方财富", "choice", "ifind", "企查查", "天眼查", "启信宝", "彭博",
@@ -175,8 +184,8 @@ class Credit:
         return {k: v for k, (v, _) in self.fields.items()}
 
 
-_SEPARATOR_CHARS = "丨｜|/／:："
-_DELIMS = "；;，,、|丨｜/／ \t"
+_SEPARATOR_CHARS = "丨｜|︱︳/／:："
+_DELIMS = "；;，,、|丨｜︱︳/／ \t"
 _ALL_LABELS = sorted(
     {
         *AUTHOR_LABELS,
@@ -190,7 +199,7 @@ _ALL_LABELS = sorted(
     reverse=True,
 )
 _LABEL_RE = re.compile(
-    r"(?:^|(?<=[；;，,、|丨｜/／\s]))"
+    r"(?:^|(?<=[；;，,、|丨｜︱︳/／\s]))"
     r"(?P<label>" + "|".join(re.escape(label) for label in _ALL_LABELS) + r")"
     r"(?P<sep>\s*[" + re.escape(_SEPARATOR_CHARS) + r"]\s*|\s+|)",
     re.IGNORECASE,
@@ -400,11 +409,16 @@ def _labelled(line: str) -> Credit | None:
         segments.append((m["label"], line[m.end() : end]))
     labels = [label for label, _ in segments]
     credit = Credit()
-    meaningful = False
+    meaningful = nothing_only = False
     writer_named = any(label in AUTHOR_LABELS and label != "文" for label in labels)
     for label, raw in segments:
         value = raw.strip(_DELIMS + "　")
-        if label in IGNORED_LABELS or label.upper() in {"ID", "微信ID"}:
+        if label in CAPTION_LABELS:
+            continue
+        if label in NOTHING_LABELS or label.upper() in {"ID", "微信ID"}:
+            if not value or (label not in TITLE_LABELS and _SENTENCE_PUNCT.search(_clean_value(value))):
+                return None
+            nothing_only = True
             continue
         if not value:
             return None
@@ -444,7 +458,7 @@ def _labelled(line: str) -> Credit | None:
             rank = RANK_ROLE if label in PRIMARY_EDITOR_LABELS else RANK_INDIRECT
             credit.put("editor", _EDITOR_CODE.sub("", names), rank)
             meaningful = True
-    return credit if meaningful else None
+    return credit if meaningful or nothing_only else None
 
 
 def read_credit(text: str) -> Credit | None:
@@ -487,6 +501,10 @@ _HINTS = (
     re.compile(r"版权(?:均)?(?:归|属于)(?P<name>[^，,。；;\s所]{2,12}?)所有"),
     # 不代表虎嗅立场 / 不代表腾讯网的观点和立场
     re.compile(r"不代表(?P<name>[^，,。；;\s]{2,12}?)(?:的)?(?:观点和|观点及|观点或)?(?:观点|立场)"),
+    # 喜欢这篇文章？去 App 商店搜 好奇心日报 ，每天看点不一样的。
+    re.compile(
+        r"(?:App\s*商店|应用商店|应用市场|App\s*Store)\s*(?:里|中)?\s*搜(?:索)?\s*[“\"「]?(?P<name>[^“”\"「」，,。\s]{2,12})"
+    ),
     # 本文首发于钛媒体APP
     re.compile(
         r"本文首发于\s*(?P<name>[^，,。；;\s（(]{2,12}?)(?:APP|App|app|客户端|微信公众号|公众号)?(?:[，,。；;）)]|$)"

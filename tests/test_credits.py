@@ -58,6 +58,10 @@ POSITIVES = [
     ("[责任编辑：韩保林 PK155]", {"editor": "韩保林"}),
     ("本文首发于钛媒体APP", {"source": "钛媒体", "account": "钛媒体"}),
     ("图片来源于网络", {}),  # a credit with nothing to keep: still a credit line
+    ("原文：alex@github", {}),
+    ("译文：skyline75489", {}),
+    ("作者︱春春", {"author": "春春"}),  # U+FE31, a vertical-bar look-alike
+    ("文/图 张三", {"author": "张三"}),
 ]
 
 
@@ -88,6 +92,8 @@ NEGATIVES = [
     "中国银联的一名风险专家对《棱镜》提到，爬虫的本质是一种获取数据的方式",
     "这部电影由华谊兄弟出品",
     "接受记者采访",
+    "合作：双方将深化合作。",
+    "摄影：张三",  # a picture credit alone is a caption
     "本文来源于网络，如有侵权请联系删除",
     "文中题图及未署名图片来自博雷顿新能源官方微信公众号",
     "作者声明：该图片由AI生成",
@@ -122,6 +128,7 @@ def test_ranks_prefer_explicit_sources_over_producers() -> None:
         ("本研究分析，主要以电子版形式分发，版权均归金证研所有。", "金证研"),
         ("本内容由作者授权发布，观点仅代表作者本人，不代表虎嗅立场。", "虎嗅"),
         ("是新朋友吗？记得先点蓝字“锌刻度”关注我哦～", "锌刻度"),
+        ("喜欢这篇文章？去 App 商店搜 好奇心日报 ，每天看点不一样的。", "好奇心日报"),
         ("声明：此文版权归原作者所有，若有来源错误请联系我们。", None),  # "the author" names nobody
         ("这家公司的产品版本迭代很快。", None),
     ],
