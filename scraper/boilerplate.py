@@ -76,6 +76,9 @@ class Rules:
     disclaimer_starts: tuple[re.Pattern[str], ...]
     disclaimer_contains: tuple[re.Pattern[str], ...]
     ad: tuple[re.Pattern[str], ...]
+    tail_promo: tuple[re.Pattern[str], ...] = ()
+    blurb: tuple[re.Pattern[str], ...] = ()
+    credit_lines: tuple[re.Pattern[str], ...] = ()
     site: str = ""
     site_phrases: tuple[re.Pattern[str], ...] = ()
     site_tail: tuple[re.Pattern[str], ...] = ()
@@ -108,6 +111,9 @@ def rules_for(site: str = "") -> Rules:
         disclaimer_starts=_compile(base["disclaimer"]["starts"]),
         disclaimer_contains=_compile(base["disclaimer"]["contains"]),
         ad=_compile(base["ad"]["label"]),
+        tail_promo=_compile(base["tail"].get("promo")),
+        blurb=_compile(base["tail"].get("blurb")),
+        credit_lines=_compile(base.get("credit", {}).get("lines")),
         site=site,
         site_phrases=_compile(pack.get("phrases")),
         site_tail=_compile(pack.get("tail_anchors")),
@@ -158,6 +164,14 @@ def _full(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
     return bool(text) and any(p.fullmatch(text) for p in patterns)
 
 
+_CREDIT_SEPARATORS = str.maketrans({"︱": "|", "┃": "|", "│": "|"})
+
+
+def _credit(text: str) -> dict[str, str] | None:
+    """``parse_credit`` with the rarer vertical-bar look-alikes (``出品︱网易科学人``) read as ``|``."""
+    return parse_credit(text.translate(_CREDIT_SEPARATORS))
+
+
 def _is_wx_link(href: str | None) -> bool:
     return bool(href) and (urlsplit(href).hostname or "").endswith("mp.weixin.qq.com")  # type: ignore[arg-type]
 
@@ -204,10 +218,12 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
         if blocks[i].kind != "text" or not anchor_zone(i) or i in chosen:
             continue
         core = _core(keys[i])
-        if len(core) > lim("anchor_chars") and not _any(rules.site_tail, keys[i]):
-            continue
         rule = None
-        if _full(rules.end_marker, core):
+        if _any(rules.tail_promo, keys[i]):
+            rule = "tail:promo"
+        elif len(core) > lim("anchor_chars") and not _any(rules.site_tail, keys[i]):
+            continue
+        elif _full(rules.end_marker, core):
             rule = "tail:end-marker"
         elif _full(rules.related, core):
             rule = "tail:related-list"
@@ -252,10 +268,12 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
             chosen[i] = "promo:header"
         elif size <= limit and _any(rules.cta, key):
             chosen[i] = "cta:line"
-        elif (
-            (in_head or in_tail) and size <= lim("credit_chars") and parse_credit(blocks[i].text) is not None
-        ):
+        elif (in_head or in_tail) and size <= lim("credit_chars") and _credit(blocks[i].text) is not None:
             chosen[i] = "credit"
+        elif (in_head or in_tail) and size <= short and _any(rules.credit_lines, key):
+            chosen[i] = "credit"
+        elif in_tail and _any(rules.blurb, key):
+            chosen[i] = "promo:blurb"
         elif (in_head or in_tail) and (
             _any(rules.disclaimer_starts, key)
             or (size <= lim("disclaimer_contains_chars") and _any(rules.disclaimer_contains, key))
@@ -324,7 +342,7 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
     meta: dict[str, str] = {}
     for i in sorted(chosen):
         if chosen[i] == "credit":
-            for key, value in (parse_credit(blocks[i].text) or {}).items():
+            for key, value in (_credit(blocks[i].text) or {}).items():
                 meta.setdefault(key, value)
     return chosen, refusals, meta
 

@@ -119,7 +119,13 @@ _ATOM = "\ue001"  # stands for a code/math run (non-space, non-CJK) while normal
 
 def _is_cjk(ch: str) -> bool:
     o = ord(ch)
-    return 0x2E80 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0xFF00 <= o <= 0xFFEF or 0x3000 <= o <= 0x303F
+    return (
+        0x2E80 <= o <= 0x9FFF
+        or 0xF900 <= o <= 0xFAFF
+        or 0xFF00 <= o <= 0xFFEF
+        or 0x3000 <= o <= 0x303F
+        or 0x2018 <= o <= 0x201F  # curly quotes around CJK text
+    )
 
 
 def _is_punct(ch: str) -> bool:
@@ -379,6 +385,8 @@ class _Flow:
         if not url:
             return
         alt = " ".join((attrs.get("alt") or attrs.get("title") or "").split())
+        if alt.lower() in ("null", "undefined", "none"):  # editor placeholders, not descriptions
+            alt = ""
         idx = self.conv.add_image(url, alt)
         md = f"![{_link_text(alt)}]({url})"
         if self.link:
@@ -609,8 +617,17 @@ class _Flow:
 
     def serialize(self, runs: list[Run], heading: bool = False) -> tuple[str, str, bool]:
         """Inline runs → (markdown, visible text, every visible character bold and unlinked)."""
+        if not runs:
+            return "", "", False
         texts = [r[1] if r[0] == "t" else _ATOM for r in runs]
         joined = _SEP.join(texts)
+        if joined.count(_SEP) != len(runs) - 1:
+            # the page itself uses our private-use marker characters: drop them from its text first
+            texts = [
+                t.replace(_SEP, "").replace(_ATOM, "") if r[0] == "t" else _ATOM
+                for t, r in zip(texts, runs, strict=True)
+            ]
+            joined = _SEP.join(texts)
         joined = _CONTROL.sub("", _ZW.sub("", joined))
 
         def space(m: re.Match[str]) -> str:
