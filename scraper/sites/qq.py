@@ -82,6 +82,8 @@ BLOCK_TAGS = frozenset(
 MEDIA_TAGS = frozenset({"img", "table", "video", "iframe", "svg", "picture"})
 """A text block right after one of these is a caption (``来源：Wind`` under a chart)."""
 
+SKIP_TAGS = frozenset({"script", "style", "noscript", "template"})
+
 IMG_SRC_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-url", "src")
 
 
@@ -307,33 +309,38 @@ def _block_text(node: LexborNode) -> str:
 
 def text_blocks(node: LexborNode) -> tuple[list[str], set[int]]:
     """The body's leaf text blocks in document order (a ``<p>`` with nested spans is one block),
-    and the indexes of the caption blocks: those right after a picture or table (or holding one)."""
+    and the indexes of the caption blocks: those right after a picture or table (or holding one).
+
+    Iterative (an explicit stack): editor markup nests ``<section>`` deeply and hostile pages can
+    nest deeper than Python's recursion limit.
+    """
     out: list[str] = []
     captions: set[int] = set()
-    after_media = False
-
-    def walk(n: LexborNode) -> bool:
-        nonlocal after_media
-        if n.tag in MEDIA_TAGS:
-            after_media = True
-        has_block = False
-        for child in n.iter(include_text=False):
-            if child.tag in ("script", "style", "noscript", "template"):
+    after_media = node.tag in MEDIA_TAGS
+    # frame: [node, its element children, "a block was found below"]
+    stack: list[list[Any]] = [[node, node.iter(include_text=False), False]]
+    while stack:
+        frame = stack[-1]
+        child = next(frame[1], None)
+        if child is not None:
+            if child.tag in SKIP_TAGS:
                 continue
-            if walk(child):
-                has_block = True
-        if n.tag in BLOCK_TAGS:
-            if not has_block:
-                text = _block_text(n)
-                if text:
-                    if after_media:
-                        captions.add(len(out))
-                    out.append(text)
-                    after_media = False
-            return True
-        return has_block
-
-    walk(node)
+            if child.tag in MEDIA_TAGS:
+                after_media = True
+            stack.append([child, child.iter(include_text=False), False])
+            continue
+        stack.pop()
+        current, _, has_block = frame
+        is_block = current.tag in BLOCK_TAGS
+        if is_block and not has_block:
+            text = _block_text(current)
+            if text:
+                if after_media:
+                    captions.add(len(out))
+                out.append(text)
+                after_media = False
+        if stack and (is_block or has_block):
+            stack[-1][2] = True
     return out, captions
 
 
