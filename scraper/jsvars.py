@@ -23,6 +23,7 @@ from __future__ import annotations
 import html as _html
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 __all__ = [
@@ -73,7 +74,11 @@ _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "v": "
 
 
 def _escape_repl(m: re.Match[str]) -> str:
-    code = m.group(1)
+    return _escape_value(m.group(1))
+
+
+@lru_cache(maxsize=4096)
+def _escape_value(code: str) -> str:
     if code[0] == "x" and len(code) == 3:
         return chr(int(code[1:], 16))
     if code[0] == "u" and len(code) > 1:
@@ -156,6 +161,12 @@ def _is_digit(ch: str) -> bool:
 
 _SKIP_STOP = re.compile(r"""[{}\[\]()'"`,;/]""")
 
+_FAST_VALUE = re.compile(
+    r"""(?:(JsDecode|htmlDecode)\(\s*)?"""
+    r"""(?:'((?:[^'\\\n]++|\\[\s\S])*+)'|"((?:[^"\\\n]++|\\[\s\S])*+)")"""
+    r"""(?(1)\s*\))(\s*\*\s*1(?![\d.]))?(?=\s*[,}\]])"""
+)
+"""``'x'``, ``"x"``, ``JsDecode('x')``, ``'7' * 1`` directly followed by the end of the member."""
 _CALLS = {
     "JsDecode": js_decode,
     "htmlDecode": html_decode,
@@ -587,7 +598,18 @@ class _Parser:
                 return out
 
     def value_or_skip(self) -> Any:
+        self.ws()
         start = self.pos
+        fast = _FAST_VALUE.match(self.text, start, self.end)
+        if fast is not None:  # the common member forms, without the descent through the grammar
+            call, single, double, times = fast.group(1, 2, 3, 4)
+            value: Any = js_unescape(single if single is not None else double)
+            if call:
+                value = _CALLS[call](value)
+            if times:
+                value = _to_number(value)
+            self.pos = fast.end()
+            return value
         try:
             value = self.expression()
             self.ws()

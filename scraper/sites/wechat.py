@@ -1128,7 +1128,7 @@ def extract(html: str, url: str) -> Article:
         base_url=canonical,
         extra={"wechat": {k: v for k, v in wechat.items() if v not in ("", None)}},
     )
-    if "\n" in raw_title:
+    if share and "\n" in raw_title:
         # why: a text share without a user title is titled with its whole text; keep its line breaks
         article = replace(article, title=raw_title)
     return article
