@@ -266,10 +266,10 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
             chosen[i] = "ad-label"
         elif in_head and size <= short and _any(rules.promo, key):
             chosen[i] = "promo:header"
-        elif size <= limit and _any(rules.cta, key):
-            chosen[i] = "cta:line"
         elif (in_head or in_tail) and size <= lim("credit_chars") and _credit(blocks[i].text) is not None:
             chosen[i] = "credit"
+        elif size <= limit and _any(rules.cta, key):
+            chosen[i] = "cta:line"
         elif (in_head or in_tail) and size <= short and _any(rules.credit_lines, key):
             chosen[i] = "credit"
         elif in_tail and _any(rules.blurb, key):
