@@ -84,6 +84,9 @@ def render_item(obj: dict[str, Any]) -> str:
     summary = _first(obj, SUMMARY_KEYS)
     item_id = _first(obj, ID_KEYS)
     author = obj.get("author") if isinstance(obj.get("author"), str) else ""
+    description = obj.get("description", "")
+    if "<" not in description and "&lt;" in description:  # some crawlers store the HTML escaped
+        description = htmllib.unescape(description)
     data = {
         "title": title,
         "url": link,
@@ -116,7 +119,7 @@ def render_item(obj: dict[str, Any]) -> str:
         f"<title>{esc(title)}</title>\n" + "\n".join(meta) + "\n"
         f"<script>window.DATA = {data_js};</script>\n"
         f"</head><body>\n<h1>{esc(title)}</h1>\n"
-        f'<article id="{FEED_BODY_ID}">{obj.get("description", "")}</article>\n'
+        f'<article id="{FEED_BODY_ID}">{description}</article>\n'
         "</body></html>\n"
     )
 

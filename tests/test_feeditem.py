@@ -124,3 +124,12 @@ def test_other_sites_items_go_to_their_adapter() -> None:
     assert article.url == "https://www.example.com/news/2026/0301/a.html"
     assert article.title == "社区食堂的“一元早餐”"
     assert "足够长的正文" in plain_text(article.body_markdown)
+
+
+def test_escaped_description_is_unescaped() -> None:
+    item = _item(
+        description="&lt;div class=&quot;rich_media_content&quot;&gt;&lt;p&gt;转义的正文段落。&lt;/p&gt;&lt;/div&gt;"
+    )
+    article = extract(json.dumps(item, ensure_ascii=False), "https://example.com/feed")
+    assert article.kind == "article"
+    assert plain_text(article.body_markdown) == "转义的正文段落。"

@@ -230,3 +230,15 @@ def test_qq_page_that_is_no_article() -> None:
     assert a.site == "qq"
     assert a.kind == "not_article"
     assert a.error and url in a.error
+
+
+def test_data_tags_in_any_shape_and_no_account_from_other_keys() -> None:
+    html = (
+        "<html><body><div class=rich_media_content><p>正文内容。</p></div><script>window.DATA = "
+        '{"title": "标题", "source": "web", "pubtime": "1700000000", '
+        '"tags": [{"tag_word": "新能源"}, {"name": "汽车"}, "补贴"]};</script></body></html>'
+    )
+    a = extract(html, "https://new.qq.com/rain/a/20231115A01AAA00")
+    assert a.account is None  # "source" is not the account
+    assert a.published == datetime.fromisoformat("2023-11-15T06:13:20+08:00")  # unix seconds, China time
+    assert {"新能源", "汽车", "补贴"} <= set(a.tags)

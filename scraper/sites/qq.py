@@ -66,7 +66,7 @@ OLD_PATH = re.compile(r"^/a/(?P<date>\d{8})/(?P<n>\d{3,9})\.s?html?$")
 """The old layout: ``/a/<YYYYMMDD>/<n>.htm``."""
 
 DATA_TITLE_KEYS = ("title", "long_title", "longtitle")
-DATA_ACCOUNT_KEYS = ("media", "media_name", "source", "chlname", "uinnick")
+DATA_ACCOUNT_KEYS = ("media", "media_name", "chlname", "uinnick")
 DATA_TIME_KEYS = ("pubtime", "pub_time", "publish_time", "pubTime", "timestamp", "time")
 DATA_DIGEST_KEYS = ("introduction", "abstract", "desc", "description", "summary")
 DATA_COVER_KEYS = ("cover", "shareImg", "share_img", "img", "thumbnail", "bigImage", "miniProShareImage")
@@ -204,7 +204,11 @@ def _tags(*values: Any) -> tuple[str, ...]:
             else []
         )
         for item in items:
-            tag = squash(item.get("name", "") if isinstance(item, dict) else str(item))
+            if isinstance(item, dict):
+                item = next(
+                    (item[k] for k in ("name", "tag_word", "word", "tag") if isinstance(item.get(k), str)), ""
+                )
+            tag = squash(str(item))
             if tag and tag not in out:
                 out.append(tag)
     return tuple(out)
