@@ -407,7 +407,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self.connection = tls
         self.rfile = tls.makefile("rb")
-        self.wfile = tls.makefile("wb", buffering=0)
+        self.wfile = tls.makefile("wb", buffering=0)  # type: ignore[assignment]
         shown = f"[{host}]" if ":" in host else host
         self.tunnel = shown if port == 443 else f"{shown}:{port}"
         self.close_connection = False

@@ -10,6 +10,7 @@ import gzip
 import io
 import ssl
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -18,14 +19,14 @@ from PIL import Image
 from tests.fixtureweb import PLACEHOLDER_PNG, FixtureWeb, Headers, Response, make_gif, make_jpeg, make_png
 
 
-def client(web: FixtureWeb, **kw: object) -> httpx.Client:
+def client(web: FixtureWeb, **kw: Any) -> httpx.Client:
     return httpx.Client(
         proxy=web.proxy_url,
         verify=ssl.create_default_context(cafile=web.ca_bundle),
         trust_env=False,
         timeout=3.0,
         **kw,
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_https_through_connect_with_test_ca(web: FixtureWeb) -> None:
