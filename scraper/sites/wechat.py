@@ -71,8 +71,6 @@ SHOW_TYPES = {
 
 REPOST_COPYRIGHT_STAT = 2  # copyright_stat 1 = 原创, 0 = none, 2 = 转载 (republished with a source card)
 
-# The page's own message → kind. Tested on the error containers / <title> / script-written
-# message of a page that has no article body, never on the body text.
 ERROR_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "rate_limited",
@@ -131,11 +129,20 @@ BYLINE_PREFIX = re.compile(r"^\s*(?:原创\s*[：:]?|作者\s*[：:|｜/]|文\s*
 SOURCE_TIPS = re.compile(r"以下文章来源于\s*([^，,\s]+(?:\s[^，,\s]+)*?)\s*(?:[，,]|$)")
 
 MIN_TIMESTAMP = 946_684_800  # why: 2000-01-01; WeChat official accounts started in 2012, older is junk
-MAX_TIMESTAMP = 4_102_444_800  # why: 2100-01-01; adapters have no clock, so "now" is a fixed bound
+MAX_TIMESTAMP = 2_208_988_800  # why: 2040-01-01; adapters have no clock, so "now-ish" is a fixed bound
+# that still rejects the junk seen in JS data (9999999999, millisecond values read as seconds)
 MAX_SCRIPT_WRITE_CHARS = 200_000  # why: a script-written error page is a few KB; bound the re-parse
 
-_ID_PARAMS = {"__biz": "__biz", "mid": "mid", "appmsgid": "mid", "idx": "idx", "itemidx": "idx", "sn": "sn"}
-_ID_PARAMS["sign"] = "sn"
+_ID_PARAMS = {
+    "__biz": "__biz",
+    "mid": "mid",
+    "appmsgid": "mid",
+    "idx": "idx",
+    "itemidx": "idx",
+    "sn": "sn",
+    "sign": "sn",
+}
+"""Identity parameters of a permanent link, with their alternative names (/mp/appmsg/show)."""
 _TEMP_PARAMS = ("src", "timestamp", "ver", "signature")
 NOISE_PARAMS = frozenset(
     "chksm mpshare scene ascene subscene srcid lang sharer_sharetime sharer_shareid version exportkey "
@@ -989,6 +996,9 @@ def _non_article(page: _Page) -> Article:
             extra={"redirect": target},
         )
     body = page.tree.body
+    if body is not None:
+        for node in body.css("script, style, noscript, template"):
+            node.decompose()  # what a reader sees; the page is done with
     text = node_text(body) if body is not None else ""
     found = _classify([text]) if len(text) <= TINY_PAGE_CHARS else None
     if found is not None and found[0] != "not_article":
