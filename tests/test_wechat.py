@@ -365,3 +365,36 @@ def test_tiny_error_pages(html: str, kind: str) -> None:
     article = extract(html, url)
     assert article.kind == kind
     assert url in (article.error or "")
+
+
+# --- the rule pack
+
+
+def test_rule_pack_selectors_and_phrases_are_valid() -> None:
+    import re
+
+    from scraper.config import load_rules
+
+    pack = load_rules("sites/wechat")
+    tree = parse(page("normal-short.html"))
+    selectors = [s for v in pack["selectors"].values() for s in ([v] if isinstance(v, str) else v)]
+    for css in selectors + pack["boilerplate"]["drop"]:
+        tree.css(css)  # lexbor raises on a selector it cannot parse
+    for pattern in pack["boilerplate"]["phrases"] + pack["boilerplate"]["tail_anchors"]:
+        re.compile(pattern)
+
+
+def test_rule_pack_removes_wechat_chrome_inside_the_body() -> None:
+    html = """<html><body><div id="js_article"><div id="js_content" style="visibility: hidden;">
+    <p>正文第一段，讲一个很长的故事，足够长以免被当作短块处理。正文第一段，讲一个很长的故事。</p>
+    <p>正文第二段，继续讲这个故事，也写得足够长。正文第二段，继续讲这个故事，也写得足够长。</p>
+    <section class="code-snippet__fix"><ul class="code-snippet__line-index"><li>1</li></ul>
+      <pre><code>print(1)</code></pre></section>
+    <p>预览时标签不可点</p>
+    </div></div><script>var ct = "1600000000";</script></body></html>"""
+    article = extract(html, "https://mp.weixin.qq.com/s/Rule_Pack_01")
+    assert "print(1)" in article.body_markdown
+    assert "预览时标签不可点" not in article.body_markdown
+    rules = {r.rule for r in article.removed}
+    assert "site:wechat:drop:.code-snippet__line-index" in rules
+    assert any(r.rule.startswith("site:wechat") and r.text == "预览时标签不可点" for r in article.removed)
