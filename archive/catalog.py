@@ -8,6 +8,7 @@ Tables (``SCHEMA``)::
     articles     one row per page bundle (site, article id, bundle path, content hash, outcome …)
     images       one row per (article, remote image URL): sha256, local file, status, error
     placeholders anti-hotlink placeholder pictures learned per host (sha256, size, dimensions)
+    host_probes  when each Referer-checked host was last probed with a foreign Referer, and the verdict
     runs         one row per command run
     outcomes     one row per URL per run: stage, outcome, error class, message
     sources      last crawl time of each configured crawl source
@@ -107,6 +108,11 @@ CREATE TABLE IF NOT EXISTS placeholders (
     learned_at TEXT NOT NULL,
     PRIMARY KEY (host, sha256)
 );
+CREATE TABLE IF NOT EXISTS host_probes (
+    host TEXT PRIMARY KEY,              -- a host suffix of [fetch.referers]
+    protected INTEGER NOT NULL,         -- 1: a foreign Referer gets other bytes (a placeholder)
+    probed_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
     command TEXT NOT NULL,
@@ -133,7 +139,8 @@ CREATE TABLE IF NOT EXISTS sources (
 """
 
 _TABLES = (
-    "meta", "raw_records", "warc_files", "articles", "images", "placeholders", "runs", "outcomes", "sources",
+    "meta", "raw_records", "warc_files", "articles", "images", "placeholders", "host_probes", "runs", "outcomes",
+    "sources",
 )  # fmt: skip
 
 
@@ -471,6 +478,18 @@ class Catalog:
                 "INSERT OR IGNORE INTO placeholders (host, sha256, size, width, height, learned_at) "
                 "VALUES (?,?,?,?,?,?)",
                 (host, sha256, size, width, height, iso(utcnow())),
+            )
+
+    def host_probed_at(self, host: str) -> datetime | None:
+        row = self.conn.execute("SELECT probed_at FROM host_probes WHERE host=?", (host,)).fetchone()
+        return parse_iso(row[0]) if row else None
+
+    def set_host_probe(self, host: str, protected: bool, when: datetime) -> None:
+        with self.write() as c:
+            c.execute(
+                "INSERT INTO host_probes (host, protected, probed_at) VALUES (?,?,?) "
+                "ON CONFLICT(host) DO UPDATE SET protected=excluded.protected, probed_at=excluded.probed_at",
+                (host, int(protected), iso(when)),
             )
 
     # ------------------------------------------------------------------ runs and outcomes

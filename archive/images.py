@@ -13,7 +13,8 @@ For each image of an article (body images + cover, in order, duplicates once):
 4. **Never store an anti-hotlink placeholder.** mmbiz.qpic.cn answers a foreign Referer with a
    200 OK picture. Recognised by sha256 among the known placeholders (``[images] placeholders`` and
    those learned into the catalog), and learned by a probe: the first image of each hotlink-protected
-   host in a run is requested once more with a deliberately foreign Referer; if the answer differs,
+   host (one with a ``[fetch.referers]`` entry) is requested once more with a deliberately foreign
+   Referer, once a week at most (``host_probes`` in the catalog); if the answer differs,
    it is that host's placeholder (kept in the catalog). If the foreign Referer gets the *same* bytes,
    the bytes are either a placeholder or an unprotected host's real image: a request without Referer
    decides. A detected placeholder is retried once without Referer; if that is a placeholder too the
@@ -38,13 +39,14 @@ import struct
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from PIL import Image, ImageFile
 
-from archive.catalog import Catalog
+from archive.catalog import Catalog, utcnow
 from archive.fsutil import atomic_write, read_bytes_nofollow
 from scraper.config import Config
 from scraper.errors import ImageError, PlaceholderImage, StoreError, WxArchiveError
@@ -59,6 +61,7 @@ WECHAT_IMAGE_HOSTS = ("qpic.cn", "qlogo.cn")
 WECHAT_DROP_PARAMS = frozenset({"tp", "wx_lazy", "wx_co"})  # why: transcode/lazy-load flags, not identity
 
 MAX_FRAMES = 2000  # why: a real animated sticker has tens to a few hundred frames; more is a CPU bomb
+PROBE_TTL = timedelta(days=7)  # why: placeholders change rarely; a weekly re-probe costs 2 requests per host
 FRAME_BUDGET_FACTOR = 4  # why: all frames together may decode up to 4× the single-image pixel cap
 
 _IMAGE_MD = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?")
@@ -271,7 +274,6 @@ class ImageCollector:
         self.rawstore = rawstore
         self.staging = staging
         self._probed: set[str] = set()
-        self._unprotected: set[str] = set()
 
     # .................................................................. public
     def collect(
@@ -366,23 +368,32 @@ class ImageCollector:
             return self._without_referer(url, referer)
         verified = self._verify(raw)
         host = protected_host(url, referers)
-        if host is not None and host not in self._probed:
+        if host is not None and self._needs_probe(host):
             self._probed.add(host)
             probe = self._get(url, self.config.images.foreign_referer)
             if probe.digest != raw.digest:
                 self._learn(host, probe)
+                self.catalog.set_host_probe(host, True, utcnow())
             else:
                 bare = self._get(url, "")
                 if bare.digest != raw.digest:
                     # the host answers these bytes to anyone with a Referer: they are its placeholder
                     self._learn(host, raw)
+                    self.catalog.set_host_probe(host, True, utcnow())
                     self._meta(raw, "placeholder", f"same bytes for Referer {referer} and a foreign one")
                     verified = self._verify(bare)
                     self._meta(bare, "stored")
                     return bare.body, verified
-                self._unprotected.add(host)
+                self.catalog.set_host_probe(host, False, utcnow())
         self._meta(raw, "stored")
         return raw.body, verified
+
+    def _needs_probe(self, host: str) -> bool:
+        """Probe a Referer-checked host once per run at most, and only when its last probe is stale."""
+        if host in self._probed:
+            return False
+        last = self.catalog.host_probed_at(host)
+        return last is None or utcnow() - last > PROBE_TTL
 
     def _without_referer(self, url: str, referer: str | None) -> tuple[bytes, Verified]:
         raw = self._get(url, "")

@@ -1,0 +1,455 @@
+"""The pipelines: the few steps of the shape, wired together for each command.
+
+::
+
+    archive_url  fetch ─► raw store ─► extract ─► images ─► writer ─► catalog
+    import_file  file  ─► raw store ─► extract ─► images ─► writer ─► catalog
+    reextract          raw store ─► extract ─► (stored images only) ─► writer ─► catalog   (no network)
+    crawl        feed/urls of each due source ─► archive_url for each
+
+Every URL ends as one :class:`Result` and one ``outcomes`` row in the catalog (url, stage, outcome,
+error class, message); a failure never stops a batch. Outcomes:
+
+- ``archived``: the bundle was written (new or changed);
+- ``unchanged``: the bundle already held exactly this (nothing written);
+- ``not_article``: the page is a typed non-article (deleted, expired …); nothing written, an earlier
+  good archive of it is kept;
+- ``failed``: fetch, store, extraction or writing failed (the message says which and why);
+- ``skipped``: a crawl source that is not due yet.
+
+Re-running on unchanged input is cheap: when the page's raw digest and the extractor version match
+what the bundle was built from, and its images are all stored, the page is not even re-extracted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from archive.catalog import Catalog, ImageRow, iso, parse_iso, utcnow
+from archive.fsutil import clean_stale_temp, contained
+from archive.images import ImageCollector, ImageResult
+from archive.rawstore import RawStore
+from archive.writer import Bundle, bundle_for, existing_hash, publish, render
+from scraper.config import Config, Source
+from scraper.errors import ConfigError, ExtractError, NotAnArticle, StoreError, WxArchiveError
+from scraper.html import plain_text
+from scraper.models import EXTRACTOR_VERSION, Article, RawPage
+
+STAGING_DIR = ".staging"
+
+ExtractFn = Callable[[bytes, str], Article]
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of one URL."""
+
+    url: str
+    outcome: str  # archived | unchanged | not_article | failed | skipped
+    path: Path | None = None
+    message: str = ""
+    stage: str = ""
+    error_class: str | None = None
+    kind: str | None = None
+    images: dict[str, ImageResult] = field(default_factory=dict, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in ("archived", "unchanged", "skipped")
+
+    @property
+    def images_failed(self) -> int:
+        return sum(1 for r in self.images.values() if not r.ok)
+
+
+def _default_extract(body: bytes, url: str) -> Article:
+    from scraper import extract
+
+    return extract(body, url)
+
+
+class Archive:
+    """An archive root opened for work: the catalog, the raw store and the content tree.
+
+    Opening refuses a root whose catalog is missing or corrupt while WARC files or bundles exist
+    (see :meth:`archive.catalog.Catalog.open`).
+    """
+
+    def __init__(
+        self, config: Config, root: str | Path | None = None, *, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.config = config
+        self.root = Path(root or config.archive.root).expanduser()
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"Could not create the archive root {self.root}: {exc.strerror or exc}."
+            ) from exc
+        self.root = self.root.resolve()
+        cfg = config.archive
+        raw_dir = contained(self.root, cfg.raw_dir)
+        content_dir = contained(self.root, cfg.content_dir)
+        has_data = any(raw_dir.glob("*.warc.gz")) or any(content_dir.glob("*/*/index.md"))
+        self.catalog = Catalog.open(contained(self.root, cfg.catalog), has_data=has_data)
+        self.staging = contained(self.root, STAGING_DIR)
+        self.staging.mkdir(exist_ok=True)
+        clean_stale_temp(self.staging)
+        self.rawstore = RawStore(raw_dir, self.catalog, max_bytes=cfg.warc_max_bytes, clock=clock)
+        self.content_dir = cfg.content_dir
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def reindex(self) -> int:
+        """Rebuild the raw-record index from the WARC files (after a lost catalog)."""
+        return self.rawstore.reindex()
+
+
+class Pipeline:
+    """Runs the commands over one :class:`Archive`. One instance is one run in the catalog.
+
+    ``fetcher`` is anything with the ``scraper.fetch.Fetcher`` interface; when None, one is made from
+    ``config.fetch`` the first time the network is needed (``reextract`` never needs it).
+    ``download_images=False`` (``--no-images``) reuses stored images but downloads none.
+    """
+
+    def __init__(
+        self,
+        archive: Archive,
+        *,
+        fetcher: Any = None,
+        download_images: bool = True,
+        command: str = "archive",
+        extract: ExtractFn = _default_extract,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.archive = archive
+        self.config = archive.config
+        self.catalog: Catalog = archive.catalog
+        self._fetcher = fetcher
+        self._own_fetcher = False
+        self.download_images = download_images and archive.config.images.download
+        self.command = command
+        self.extract_fn = extract
+        self.clock = clock
+        self._run: int | None = None
+        self._counts = {"ok": 0, "failed": 0}
+        self._collector: ImageCollector | None = None
+        self._offline_collector: ImageCollector | None = None
+
+    # .................................................................. lifecycle
+    @property
+    def fetcher(self) -> Any:
+        if self._fetcher is None:
+            from scraper.fetch import Fetcher
+
+            self._fetcher = Fetcher(self.config.fetch)
+            self._own_fetcher = True
+        return self._fetcher
+
+    def close(self) -> None:
+        if self._run is not None:
+            self.catalog.finish_run(self._run, self._counts["ok"], self._counts["failed"])
+            self._run = None
+        if self._own_fetcher and self._fetcher is not None:
+            with contextlib.suppress(Exception):
+                self._fetcher.close()
+            self._fetcher = None
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _collector_for(self, online: bool) -> ImageCollector:
+        if online:
+            if self._collector is None:
+                self._collector = ImageCollector(
+                    self.config,
+                    self.catalog,
+                    self.archive.root,
+                    fetcher=self.fetcher,
+                    rawstore=self.archive.rawstore,
+                    staging=self.archive.staging,
+                )
+            return self._collector
+        if self._offline_collector is None:
+            self._offline_collector = ImageCollector(
+                self.config, self.catalog, self.archive.root, fetcher=None, staging=self.archive.staging
+            )
+        return self._offline_collector
+
+    # .................................................................. outcomes
+    def _record(self, result: Result) -> Result:
+        if self._run is None:
+            self._run = self.catalog.start_run(self.command)
+        self.catalog.record_outcome(
+            self._run, result.url, result.stage, result.outcome, result.error_class, result.message or None
+        )
+        self._counts["ok" if result.ok else "failed"] += 1
+        return result
+
+    def _fail(self, url: str, stage: str, exc: BaseException) -> Result:
+        message = str(exc) or f"{type(exc).__name__} while processing {url}."
+        if url not in message:
+            message = f"{url}: {message}"
+        return self._record(
+            Result(url, "failed", message=message, stage=stage, error_class=type(exc).__name__)
+        )
+
+    # .................................................................. commands
+    def archive_url(self, url: str) -> Result:
+        """Fetch ``url``, keep the response, and archive the article it holds."""
+        url = url.strip()
+        try:
+            raw = self.fetcher.fetch(url, kind="page")
+        except WxArchiveError as exc:
+            return self._fail(url, "fetch", exc)
+        try:
+            stored = self.archive.rawstore.put(raw)
+        except WxArchiveError as exc:
+            return self._fail(url, "store", exc)
+        return self._process(url, raw, stored.row.digest, parse_iso(stored.row.fetched_at), online=True)
+
+    def import_file(self, path: str | Path, url: str) -> Result:
+        """Archive a page saved from a browser as if fetched from ``url`` (no network for the page)."""
+        url = url.strip()
+        path = Path(path)
+        try:
+            body = path.read_bytes()
+        except OSError as exc:
+            return self._fail(
+                url, "import", StoreError(f"Could not read {path} (for {url}): {exc.strerror or exc}.", url)
+            )
+        fetched = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
+        try:
+            stored = self.archive.rawstore.put_resource(url, body, "text/html", fetched)
+            raw = self.archive.rawstore.get(stored.row)
+        except WxArchiveError as exc:
+            return self._fail(url, "store", exc)
+        return self._process(url, raw, stored.row.digest, parse_iso(stored.row.fetched_at), online=True)
+
+    def reextract(self, urls: Iterable[str] | None = None) -> list[Result]:
+        """Rebuild every article (or those of ``urls``) from the raw store with the current extractor.
+
+        No network at all: images are taken from what is stored; unchanged results write nothing.
+        """
+        targets = list(urls) if urls else self.catalog.page_urls()
+        results = []
+        for url in targets:
+            row = self.catalog.raw_for(url, kind="page")
+            if row is None:
+                results.append(
+                    self._fail(url, "reextract", StoreError(f"The raw store holds no page for {url}.", url))
+                )
+                continue
+            try:
+                raw = self.archive.rawstore.get(row)
+            except WxArchiveError as exc:
+                results.append(self._fail(url, "store", exc))
+                continue
+            results.append(
+                self._process(row.url, raw, row.digest, parse_iso(row.fetched_at), online=False, force=True)
+            )
+        return results
+
+    def crawl(self, names: Iterable[str] | None = None, *, force: bool = False) -> list[Result]:
+        """Crawl the configured sources that are due (``interval_minutes`` since their last crawl)."""
+        wanted = list(names or [])
+        known = {s.name for s in self.config.sources}
+        missing = [n for n in wanted if n not in known]
+        if missing:
+            raise ConfigError(f"No crawl source named {', '.join(missing)} in the configuration.")
+        sources = [s for s in self.config.sources if (s.name in wanted if wanted else s.enabled)]
+        results: list[Result] = []
+        for source in sources:
+            results.extend(self._crawl_source(source, force=force))
+        return results
+
+    # .................................................................. internals
+    def _crawl_source(self, source: Source, *, force: bool) -> list[Result]:
+        now = self.clock()
+        last = self.catalog.last_crawled(source.name)
+        label = f"source:{source.name}"
+        if not force and last is not None and now - last < timedelta(minutes=source.interval_minutes):
+            due = last + timedelta(minutes=source.interval_minutes)
+            return [
+                self._record(
+                    Result(
+                        label,
+                        "skipped",
+                        message=f"The source {source.name} is not due before {iso(due)}.",
+                        stage="crawl",
+                    )
+                )
+            ]
+        results: list[Result] = []
+        urls: list[str] = []
+        if source.feed:
+            try:
+                urls.extend(self._feed_entries(source))
+            except WxArchiveError as exc:
+                results.append(self._fail(source.feed, "feed", exc))
+        urls.extend(source.urls)
+        for url in dict.fromkeys(urls):
+            results.append(self.archive_url(url))
+        self.catalog.set_crawled(source.name, now)
+        return results
+
+    def _feed_entries(self, source: Source) -> list[str]:
+        import feedparser
+
+        raw = self._fetch_feed(source.feed)
+        self.archive.rawstore.put(raw, kind="feed")
+        parsed = feedparser.parse(
+            raw.body, response_headers={"content-type": raw.header("content-type") or ""}
+        )
+        links = []
+        for entry in parsed.entries[: source.max_entries]:
+            link = (entry.get("link") or "").strip()
+            if link:
+                link = urljoin(raw.final_url, link)
+                if urlsplit(link).scheme in ("http", "https"):
+                    links.append(link)
+        if not links and parsed.get("bozo"):
+            raise ExtractError(
+                f"The feed {source.feed} of source {source.name} could not be parsed: {parsed.get('bozo_exception')}.",
+                source.feed,
+            )
+        return links
+
+    def _fetch_feed(self, url: str) -> RawPage:
+        """A feed is XML, which ``kind="page"`` refuses (NotHTML). Use the fetcher's ``"feed"`` kind when
+        it has one; otherwise its content-agnostic ``"image"`` path, without Referer, with the page cap."""
+        from scraper import fetch as fetch_module
+
+        if "feed" in getattr(fetch_module, "KINDS", ()):
+            return self.fetcher.fetch(url, kind="feed")  # type: ignore[no-any-return]
+        raw = self.fetcher.fetch(url, kind="image", referer="", max_bytes=self.config.fetch.max_bytes)
+        if raw.status != 200:
+            raise ExtractError(f"The feed {url} answered HTTP {raw.status}.", url)
+        return raw  # type: ignore[no-any-return]
+
+    def _unchanged(self, url: str, digest: str) -> Result | None:
+        """The 'nothing to do' answer when this exact page was already archived from these bytes."""
+        row = self.catalog.article_for_url(url)
+        if row is None or row.raw_digest != digest or row.extractor_version != EXTRACTOR_VERSION:
+            return None
+        if any(img.status != "stored" for img in self.catalog.images_of(row.id)):
+            return None  # why: give failed images another chance
+        index = self.archive.root / row.bundle_path
+        try:
+            if existing_hash(index) != row.content_hash:
+                return None
+        except StoreError:
+            return None
+        return Result(url, "unchanged", path=index, stage="write", kind=row.kind)
+
+    def _process(
+        self, url: str, raw: RawPage, digest: str, fetched: datetime, *, online: bool, force: bool = False
+    ) -> Result:
+        if not force:
+            same = self._unchanged(url, digest)
+            if same is not None:
+                return self._record(same)
+        try:
+            article = self.extract_fn(raw.body, raw.final_url or url)
+        except WxArchiveError as exc:
+            return self._fail(url, "extract", exc)
+        except Exception as exc:  # noqa: BLE001 - an extractor bug must not stop the batch
+            return self._fail(
+                url, "extract", ExtractError(f"Extracting {url} failed: {type(exc).__name__}: {exc}.", url)
+            )
+        if not article.is_article:
+            bundle_note = ""
+            earlier = self.catalog.article_for_url(url)
+            if earlier is not None:
+                bundle_note = f" The earlier archive {earlier.bundle_path} is kept."
+            message = (article.error or f"The page {url} is not an article ({article.kind}).") + bundle_note
+            return self._record(
+                Result(
+                    url,
+                    "not_article",
+                    message=message,
+                    stage="extract",
+                    error_class=NotAnArticle.__name__,
+                    kind=article.kind,
+                )
+            )
+        if not plain_text(article.body_markdown) and not article.images:
+            exc = ExtractError(f"The page {url} gave an empty article body; nothing was written.", url)
+            return self._fail(url, "extract", exc)
+        try:
+            bundle = bundle_for(self.archive.root, self.archive.content_dir, article)
+            return self._write(url, article, bundle, digest, fetched, online=online and self.download_images)
+        except WxArchiveError as exc:
+            return self._fail(url, "write", exc)
+
+    def _write(
+        self, url: str, article: Article, bundle: Bundle, digest: str, fetched: datetime, *, online: bool
+    ) -> Result:
+        directory = bundle.create()
+        prev_row = self.catalog.article(bundle.site, bundle.article_id)
+        previous = {r.remote_url: r for r in self.catalog.images_of(prev_row.id)} if prev_row else {}
+        images = self._collector_for(online).collect(article, directory, url, previous)
+        rendered = render(
+            article, bundle, page_url=url, fetched=fetched, fm=self.config.frontmatter, images=images
+        )
+        raw_row = self.catalog.raw_for(url, digest)
+        now = iso(self.clock())
+        with self.catalog.write():
+            written = publish(bundle, rendered, staging=self.archive.staging)
+            article_row = self.catalog.upsert_article(
+                url=url,
+                canonical_url=article.canonical_url,
+                site=bundle.site,
+                article_id=bundle.article_id,
+                bundle_path=bundle.relative_index,
+                content_hash=rendered.content_hash,
+                extractor_version=str(article.extractor_version),
+                title=article.title,
+                published=article.published.isoformat() if article.published else None,
+                kind=article.kind,
+                status="archived",
+                error=None,
+                raw_id=raw_row.id if raw_row else None,
+                raw_digest=digest,
+                updated_at=now,
+            )
+            self.catalog.set_images(
+                article_row,
+                [
+                    ImageRow(
+                        article_row, r.remote_url, r.fetch_url, r.sha256, r.local_file, r.status, r.error, now
+                    )
+                    for r in images.values()
+                ],
+            )
+        outcome = "archived" if written else "unchanged"
+        failed = [r for r in images.values() if not r.ok]
+        message = f"{len(failed)} image(s) kept their remote URL." if failed else ""
+        return self._record(
+            Result(
+                url,
+                outcome,
+                path=bundle.index,
+                message=message,
+                stage="write",
+                kind=article.kind,
+                images=images,
+            )
+        )
