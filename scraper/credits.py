@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 # ---------------------------------------------------------------------------------------------
 
 AUTHOR_LABELS = (
-    "文/图", "图/文", "文图", "图文", "作者", "撰文", "撰稿", "文字", "文", "记者", "实习记者", "特约记者", "采写", "采访", "执笔",
+    "文/图", "图/文", "文图", "图文", "作者", "本文作者", "撰文", "撰稿", "文字", "文", "记者", "实习记者", "特约记者", "采写", "采访", "执笔",
     "特约作者", "特约撰稿", "撰稿人", "主笔", "口述", "文案", "作者署名",
 )  # fmt: skip
 """Labels whose value is the writer."""
@@ -70,12 +70,16 @@ PRIMARY_EDITOR_LABELS = ("编辑", "责任编辑", "责编", "值班编辑", "�
 
 SOURCE_LABELS = (
     "来源", "本文来源", "文章来源", "内容来源", "稿件来源", "原文来源", "新闻来源", "转载来源", "信息来源",
-    "本文转载自", "转载自", "转自", "本文来自微信公众号", "本文来自公众号", "本文来自", "原载",
+    "本文转载自", "转载自", "本文转自", "转自", "本文来自微信公众号", "本文来自公众号", "本文来自", "原载",
+    "本文来源于", "文章来源于", "内容来源于", "来源于", "本文来源于微信公众号", "本文来源于公众号", "来源公众号",
     "微信公众号", "公众号", "首发", "本文首发于", "首发于",
 )  # fmt: skip
 """Labels whose value is where the text comes from (the original publisher)."""
 
-OPTIONAL_SEPARATOR_LABELS = frozenset({"本文转载自", "转载自", "转自", "本文来自", "本文首发于", "首发于"})
+OPTIONAL_SEPARATOR_LABELS = frozenset(
+    {"本文转载自", "转载自", "本文转自", "转自", "本文来自", "本文首发于", "首发于", "本文来源于", "文章来源于",
+     "内容来源于", "来源于"}
+)  # fmt: skip
 """Labels that read naturally without ``：`` before the value (``本文转载自兴全多元资产``)."""
 
 PRODUCER_LABELS = ("出品", "出品方", "联合出品")
@@ -297,8 +301,34 @@ def _outlet(value: str) -> str | None:
     return value
 
 
+_NOT_A_SOURCE = re.compile(r"侵权|删除|联系|请|如有|仅供|不代表|版权")
+
+
 def _is_list(value: str) -> bool:
     return "、" in value or value.endswith("等") or bool(re.search(r"[，,]", value))
+
+
+def _valid_list(value: str) -> bool:
+    """A compiled source list: short outlet names, no clause (``网络，如有侵权请联系删除`` is none)."""
+    parts = [p for p in re.split(r"[、，,]", value.removesuffix("等")) if p.strip()]
+    # why: outlet names are short; a 13+ character "item" is a clause of a disclaimer
+    return bool(parts) and len(value) <= 80 and all(len(p.strip()) <= 12 for p in parts)
+
+
+_REPORTER_PREFIX = re.compile(
+    r"^(?P<org>[^\s，,。：:|丨/／]{2,12}?)?(?:首席|特约|实习|见习|驻\S{1,4})?记者\s*(?P<names>\S.*)$"
+)
+
+
+def _split_reporter(value: str) -> tuple[str, str]:
+    """``南都见习记者 林子沛`` → (``南都``, ``林子沛``); ``本报记者 X`` → ("", ``X``); else ("", value)."""
+    m = _REPORTER_PREFIX.match(value.strip())
+    if not m:
+        return "", value
+    org = m["org"] or ""
+    if org in ("本报", "本刊", "本台", "本网") or _FUNCTION_CHARS.search(org):
+        org = ""
+    return org, m["names"]
 
 
 def _is_caption_source(value: str) -> bool:
@@ -314,7 +344,9 @@ def _put_source(credit: Credit, value: str, rank: int) -> bool:
     if not raw:
         return False
     cleaned = _clean_value(raw)
-    if _is_caption_source(cleaned):
+    if _is_caption_source(cleaned) or _NOT_A_SOURCE.search(cleaned):
+        return False
+    if _is_list(cleaned) and not _valid_list(cleaned):
         return False
     if _is_list(cleaned) or cleaned in VAGUE_SOURCES:
         # a compiled list or "网络" names no single publisher: a weaker source, never an account
@@ -411,10 +443,17 @@ def _labelled(line: str) -> Credit | None:
     credit = Credit()
     meaningful = nothing_only = False
     writer_named = any(label in AUTHOR_LABELS and label != "文" for label in labels)
-    for label, raw in segments:
+    for i, (label, raw) in enumerate(segments):
         value = raw.strip(_DELIMS + "　")
         if label in CAPTION_LABELS:
             continue
+        if (
+            not value
+            and i + 1 < len(segments)
+            and label in AUTHOR_LABELS
+            and segments[i + 1][0] in AUTHOR_LABELS
+        ):
+            continue  # ``文/记者 李四``: two writing roles for one value
         if label in NOTHING_LABELS or label.upper() in {"ID", "微信ID"}:
             if not value or (label not in TITLE_LABELS and _SENTENCE_PUNCT.search(_clean_value(value))):
                 return None
@@ -440,10 +479,15 @@ def _labelled(line: str) -> Credit | None:
             credit.put("account", outlet, RANK_ROLE)
             meaningful = True
         elif label in AUTHOR_LABELS:
+            # ``采写：南都见习记者 林子沛``: the value carries the outlet and the role before the names
+            org, value = _split_reporter(value)
             names = _names(value)
             if names is None:
                 return None
             credit.put("author", names, RANK_ROLE)
+            if org:
+                credit.put("source", org, RANK_INDIRECT)
+                credit.put("account", org, RANK_INDIRECT)
             meaningful = True
         elif label in SECONDARY_AUTHOR_LABELS:
             names = _names(value)
