@@ -398,3 +398,30 @@ def test_rule_pack_removes_wechat_chrome_inside_the_body() -> None:
     rules = {r.rule for r in article.removed}
     assert "site:wechat:drop:.code-snippet__line-index" in rules
     assert any(r.rule.startswith("site:wechat") and r.text == "预览时标签不可点" for r in article.removed)
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("该内容已被发布者删除", "deleted"),
+        ("The content has been deleted by the author.", "deleted"),
+        ("此帐号已自主注销，内容无法查看", "deleted"),
+        ("此内容因违规无法查看", "violation"),
+        ("此内容发送失败无法查看", "violation"),
+        ("此内容被多人投诉，相关的内容无法进行查看。", "violation"),
+        ("该内容被投诉且经审核涉嫌侵权，无法查看", "violation"),
+        ("此内容因涉嫌违反相关法律法规和政策已被删除", "violation"),
+        ("此帐号已被屏蔽, 内容无法查看", "violation"),
+        ("该内容暂时无法查看", "unavailable"),
+        ("该公众号已迁移", "unavailable"),
+        ("系统出错", "unavailable"),
+        ("链接已过期", "expired"),
+        ("参数错误", "expired"),
+        ("当前环境异常，完成验证后即可继续访问", "rate_limited"),
+        ("访问过于频繁，请用微信扫描二维码进行访问", "rate_limited"),
+        ("请在微信客户端打开链接", "not_article"),
+    ],
+)
+def test_error_messages_map_to_kinds(message: str, kind: str) -> None:
+    html = f'<html><body><div class="weui-msg"><h2 class="weui-msg__title">{message}</h2></div></body></html>'
+    assert extract(html, "https://mp.weixin.qq.com/s/Msg_Test_01").kind == kind
