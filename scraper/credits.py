@@ -15,6 +15,7 @@ Richer helpers for adapters that see the whole body (the Tencent News adapter us
     read_credit(text) -> Credit | None          # the same reading, with a rank per field
     publisher_hint(text) -> str | None          # the publisher a disclaimer or follow-promo names
     resolve_credits(blocks, body_text=...) -> dict[str, str]   # what the head/tail blocks say
+    merge_credits(lines, hints=...) -> dict[str, str]          # rank-merge lines a cleaner removed
 
 Conventions (derived from the annotated corpus; they follow how Chinese editors write credits):
 
@@ -642,4 +643,26 @@ def resolve_credits(
             name = named.most_common(1)[0][0]
             offer("account", name, RANK_ROLE, len(blocks))
             offer("source", name, RANK_ROLE, len(blocks))
+    return {key: best[key][2] for key in FIELDS if key in best}
+
+
+def merge_credits(lines: Iterable[str], hints: Iterable[str] = ()) -> dict[str, str]:
+    """Merge credit lines already chosen (e.g. the blocks a cleaner removed as ``credit``) by rank.
+
+    For a caller that picks the credit blocks itself: per field the highest-ranked value wins, ties
+    go to the first line, so ``德州融媒出品`` … ``【来源：德州日报】`` gives the account 德州日报 where a
+    first-wins merge would give 德州融媒. ``hints`` (removed promos and disclaimers) only add a
+    ``publisher_hint`` account when no line names one.
+    """
+    best: dict[str, tuple[int, int, str]] = {}
+    for pos, line in enumerate(lines):
+        credit = read_credit(line)
+        for key, (value, rank) in (credit.fields if credit else {}).items():
+            if key not in best or (rank, -pos) > best[key][:2]:
+                best[key] = (rank, -pos, value)
+    if "account" not in best:
+        for text in hints:
+            if hint := publisher_hint(text):
+                best["account"] = (RANK_HINT, 0, hint)
+                break
     return {key: best[key][2] for key in FIELDS if key in best}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scraper.credits import parse_credit, publisher_hint, read_credit, resolve_credits
+from scraper.credits import merge_credits, parse_credit, publisher_hint, read_credit, resolve_credits
 
 # Every shape seen in the corpus annotations and the seed, with what it must say.
 POSITIVES = [
@@ -197,3 +197,16 @@ def test_resolve_looks_only_at_head_and_tail() -> None:
     middle = ["正文。" * 20] * 10
     blocks = [*middle[:9], "作者 | 中间人", *middle, "作者 | 尾部"]
     assert resolve_credits(blocks)["author"] == "尾部"
+
+
+def test_merge_credits_by_rank_not_order() -> None:
+    lines = ["德州融媒出品", "记者|张双双 编辑|高红岩", "【来源：德州日报】"]
+    assert merge_credits(lines) == {
+        "author": "张双双",
+        "account": "德州日报",
+        "source": "德州日报",
+        "editor": "高红岩",
+    }
+    promo = "喜欢这篇文章？去 App 商店搜 好奇心日报 ，每天看点不一样的。"
+    assert merge_credits(["作者 | 谢若含"], hints=[promo]) == {"author": "谢若含", "account": "好奇心日报"}
+    assert merge_credits(["来源：观潮新消费"], hints=[promo])["account"] == "观潮新消费"
