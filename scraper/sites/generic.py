@@ -68,6 +68,7 @@ MAX_TEXT_NODES = 100_000  # why: real pages have < 20 000 text nodes; past that,
 MIN_PARAGRAPH_CHARS = 10  # why: shorter blocks are labels, buttons and dates, not prose
 PARAGRAPH_LENGTH_UNIT = 100  # why: readability's unit; a long CJK paragraph earns the full bonus
 PARAGRAPH_LENGTH_CAP = 3.0  # why: one huge block must not outweigh many real paragraphs
+CHAIN_STEPS = 12  # why: editors nest a handful of wrappers; more is markup soup
 ANCESTRY_STEPS = 12  # why: teaser cards wrap their text a few levels below the <a>/<li>
 LIST_ITEM_WEIGHT = 0.5  # why: article bodies are not list items; a wordy list item is a teaser
 TOP_CANDIDATES = 8  # why: the winner is always among the few best raw scores; bounds the extra work
@@ -279,6 +280,7 @@ def _find_body(root: LexborNode) -> LexborNode | None:
             block.punct += _count_punct(text)
 
     candidates: dict[int, _Candidate] = {}
+    chains: dict[int, LexborNode] = {}
 
     def credit(node: LexborNode | None, score: float, chars: int) -> None:
         if node is None or node.tag in ("html", "#document"):
@@ -298,6 +300,7 @@ def _find_body(root: LexborNode) -> LexborNode | None:
         holder = node.parent if node.tag in PARAGRAPH else node
         if holder is None:
             continue
+        holder = _chain_top(holder, chains)
         credit(holder, score, prose)
         credit(holder.parent, score / 2, 0)
 
@@ -334,6 +337,40 @@ def _prefer_semantic(root: LexborNode, best: _Candidate) -> LexborNode:
             if _contains(node, best.node) or _contains(best.node, node):
                 return node
     return best.node
+
+
+def _chain_top(node: LexborNode, cache: dict[int, LexborNode]) -> LexborNode:
+    """The outermost of a chain of wrappers around ``node`` (each the only child of the next).
+
+    Editors (WeChat's, 135editor…) wrap every section in several ``<section>``s; scored as is, the
+    paragraphs' credit stops inside one section and the article is split into rivals.
+    """
+    key = node.mem_id
+    top = cache.get(key)
+    if top is not None:
+        return top
+    top = node
+    for _ in range(CHAIN_STEPS):
+        parent = top.parent
+        if parent is None or parent.tag in ("body", "html", "#document") or not _only_child(parent):
+            break
+        top = parent
+    cache[key] = top
+    return top
+
+
+def _only_child(parent: LexborNode) -> bool:
+    """Whether ``parent`` holds exactly one element and no text of its own."""
+    elements = 0
+    for child in parent.iter(include_text=True):
+        if child.is_text_node:
+            if (child.text_content or "").strip():
+                return False
+        elif child.is_element_node:
+            elements += 1
+            if elements > 1:
+                return False
+    return elements == 1
 
 
 def _ancestry_weight(node: LexborNode) -> float:
