@@ -425,3 +425,13 @@ def test_rule_pack_removes_wechat_chrome_inside_the_body() -> None:
 def test_error_messages_map_to_kinds(message: str, kind: str) -> None:
     html = f'<html><body><div class="weui-msg"><h2 class="weui-msg__title">{message}</h2></div></body></html>'
     assert extract(html, "https://mp.weixin.qq.com/s/Msg_Test_01").kind == kind
+
+
+def test_article_title_with_error_words_is_not_an_error_page() -> None:
+    # the body is missing (a stripped save): still no "deleted" from the title or the shell's words
+    html = """<html><head><title>如何删除微信聊天记录</title>
+    <meta property="og:title" content="如何删除微信聊天记录"></head><body>
+    <div id="js_article"><h1 id="activity-name">如何删除微信聊天记录</h1><div id="js_content"></div></div>
+    <p>微信扫一扫可打开此内容，使用完整服务</p></body></html>"""
+    article = extract(html, "https://mp.weixin.qq.com/s/Stripped_01")
+    assert article.kind == "not_article"

@@ -106,6 +106,12 @@ ERROR_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
 """The page's own message → kind, tried in this order (a takedown that also says 删除 is a violation).
 Broad on purpose: asked only of pages without an article body, on their error containers, ``<title>``
 and script-written message (and the whole visible text of a tiny page), never on an article's text."""
+ERROR_TITLES = re.compile(
+    r"^(?:(?:该|此)(?:内容|帐号|账号|公众号).{0,16}(?:删除|违规|无法查看|注销|屏蔽|迁移)|链接已过期|参数错误|系统出错"
+    r"|验证身份|安全验证|访问过于频繁|(?:当前)?环境异常.{0,12}|Content (?:deleted|unavailable))[。.!！]?$"
+)
+"""``<title>`` texts of error pages. Stricter than ERROR_MARKERS: an article titled "如何删除聊天记录"
+must not become a deleted page when its body is not found."""
 TINY_PAGE_CHARS = 600  # why: an error page's visible text is a sentence or two plus footer links; any
 # page with a real article is far longer, so only below this is the whole text searched for markers
 CAPTCHA_PATHS = re.compile(r"/mp/(?:wappoc_appmsgcaptcha|verify)|captcha", re.I)
@@ -954,7 +960,7 @@ def _non_article(page: _Page) -> Article:
         if tree is None:
             continue
         messages = _container_messages(tree)
-        if tree is page.tree and title:
+        if tree is page.tree and ERROR_TITLES.match(title):
             messages.append(title)
         found = _classify(messages)
         if found is not None:
@@ -992,7 +998,8 @@ def _non_article(page: _Page) -> Article:
         for node in body.css("script, style, noscript, template"):
             node.decompose()  # what a reader sees; the page is done with
     text = node_text(body) if body is not None else ""
-    found = _classify([text]) if len(text) <= TINY_PAGE_CHARS else None
+    bare = page.first_node(_sel("article")) is None and not meta(page.tree, "og:title")
+    found = _classify([text]) if bare and len(text) <= TINY_PAGE_CHARS else None
     if found is not None and found[0] != "not_article":
         kind, _ = found
         return not_article(url, SITE, kind, _SENTENCES[kind].format(url=url, msg=text[:200]))
