@@ -310,22 +310,18 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
             if blocks[j].kind == "image" and j not in chosen:
                 chosen[j] = "qr-image"
                 break
-    # 7. the footer: from the first CTA in the tail zone on, a run of short blocks that is mostly CTA
-    footer_rule = "cta:footer"
-    for pos, i in enumerate(present):
-        if chosen.get(i) not in ("cta:line", "qr-image") or not tail(i):
+    # 7. footer fragments: a short line between a CTA and another CTA/QR block in the second half
+    #    ("关注公众号，发送消息：" / "666，领取…资料" / "…记得点在看") belongs to that footer
+    calls = ("cta:line", "qr-image")
+    for pos in range(1, len(present) - 1):
+        i = present[pos]
+        if i in chosen or blocks[i].kind != "text" or sizes[i] > lim("footer_chars"):
             continue
-        after = present[pos + 1 :]
-        if not after:
-            break
-        texts = [j for j in after if blocks[j].kind == "text"]
-        if any(sizes[j] > lim("footer_chars") for j in texts if j not in chosen):
-            continue
-        done = sum(1 for j in after if j in chosen)
-        if done * 2 >= len(after):  # why: most of what follows is already boilerplate
-            for j in after:
-                chosen.setdefault(j, footer_rule)
-        break
+        if offset[i] < lim("anchor_fraction") * total:
+            continue  # why: footers sit in the second half; a short body's middle is body
+        # why: the line must continue a call (CTA before it); after a QR image a new item may start
+        if chosen.get(present[pos - 1]) == "cta:line" and chosen.get(present[pos + 1]) in calls:
+            chosen[i] = "cta:footer"
     # 8. the safety valve
     refusals: list[Removal] = []
     by_rule: dict[str, list[int]] = {}

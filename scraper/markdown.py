@@ -98,7 +98,7 @@ _ITALIC_ON = re.compile(r"font-style\s*:\s*(?:italic|oblique)", re.I)
 _ITALIC_OFF = re.compile(r"font-style\s*:\s*normal", re.I)
 _LANG_CLASS = re.compile(r"(?:^|\s)(?:language|lang)-([\w+#.-]+)")
 _SNIPPET_LANG = re.compile(r"(?:^|\s)code-snippet__(?!fix\b|line|outer|js_|ios\b)([a-z][\w+#-]*)")
-_URL_JUNK = re.compile(r"[\x00-\x20\x7f]")
+_URL_JUNK = re.compile(r"[\x00-\x1f\x7f]")
 _SPACES = "[ \t\n\r\f\u00a0\u3000\u2028\u2029]"
 _WS_RUN = re.compile(f"[\ue000]*{_SPACES}[{_SPACES[1:-1]}\ue000]*")
 _ZW = re.compile("[\u200b\ufeff\u00ad]")
@@ -842,7 +842,11 @@ def _code_text(pre: LexborNode) -> str:
     codes = [c for c in pre.iter() if c.tag == "code"]
     if len(codes) >= 2:  # WeChat code-snippet: one <code> element per line, empty lines included
         for code in codes:
+            start = len(parts)
             rec(code)
+            line = "".join(parts[start:])
+            del parts[start:]
+            parts.append(line[:-1] if line.endswith("\n") else line)  # a <br> ending the line is the line end
             parts.append("\n")
     else:
         rec(pre)
