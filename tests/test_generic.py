@@ -77,6 +77,7 @@ def test_blog_article_element_with_headings_code_and_list() -> None:
         assert not snippet_in(chrome, body), chrome
     assert article.title == "用 SQLite 做个人笔记索引"
     assert article.author == "林小林"  # JSON-LD
+    assert article.account == "小林的技术博客"  # no quoted source: the site itself, from the <title>
     assert article.published == datetime(2023, 11, 2, 21, 15, 8, tzinfo=CHINA_TZ)
 
 

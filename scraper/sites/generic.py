@@ -187,6 +187,7 @@ class _Meta:
     canonical: str | None = None
     ld: dict[str, object] = field(default_factory=dict)
     modified: datetime | None = None
+    site_name: str | None = None
 
 
 def extract(html: str, url: str) -> Article:
@@ -212,7 +213,7 @@ def extract(html: str, url: str) -> Article:
         body=body,
         title=info.title,
         author=info.author,
-        account=info.source,
+        account=info.source or info.site_name,  # the outlet: the quoted source, else the site itself
         published=info.published,
         digest=info.digest,
         cover=info.cover,
@@ -597,6 +598,9 @@ def _metadata(tree: LexborHTMLParser, html: str, url: str) -> _Meta:
         return next((metas[n] for n in names if metas.get(n)), "")
 
     info.title, info.title_node = _title(tree, info.ld, meta("og:title", "twitter:title"))
+    info.site_name = meta("og:site_name", "application-name") or _title_site(
+        node_text(tree.css_first("title"))
+    )
     info.digest = meta(*META_DIGEST)
     info.cover = meta("og:image", "twitter:image", "image") or None
     canonical = tree.css_first('link[rel="canonical"]')
@@ -729,6 +733,16 @@ def _strip_title_suffix(title: str) -> str:
         if not tail or len(tail) > TITLE_SUFFIX_MAX or len(head) < 4 or len(head) < len(tail):
             return title
         title = head.strip()
+
+
+def _title_site(title: str) -> str | None:
+    """The site's name: the last part that :func:`_strip_title_suffix` removes ("…_智能_好奇心日报")."""
+    title = squash(title)
+    head = _strip_title_suffix(title)
+    if head == title:
+        return None
+    parts = [p for p in _TITLE_SEPARATORS.split(title[len(head) :]) if p.strip()]
+    return parts[-1].strip() if parts else None
 
 
 def _first_date(values: list[str]) -> datetime | None:
