@@ -356,6 +356,31 @@ class ImageCollector:
             if source_dir.resolve() != bundle_dir.resolve():
                 atomic_write(bundle_dir / name, data, staging=self.staging)
             return name, digest
+        return self._reuse_from_raw(fetch_url, bundle_dir)
+
+    def _reuse_from_raw(self, fetch_url: str, bundle_dir: Path) -> tuple[str, str] | None:
+        """A copy already in this bundle, found through the raw store's image metadata (URL → sha256).
+
+        This is what lets ``reindex`` + ``reextract`` rebuild a lost catalog without dropping images:
+        the WARC metadata records survive, and the files are named by their hash.
+        """
+        rows = self.catalog.query(
+            "SELECT DISTINCT digest FROM raw_records WHERE kind='image' AND (url=? OR final_url=?)",
+            (fetch_url, fetch_url),
+        )
+        placeholders = self.catalog.placeholders() | {h.lower() for h in self.config.images.placeholders}
+        for row in rows:
+            digest = str(row["digest"]).removeprefix("sha256:")
+            if digest in placeholders:
+                continue
+            for ext in sorted(set(EXTENSIONS.values())):
+                name = f"{digest[:16]}.{ext}"
+                try:
+                    data = read_bytes_nofollow(bundle_dir / name)
+                except StoreError:
+                    continue
+                if data is not None and sha256_hex(data) == digest:
+                    return name, digest
         return None
 
     def _download(self, url: str, page_url: str) -> tuple[bytes, Verified]:

@@ -1,0 +1,379 @@
+"""The ``wxarchive`` command: a thin layer over :mod:`archive.pipeline` (each command a few lines).
+
+Exit status: 0 all good, 1 some URL (or file) failed, 2 usage error (click's), 3 not an article
+(``extract``). Errors print as one line naming the URL, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from scraper.config import Config, load_config
+from scraper.errors import ConfigError, WxArchiveError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_ARTICLE = 0, 1, 2, 3
+
+
+# ---------------------------------------------------------------------- shared options
+
+
+def _config_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="TOML configuration file (default: $WXARCHIVE_CONFIG, else ./wxarchive.toml if present).",
+    )(fn)
+
+
+def _out_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--out",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Archive root (the Hugo site root); overrides [archive] root.",
+    )(fn)
+
+
+def _network_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option(
+        "--no-images", is_flag=True, help="Do not download images (already stored ones are still used)."
+    )(fn)
+    fn = click.option(
+        "--ca-bundle",
+        type=click.Path(exists=True, dir_okay=False),
+        help="PEM file of CA certificates to trust; overrides [fetch] ca_bundle and SSL_CERT_FILE.",
+    )(fn)
+    fn = click.option(
+        "--proxy", metavar="URL", help="HTTP(S) proxy URL; overrides [fetch] proxy and HTTP(S)_PROXY."
+    )(fn)
+    return fn
+
+
+def _load(
+    config_path: Path | None, out: Path | None = None, proxy: str | None = None, ca_bundle: str | None = None
+) -> Config:
+    config = load_config(config_path)
+    fetch = config.fetch
+    if proxy:
+        fetch = replace(fetch, proxy=proxy)
+    if ca_bundle:
+        fetch = replace(fetch, ca_bundle=str(ca_bundle))
+    archive = replace(config.archive, root=str(out)) if out else config.archive
+    return replace(config, fetch=fetch, archive=archive)
+
+
+def _fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
+    click.echo(f"error: {' '.join(str(message).split())}", err=True)
+    sys.exit(code)
+
+
+def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn any error escaping a command into one line and an exit status (no traceback)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ConfigError as exc:
+            _fail(str(exc), EXIT_USAGE)
+        except WxArchiveError as exc:
+            _fail(str(exc))
+        except KeyboardInterrupt:
+            _fail(
+                "interrupted; the archive is consistent (files are written atomically), re-run to finish.",
+                130,
+            )
+        except OSError as exc:
+            _fail(f"{exc.filename or ''} {exc.strerror or exc}".strip())
+
+    return wrapper
+
+
+def _shown(path: Path | None) -> str:
+    if path is None:
+        return ""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return rel if not rel.startswith("..") else str(path)
+
+
+def _report(results: Iterable[Any]) -> int:
+    """Print one line per result; return the exit status."""
+    status = EXIT_OK
+    for r in results:
+        if r.outcome in ("archived", "unchanged"):
+            extra = f" ({r.message})" if r.message else ""
+            click.echo(f"{r.outcome} {r.url} -> {_shown(r.path)}{extra}")
+        elif r.outcome == "skipped":
+            click.echo(f"skipped {r.url}: {r.message}")
+        else:
+            click.echo(f"failed {r.url}: {' '.join(r.message.split())}")
+            status = EXIT_FAILED
+    return status
+
+
+def _pipeline(config: Config, command: str, *, download_images: bool = True) -> Any:
+    from archive.pipeline import Archive, Pipeline
+
+    archive = Archive(config)
+    return archive, Pipeline(archive, download_images=download_images, command=command)
+
+
+# ---------------------------------------------------------------------- commands
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="wxarchive")
+def main() -> None:
+    """Archive WeChat and Tencent News articles (and their syndication sites) as Hugo page bundles.
+
+    \b
+    Example:
+        wxarchive archive https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOpQrStUv --out site
+    """
+
+
+@main.command("archive")
+@click.argument("urls", nargs=-1, required=True)
+@_out_option
+@_config_option
+@_network_options
+@_guard
+def archive_cmd(
+    urls: tuple[str, ...],
+    out: Path | None,
+    config_path: Path | None,
+    proxy: str | None,
+    ca_bundle: str | None,
+    no_images: bool,
+) -> None:
+    """Fetch URLs and archive each article as content/<site>/<id>/index.md with its images.
+
+    Prints one line per URL: "archived URL -> PATH", "unchanged URL -> PATH" or "failed URL: why".
+
+    \b
+    Example:
+        wxarchive archive https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOpQrStUv https://new.qq.com/rain/a/20250213A06FMB00 --out site
+    """
+    config = _load(config_path, out, proxy, ca_bundle)
+    archive, pipe = _pipeline(config, "archive", download_images=not no_images)
+    with archive, pipe:
+        code = _report(pipe.archive_url(url) for url in urls)
+    sys.exit(code)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", required=True, help="The URL the page was saved from.")
+@_out_option
+@_config_option
+@_network_options
+@_guard
+def import_cmd(
+    file: Path,
+    url: str,
+    out: Path | None,
+    config_path: Path | None,
+    proxy: str | None,
+    ca_bundle: str | None,
+    no_images: bool,
+) -> None:
+    """Archive a page saved from a browser (no network for the page; images are still fetched).
+
+    \b
+    Example:
+        wxarchive import saved-page.html --url https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOpQrStUv --out site
+    """
+    config = _load(config_path, out, proxy, ca_bundle)
+    archive, pipe = _pipeline(config, "import", download_images=not no_images)
+    with archive, pipe:
+        code = _report([pipe.import_file(file, url)])
+    sys.exit(code)
+
+
+@main.command("extract")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", required=True, help="The URL the page came from (chooses the site adapter).")
+@click.option("--json", "as_json", is_flag=True, help="Print the extraction as one JSON object.")
+@_guard
+def extract_cmd(file: Path, url: str, as_json: bool) -> None:
+    """Print what wxarchive extracts from a saved page: no network, nothing written.
+
+    Exit status 3 when the page is not an article (deleted, expired, rate-limited …).
+
+    \b
+    Example:
+        wxarchive extract saved-page.html --url https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOpQrStUv --json
+    """
+    from scraper import extract
+
+    article = extract(file.read_bytes(), url)
+    if as_json:
+        click.echo(json.dumps(article.to_json(), ensure_ascii=False, indent=2))
+    elif not article.is_article:
+        click.echo(f"not an article ({article.kind}): {article.error or url}")
+    else:
+        lines = [
+            f"title:     {article.title}",
+            f"site:      {article.site}    kind: {article.kind}    id: {article.article_id}",
+            f"author:    {article.author or ''}",
+            f"account:   {article.account or ''}",
+            f"published: {article.published.isoformat() if article.published else ''}",
+            f"summary:   {article.summary}",
+            f"cover:     {article.cover or ''}",
+            f"tags:      {', '.join(article.tags)}",
+            f"images:    {len(article.images)}    removed blocks: {len(article.removed)}",
+        ]
+        for removal in article.removed:
+            lines.append(f"  - {removal.rule}: {' '.join(removal.text.split())[:100]}")
+        click.echo("\n".join(lines) + "\n\n" + article.body_markdown)
+    sys.exit(EXIT_OK if article.is_article else EXIT_NOT_ARTICLE)
+
+
+@main.command("reextract")
+@click.argument("urls", nargs=-1)
+@_out_option
+@_config_option
+@_guard
+def reextract_cmd(urls: tuple[str, ...], out: Path | None, config_path: Path | None) -> None:
+    """Rebuild every archived article (or the given URLs) from the raw store, with no network at all.
+
+    Unchanged results are not rewritten; images come from what is already stored.
+
+    \b
+    Example:
+        wxarchive reextract --out site
+        wxarchive reextract --out site https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOpQrStUv
+    """
+    config = _load(config_path, out)
+    archive, pipe = _pipeline(config, "reextract", download_images=False)
+    with archive, pipe:
+        code = _report(pipe.reextract(list(urls) or None))
+    sys.exit(code)
+
+
+@main.command("crawl")
+@click.option(
+    "--source", "sources", multiple=True, metavar="NAME", help="Crawl only this source (repeatable)."
+)
+@click.option("--force", is_flag=True, help="Crawl even if a source's interval_minutes has not passed.")
+@_out_option
+@_config_option
+@_network_options
+@_guard
+def crawl_cmd(
+    sources: tuple[str, ...],
+    force: bool,
+    out: Path | None,
+    config_path: Path | None,
+    proxy: str | None,
+    ca_bundle: str | None,
+    no_images: bool,
+) -> None:
+    """Crawl the [[sources]] of the configuration that are due (run it from cron or a timer).
+
+    Each source is an RSS/Atom feed and/or a fixed list of URLs; a page already archived from the
+    same bytes is left alone; each failure is recorded and the crawl goes on.
+
+    \b
+    Example:
+        wxarchive crawl --config wxarchive.toml
+        wxarchive crawl --config wxarchive.toml --source tencent-tech --force
+    """
+    config = _load(config_path, out, proxy, ca_bundle)
+    if not config.sources:
+        raise ConfigError("The configuration has no [[sources]] to crawl; see config/sources.example.toml.")
+    archive, pipe = _pipeline(config, "crawl", download_images=not no_images)
+    with archive, pipe:
+        code = _report(pipe.crawl(list(sources), force=force))
+    sys.exit(code)
+
+
+@main.command("clean")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--dry-run", is_flag=True, help="Print a unified diff of what would change; write nothing.")
+@_config_option
+@_guard
+def clean_cmd(files: tuple[Path, ...], dry_run: bool, config_path: Path | None) -> None:
+    """Remove boilerplate from existing Markdown archives (front matter + body, as in the seed article).
+
+    Rewrites the body and the summary; every other front-matter key stays exactly as it was. Reports
+    each removed block with the rule that removed it.
+
+    \b
+    Example:
+        wxarchive clean content/qq/*.md --dry-run
+        wxarchive clean old-mirror/post.md
+    """
+    from archive.mdclean import CleanError, clean_file
+
+    config = load_config(config_path)
+    status = EXIT_OK
+    for path in files:
+        try:
+            result = clean_file(path, dry_run=dry_run, summary_chars=config.frontmatter.summary_chars)
+        except (CleanError, WxArchiveError) as exc:
+            click.echo(f"failed {path}: {' '.join(str(exc).split())}")
+            status = EXIT_FAILED
+            continue
+        if not result.changed:
+            click.echo(f"unchanged {path}")
+            continue
+        verb = "would clean" if dry_run else "cleaned"
+        click.echo(f"{verb} {path}: removed {len(result.removed)} block(s)")
+        for removal in result.removed:
+            click.echo(f"  - {removal.rule}: {' '.join(removal.text.split())[:100]}")
+        if result.summary_after is not None and result.summary_after != result.summary_before:
+            click.echo(f"  summary: {result.summary_after}")
+        if dry_run:
+            click.echo(result.diff, nl=False)
+    sys.exit(status)
+
+
+@main.command("reindex")
+@_out_option
+@_config_option
+@_guard
+def reindex_cmd(out: Path | None, config_path: Path | None) -> None:
+    """Rebuild the catalog's index of raw records from the WARC files (after losing the catalog).
+
+    Move a corrupt catalog aside first; then run `wxarchive reextract` to list the articles again.
+
+    \b
+    Example:
+        mv site/catalog.sqlite site/catalog.sqlite.broken
+        wxarchive reindex --out site && wxarchive reextract --out site
+    """
+    from archive.catalog import Catalog
+    from archive.fsutil import contained
+    from archive.rawstore import RawStore
+
+    config = _load(config_path, out)
+    root = Path(config.archive.root).expanduser().resolve()
+    if not root.is_dir():
+        raise ConfigError(f"The archive root {root} does not exist.")
+    catalog = Catalog.open(contained(root, config.archive.catalog), has_data=False)
+    with catalog:
+        store = RawStore(
+            contained(root, config.archive.raw_dir), catalog, max_bytes=config.archive.warc_max_bytes
+        )
+        count = store.reindex()
+    click.echo(f"reindexed {count} raw record(s) into {_shown(root / config.archive.catalog)}")
+    sys.exit(EXIT_OK)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
