@@ -377,7 +377,8 @@ def _utf8_ok(body: bytes) -> bool:
 
 
 def _non_ascii(text: str) -> int:
-    return sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd")
+    # the encoder drops every non-ASCII character in C: a per-character Python loop cost ~5 ms a page
+    return len(text) - len(text.encode("ascii", "ignore")) - text.count("\ufffd")
 
 
 def _decode(body: bytes, encoding: str) -> tuple[str, int]:
