@@ -421,3 +421,11 @@ def test_the_installed_command_archives_through_https_proxy_env(tmp_path: Path, 
         env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert bad.returncode == 3
+
+
+def test_the_example_sources_config_loads() -> None:
+    from scraper.config import load_config
+
+    config = load_config(Path(__file__).resolve().parent.parent / "config" / "sources.example.toml")
+    assert [s.name for s in config.sources] == ["tech-feed", "reading-list"]
+    assert config.sources[0].feed and config.sources[1].urls and not config.sources[1].enabled
