@@ -324,6 +324,8 @@ def test_registered_for_the_host_and_sniffs_saved_pages() -> None:
     assert adapter_for("https://example.com/saved.html", page("normal-short.html")).name == "wechat"
     assert wechat.sniff(page("picshare.html"))
     assert not wechat.sniff("<html><body><div class='rich_media_content'><p>别的网站</p></div></body></html>")
+    deleted = extract(page("error-deleted.html"), "file:///home/me/deleted.html")
+    assert (deleted.site, deleted.kind) == ("wechat", "deleted")
     saved = extract(page("normal-short.html"), "file:///home/me/saved.html")
     assert saved.site == "wechat" and saved.kind == "article"
     assert saved.canonical_url == SHORT

@@ -1068,19 +1068,24 @@ def _kind_and_body(page: _Page, show_type: int | None, raw_title: str) -> tuple[
     return kind, _article_body(page)
 
 
+SNIFF_ARTICLE_MARKERS = (
+    'id="js_article"',
+    "id='js_article'",
+    'id="js_content"',
+    "cgiDataNew",
+    "var msg_link",
+    "var biz =",
+)
+SNIFF_ERROR_MARKERS = ('class="weui-msg', "mesg-block", "js_div_rename_history", "appmsgqrcode")
+SNIFF_HOSTS = ("mp.weixin.qq.com", "res.wx.qq.com", "mmbiz.qpic.cn")
+
+
 def sniff(html: str) -> bool:
-    """Claim a WeChat page saved under another URL (a browser save, an archive copy)."""
-    if "mp.weixin.qq.com" not in html and "res.wx.qq.com" not in html and "mmbiz.qpic.cn" not in html:
+    """Claim a WeChat page saved under another URL (a browser save, an archive copy): WeChat's
+    hosts plus its article structure, or its error / profile page markup."""
+    if not any(host in html for host in SNIFF_HOSTS):
         return False
-    markers = (
-        'id="js_article"',
-        "id='js_article'",
-        'id="js_content"',
-        "cgiDataNew",
-        "var msg_link",
-        "var biz =",
-    )
-    if any(marker in html for marker in markers):
+    if any(marker in html for marker in SNIFF_ARTICLE_MARKERS + SNIFF_ERROR_MARKERS):
         return True
     return bool(re.search(r"""og:url["']\s+content=["']https?://mp\.weixin\.qq\.com/""", html[:300_000]))
 
