@@ -47,7 +47,7 @@ from tests.archivekit import (
     temp_files,
     tree_state,
 )
-from tests.fixtureweb import FixtureWeb
+from tests.fixtureweb import PLACEHOLDER_PNG, FixtureWeb
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -609,3 +609,73 @@ def test_a_sigkilled_run_leaves_no_partial_file_and_the_next_run_finishes(
     os.utime(tmp_file, (0, 0))
     Archive(config).close()
     assert not tmp_file.exists()
+
+
+# ---------------------------------------------------------------------- real corpus pages
+
+
+def _image_route(web: FixtureWeb, prefix: str, referer_prefix: str | None) -> None:
+    """Serve a distinct generated PNG for every image URL under ``prefix`` (placeholder for a foreign
+    Referer when ``referer_prefix`` is set, like mmbiz.qpic.cn)."""
+    import hashlib
+
+    from tests.fixtureweb import Request, Response, make_png
+
+    def handle(req: Request) -> Response:
+        referer = req.headers.get("referer")
+        if referer_prefix and referer is not None and not referer.startswith(referer_prefix):
+            return Response(body=PLACEHOLDER_PNG, content_type="image/png")
+        h = hashlib.sha256(req.url.encode()).digest()
+        return Response(
+            body=make_png(16 + h[0] % 50, 16 + h[1] % 50, (h[2], h[3], h[4])), content_type="image/png"
+        )
+
+    web.route(prefix, handle)
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(
+    ("file", "site"), [("raw/wechat/wae-normal-01.html", "wechat"), ("raw/qq/gne-qq-1.html", "qq")]
+)
+def test_a_real_corpus_page_is_archived_through_the_fixture_web(
+    tmp_path: Path, web: FixtureWeb, corpus: Path, file: str, site: str
+) -> None:
+    from tests.corpus import annotations, url_for
+
+    record = next(r for r in annotations() if r["file"] == file)
+    url = url_for(record)
+    web.add(url, (corpus / file).read_bytes())
+    for scheme in ("https", "http"):
+        _image_route(web, f"{scheme}://mmbiz.qpic.cn/", "https://mp.weixin.qq.com/")
+        _image_route(web, f"{scheme}://inews.gtimg.com/", None)
+    root = tmp_path / "site"
+    [result] = archive_once(make_config(root, web), url)
+    assert result.outcome == "archived", result.message
+    assert result.images_failed == 0, {k: v.error for k, v in result.images.items() if not v.ok}
+    meta, body, text = read_doc(result.path)  # type: ignore[arg-type]
+    assert front_keys(text)[: len(SEED_KEYS)] == SEED_KEYS
+    assert meta["title"] == record["title"]
+    assert meta["date"] == record["published"] and meta["date"].endswith("+08:00")
+    assert meta["categories"] == [site]
+    assert body.rstrip().splitlines()[-1] == f"[{site}]({url})"
+    image_lines = [ln for ln in body.splitlines() if ln.lstrip().startswith("![")]
+    assert image_lines and not any("://" in ln for ln in image_lines)
+    bundle = result.path.parent  # type: ignore[union-attr]
+    files = {p.name for p in bundle.iterdir() if p.name != "index.md"}
+    linked = {ln.split("](", 1)[1].split(")", 1)[0].split(" ", 1)[0] for ln in image_lines}
+    assert meta["thumbnail"].startswith(f"/{site}/{bundle.name}/")
+    assert files == linked | {
+        meta["thumbnail"].rsplit("/", 1)[1]
+    }  # every file is referenced, every link exists
+    for name in files:
+        with Image.open(bundle / name) as im:
+            im.load()
+        assert (bundle / name).read_bytes() != PLACEHOLDER_PNG
+    # archiving the same page again writes nothing
+    before = tree_state(root)
+    [again] = archive_once(make_config(root, web), url)
+    assert again.outcome == "unchanged"
+    after = tree_state(root)
+    assert {k: v for k, v in after.items() if "catalog" not in k} == {
+        k: v for k, v in before.items() if "catalog" not in k
+    }
