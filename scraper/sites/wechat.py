@@ -765,13 +765,13 @@ def _has_content(node: LexborNode | None) -> bool:
 
 
 def _dom_body(page: _Page) -> LexborNode | None:
-    for sel in _sel("body"):
-        node = page.tree.css_first(sel)
-        if node is not None:
-            node = _prepare(page, node)
-            if _has_content(node):
-                return node
-    return None
+    """The first body container the page has (alternates only when #js_content is missing: the share
+    templates' #js_article_content wraps a profile stub), prepared; None when it is empty."""
+    node = page.first_node(_sel("body"))
+    if node is None:
+        return None
+    node = _prepare(page, node)
+    return node if _has_content(node) else None
 
 
 def _article_body(page: _Page) -> LexborNode | None:
@@ -836,7 +836,8 @@ def _textshare_body(page: _Page, raw_title: str) -> LexborNode | None:
         if user_title in ("0", "") and raw_title:
             text = raw_title  # without a user title the title is the whole text
     if not text:
-        return _dom_body(page)
+        desc = page.first_node(_sel("text_share_desc"))  # server-rendered text, when the page has it
+        return _prepare(page, desc) if desc is not None and _has_content(desc) else None
     node = page.fragment(text_to_html(text))
     return node if _has_content(node) else None
 
