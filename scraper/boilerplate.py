@@ -30,6 +30,7 @@ from selectolax.lexbor import LexborNode
 
 from scraper.config import load_rules
 from scraper.credits import parse_credit
+from scraper.errors import ConfigError
 from scraper.html import plain_text, squash
 from scraper.markdown import BLOCK_TAGS, EMBED_TAGS, SKIP_TAGS
 from scraper.models import Removal
@@ -95,30 +96,45 @@ def _compile(patterns: list[str] | None) -> tuple[re.Pattern[str], ...]:
 @lru_cache(maxsize=64)
 def rules_for(site: str = "") -> Rules:
     """The rules for ``site``: ``config/boilerplate.toml`` merged with ``config/sites/<site>.toml``."""
-    base: dict[str, Any] = load_rules("boilerplate")
     pack: dict[str, Any] = load_rules(f"sites/{site}").get("boilerplate", {}) if site else {}
+    return compile_rules(load_rules("boilerplate"), pack, site)
+
+
+def compile_rules(base: dict[str, Any], pack: dict[str, Any], site: str = "") -> Rules:
+    """Compile a global rule table and a site's ``[boilerplate]`` table (keys: drop, phrases,
+    tail_anchors, head_anchors); an unknown site key is an error, not a silent no-op."""
+    unknown = sorted(set(pack) - {"drop", "phrases", "tail_anchors", "head_anchors"})
+    if unknown:
+        raise ConfigError(f"Unknown key(s) in config/sites/{site}.toml [boilerplate]: {', '.join(unknown)}.")
     selectors = [(f"selector:{css}", css) for css in base.get("selectors", {}).get("chrome", [])]
     selectors += [(f"site:{site}:drop:{css}", css) for css in pack.get("drop", [])]
-    return Rules(
-        limits=dict(base["limits"]),
-        selectors=tuple(selectors),
-        promo=_compile(base["promo"]["header"]),
-        cta=_compile(base["cta"]["line"]),
-        qr=_compile(base["cta"]["qr"]),
-        end_marker=_compile(base["tail"]["end_marker"]),
-        related=_compile(base["tail"]["related"]),
-        disclaimer_heading=_compile(base["disclaimer"]["heading"]),
-        disclaimer_starts=_compile(base["disclaimer"]["starts"]),
-        disclaimer_contains=_compile(base["disclaimer"]["contains"]),
-        ad=_compile(base["ad"]["label"]),
-        tail_promo=_compile(base["tail"].get("promo")),
-        blurb=_compile(base["tail"].get("blurb")),
-        credit_lines=_compile(base.get("credit", {}).get("lines")),
-        site=site,
-        site_phrases=_compile(pack.get("phrases")),
-        site_tail=_compile(pack.get("tail_anchors")),
-        site_head=_compile(pack.get("head_anchors")),
-    )
+    try:
+        return Rules(
+            limits=dict(base["limits"]),
+            selectors=tuple(selectors),
+            promo=_compile(base["promo"]["header"]),
+            cta=_compile(base["cta"]["line"]),
+            qr=_compile(base["cta"]["qr"]),
+            end_marker=_compile(base["tail"]["end_marker"]),
+            related=_compile(base["tail"]["related"]),
+            disclaimer_heading=_compile(base["disclaimer"]["heading"]),
+            disclaimer_starts=_compile(base["disclaimer"]["starts"]),
+            disclaimer_contains=_compile(base["disclaimer"]["contains"]),
+            ad=_compile(base["ad"]["label"]),
+            tail_promo=_compile(base["tail"].get("promo")),
+            blurb=_compile(base["tail"].get("blurb")),
+            credit_lines=_compile(base.get("credit", {}).get("lines")),
+            site=site,
+            site_phrases=_compile(pack.get("phrases")),
+            site_tail=_compile(pack.get("tail_anchors")),
+            site_head=_compile(pack.get("head_anchors")),
+        )
+    except KeyError as exc:
+        raise ConfigError(f"The boilerplate rule pack lacks the key {exc}.") from exc
+    except re.error as exc:
+        raise ConfigError(
+            f"A boilerplate pattern for site {site or '(all)'} is not a valid regex: {exc}."
+        ) from exc
 
 
 # --- blocks --------------------------------------------------------------------------------------
@@ -204,7 +220,10 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
         return rank[i] >= n - lim("tail_blocks") or offset[i] >= lim("tail_fraction") * total
 
     def anchor_zone(i: int) -> bool:
-        return rank[i] >= n - lim("tail_blocks") or offset[i] >= lim("anchor_fraction") * total
+        return offset[i] >= lim("anchor_fraction") * total
+
+    def late(i: int) -> bool:  # the strict tail: by position in the text, not by block count
+        return offset[i] >= lim("tail_fraction") * total
 
     chosen: dict[int, str] = {}
     # 1. head anchors (site packs only): cut the anchor and everything before it
@@ -259,7 +278,7 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
         key, size = keys[i], sizes[i]
         core = _core(key)
         in_head, in_tail = head(i), tail(i)
-        limit = tail_short if in_tail else short
+        limit = tail_short if late(i) else short  # why: long calls only at the very end
         if rules.site_phrases and size <= tail_short and _any(rules.site_phrases, key):
             chosen[i] = f"site:{rules.site}:phrase"
         elif _full(rules.ad, core):
@@ -508,13 +527,13 @@ def _describe_node(node: LexborNode) -> str:
     return text if len(text) <= REMOVAL_TEXT_CHARS else text[: REMOVAL_TEXT_CHARS - 1] + "…"
 
 
-def clean_body(node: LexborNode, *, site: str = "", url: str = "") -> Cleaned:
+def clean_body(node: LexborNode, *, site: str = "", url: str = "", rules: Rules | None = None) -> Cleaned:
     """Remove boilerplate from ``node`` in place; report every removal and the credit metadata.
 
     ``node`` itself is never removed, and its own ``visibility: hidden`` (WeChat's ``#js_content``)
-    is ignored. ``url`` is only used in messages.
+    is ignored. ``url`` is only used in messages. ``rules`` overrides the packaged rule packs (tests).
     """
-    rules = rules_for(site)
+    rules = rules or rules_for(site)
     cleaned = Cleaned()
     # 1. noise, hidden nodes and known chrome
     drops: list[tuple[str, LexborNode]] = [("noise", n) for n in node.css(_NOISE_TAGS)]
@@ -559,14 +578,14 @@ def _md_block(raw: str, index: int) -> Block:
     return block
 
 
-def clean_markdown(text: str, *, site: str = "") -> tuple[str, Cleaned]:
+def clean_markdown(text: str, *, site: str = "", rules: Rules | None = None) -> tuple[str, Cleaned]:
     """Apply the boilerplate rules to a Markdown body (front matter already split off).
 
     Blocks are paragraphs separated by blank lines; image paragraphs are image blocks; blank
     (``&nbsp;``-only) paragraphs are dropped; a final source link line (``[qq](https://…)``) is kept
     last. Bold one-line paragraphs standing alone become ``## `` headings, as the converter does.
     """
-    rules = rules_for(site)
+    rules = rules or rules_for(site)
     cleaned = Cleaned()
     paragraphs = [p for p in re.split(r"\n[ \t\u00a0\u3000]*\n", text.replace("\r\n", "\n")) if p.strip()]
     paragraphs = [p for p in paragraphs if squash(p) and squash(p) != "&nbsp;"]
