@@ -456,11 +456,13 @@ class ImageCollector:
         return digest in known or digest in self.catalog.placeholders()
 
     def _learn(self, host: str, raw: RawPage) -> None:
+        width: int | None = None
+        height: int | None = None
         try:
             v = verify_image(raw.body, self.config.images.formats, self.config.images.max_pixels, raw.url)
             width, height = v.width, v.height
         except ImageError:
-            width = height = None
+            pass
         self.catalog.learn_placeholder(host, sha256_hex(raw.body), len(raw.body), width, height)
         self._meta(raw, "placeholder", f"answer to the foreign Referer {self.config.images.foreign_referer}")
 

@@ -151,10 +151,11 @@ def clean_file(path: str | Path, *, dry_run: bool = False, summary_chars: int = 
 
     new_body_core = cleaned_text.strip("\n") if removed else stripped.strip("\n")
     summary_before = meta.get("summary") if isinstance(meta.get("summary"), str) else None
-    summary_after = summarize_body(new_body_core, str(meta.get("title") or ""), summary_chars)
+    new_summary = summarize_body(new_body_core, str(meta.get("title") or ""), summary_chars)
+    summary_after: str | None = new_summary
     new_front = parts.front_lines
     if "summary" in meta and removed:  # why: with nothing removed, a page's own digest stays as it was
-        replaced = _replace_summary(path, parts.front_lines, summary_after)
+        replaced = _replace_summary(path, parts.front_lines, new_summary)
         if replaced is None:  # a summary that is not a top-level line of its own (e.g. flow mapping)
             raise CleanError(
                 f"{path}: the summary key could not be located in the front matter; not changed."

@@ -391,8 +391,8 @@ class Pipeline:
                 )
             )
         if not plain_text(article.body_markdown) and not article.images:
-            exc = ExtractError(f"The page {url} gave an empty article body; nothing was written.", url)
-            return self._fail(url, "extract", exc)
+            empty = ExtractError(f"The page {url} gave an empty article body; nothing was written.", url)
+            return self._fail(url, "extract", empty)
         try:
             bundle = bundle_for(self.archive.root, self.archive.content_dir, article)
             return self._write(url, article, bundle, digest, fetched, online=online and self.download_images)
