@@ -55,7 +55,7 @@ _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 _SPACE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 _MD_IMAGE_BLOCK = re.compile(r"^\s*(?:\[?!\[[^\]]*\]\(([^)\s]+)[^)]*\)(?:\]\([^)]*\))?\s*)+$")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\((https?://[^)\s]+)[^)]*\)")
-_MD_SOURCE_LINK = re.compile(r"^\[[^\]\n]+\]\((?:https?://)[^)\s]+\)$")
+_MD_SOURCE_LINK = re.compile(r"^\[[A-Za-z0-9.-]{1,20}\]\(https?://[^)\s]+\)$")  # "[qq](https://…)": a site name
 _BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*$")
 
 
