@@ -170,9 +170,14 @@ def newspaper() -> Extractor | None:
             import newspaper as np
     except ImportError:
         return None
-    import logging
+    try:  # newspaper tokenizes Chinese with jieba; silence its dictionary-loading chatter on stderr
+        import logging
 
-    logging.getLogger("jieba").setLevel(logging.WARNING)  # its dictionary-loading chatter on stderr
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+    except ImportError:
+        pass
     config = np.Config()
     config.fetch_images = False  # no network: the page is given
     config.memoize_articles = False
