@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -259,3 +259,40 @@ def test_ngram_f1_precision_and_recall_of_a_partial_extraction() -> None:
     assert half.recall == pytest.approx(5 / 13)  # 5 of the reference's 13 grams
     assert half.f1 == pytest.approx(2 * half.recall / (1 + half.recall))
     assert char_ngrams("abc") == {"abc": 1}  # shorter than n: one gram
+
+
+def test_bench_scoring_of_one_page() -> None:
+    from bench.peers import Output
+    from bench.quality import score_page
+
+    rec = {
+        "file": "raw/x/a.html",
+        "kind": "article",
+        "title": "标题",
+        "published": "2019-09-07T23:30:00+08:00",
+        "with": ["第一段 正文", "不在其中"],
+        "without": ["广告"],
+    }
+    out = Output(
+        text="第一段正文\n其余", title=" 标题 ", published=datetime(2019, 9, 7, 15, 30, tzinfo=CHINA_TZ)
+    )
+    s = score_page(rec, out, ours=False)
+    assert (s.keep, s.keep_total, s.clean, s.clean_total, s.title, s.date_ok, s.date_given) == (
+        1,
+        2,
+        1,
+        1,
+        1,
+        1,
+        1,
+    )
+    # a UTC date that is the same China-time day counts; a bare date is taken as the day it names
+    utc = Output(text="x", published=datetime(2019, 9, 7, 15, 30, tzinfo=UTC))
+    assert score_page(rec, utc, ours=False).date_ok == 1
+    assert score_page(rec, Output(text="x", published=date(2019, 9, 8)), ours=False).date_ok == 0
+    # a refused article keeps nothing and is not scored for boilerplate
+    refused = score_page(rec, Output(refused=True), ours=False)
+    assert (refused.keep, refused.clean_total) == (0, 0)
+    gone = {"file": "raw/x/b.html", "kind": "deleted", "with": [], "without": []}
+    assert score_page(gone, Output(refused=True, kind="deleted"), ours=True).typed == 1
+    assert score_page(gone, Output(text="正文"), ours=False).refused == 0
