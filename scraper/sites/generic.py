@@ -85,6 +85,9 @@ LINK_PARAGRAPH_CHARS = 60  # why: ...a headline-length one; a long linked senten
 MIN_ARTICLE_CHARS = 80  # why: the shortest real news items (快讯) are two or three sentences
 MIN_ARTICLE_PUNCT = 3  # why: a body without sentence punctuation is a list of titles
 SHORT_ARTICLE_PUNCT = 6  # why: a short text passes only when it clearly is sentences
+HEAD_LINES = 6  # why: the dateline is among the first few lines of the body or not at its top at all
+DATELINE_MAX_CHARS = 80  # why: a dateline with date, source and author is short; longer is prose
+BYLINE_MAX_CHARS = 40  # why: a bare byline ("作者：…") is a few words
 NEAR_TEXT_CHARS = 600  # why: the date/byline line sits within a few lines of the title
 DATELINE_CHARS = 200  # why: a header line with date, source and share buttons; longer is prose
 BYLINE_LINE_CHARS = 80  # why: a byline is a short line; in a long one "记者…" is prose
@@ -555,34 +558,46 @@ def _has_inner_block(node: LexborNode) -> bool:
 
 
 def _drop_head_lines(body: LexborNode, removed: list[Removal], info: _Meta) -> None:
-    """Remove the title heading and short date/byline/source lines at the top of the body."""
+    """Remove the title heading and short date/byline/source lines at the top of the body.
+
+    The lines are chosen first and removed afterwards, outermost only: a removed node's
+    descendants (a ``<span>`` in a dateline ``<p>``) must never be touched once it is freed.
+    """
     title = squash(info.title)
-    for node in body.css("h1"):
-        if title and node_text(node) in (title, ""):
-            node.decompose()
+    chosen: list[tuple[LexborNode, str, str]] = []
     seen = 0
-    for node in body.css("p, div, span, h2, h3, h4, h5, h6, td, li"):
+    for node in body.css("h1, p, div, span, h2, h3, h4, h5, h6, td, li"):
         text = node_text(node)
-        if not text:
+        if not text or any(_contains(done, node) for done, _, _ in chosen):
+            continue
+        tag = node.tag or ""
+        if tag == "h1":
+            if text == title:
+                chosen.append((node, "web:title", text))
             continue
         seen += 1
-        if seen > 6:  # why: the dateline is among the first few lines or not at the top at all
+        if seen > HEAD_LINES:
             break
-        if len(text) > 80:  # why: a dateline with source and author is short; longer is prose
+        if len(text) > DATELINE_MAX_CHARS:
             if not _has_inner_block(node):
                 break
             continue
-        if title and text == title and node.tag.startswith("h"):
-            removed.append(Removal("web:title", text))
-            node.decompose()
+        if title and text == title and tag.startswith("h"):
+            chosen.append((node, "web:title", text))
             continue
         if _has_inner_block(node):
             continue
-        if _DATE_HINT.search(text) or _SOURCE.search(text) or (_byline(text) and len(text) < 40):
+        if (
+            _DATE_HINT.search(text)
+            or _SOURCE.search(text)
+            or (_byline(text) and len(text) < BYLINE_MAX_CHARS)
+        ):
             if any(mark in text for mark in "。，；！？"):
                 continue  # why: a sentence that mentions a date or a source is prose, not a dateline
-            removed.append(Removal("web:dateline", text))
-            node.decompose()
+            chosen.append((node, "web:dateline", text))
+    for node, rule, text in chosen:
+        removed.append(Removal(rule, text))
+        node.decompose()
 
 
 # --------------------------------------------------------------------------------------------
