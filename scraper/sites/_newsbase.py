@@ -59,6 +59,7 @@ class SiteRules:
     canonical: tuple[str, ...] = ()
     drop: tuple[str, ...] = ()  # [boilerplate] drop: site chrome nodes, cut here first (see strip_structure)
     original_title: tuple[str, ...] = ()  # "原标题" notes: kept in extra, removed from the body
+    credit_boxes: tuple[str, ...] = ()  # footers like "本文来源：X 作者：Y 责任编辑：Z": read before the drop
     article_id: tuple[re.Pattern[str], ...] = ()  # regexes on the URL; group 1 is the site's id
     deleted: tuple[re.Pattern[str], ...] = ()  # page says the article is gone
     blocked: tuple[re.Pattern[str], ...] = ()  # captcha / identity check / rate limit
@@ -71,8 +72,12 @@ _REGEX_KEYS = {"title_suffixes", "article_id", "deleted", "blocked", "not_articl
 
 @cache
 def site_rules(site: str) -> SiteRules:
-    """Load and compile ``config/sites/<site>.toml`` ``[selectors]``; unknown keys are an error."""
-    pack = load_rules(f"sites/{site}")
+    """Load and compile ``config/sites/<site>.toml`` (cached: the packs are read once per process)."""
+    return compile_rules(site, load_rules(f"sites/{site}"))
+
+
+def compile_rules(site: str, pack: dict[str, Any]) -> SiteRules:
+    """Compile a parsed rule pack's ``[selectors]``; unknown keys and non-string lists are errors."""
     table = pack.get("selectors", {})
     unknown = sorted(set(table) - _LIST_KEYS)
     if unknown:
@@ -81,7 +86,12 @@ def site_rules(site: str) -> SiteRules:
     for key, value in table.items():
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"config/sites/{site}.toml [selectors] {key} must be a list of strings.")
-        values[key] = tuple(re.compile(v) for v in value) if key in _REGEX_KEYS else tuple(value)
+        try:
+            values[key] = tuple(re.compile(v) for v in value) if key in _REGEX_KEYS else tuple(value)
+        except re.error as exc:
+            raise ConfigError(
+                f"config/sites/{site}.toml [selectors] {key} has an invalid pattern: {exc}."
+            ) from exc
     drop = pack.get("boilerplate", {}).get("drop", [])
     return SiteRules(site=site, drop=tuple(drop), **values)
 
@@ -150,6 +160,23 @@ def datelines(tree: LexborHTMLParser, specs: Iterable[str]) -> list[str]:
             value = text_of(node)
             if value and len(value) <= _DATELINE_MAX and _DATE_TIME.search(value):
                 out.append(value)
+    return out
+
+
+_FULL_DATE_TIME = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*\d{1,2}\s*[:：]\s*\d{2}")
+_SCAN_MAX = 80  # why: a dateline is a short line; a paragraph quoting a date is prose
+_SCAN_LIMIT = 3  # why: the first lines with a date and time are the article's; later ones are lists
+
+
+def scan_datelines(tree: LexborHTMLParser) -> list[str]:
+    """Short elements holding a full date and time, in page order (fallback for unknown layouts)."""
+    out: list[str] = []
+    for node in tree.css("time, span, em, p, div, td, font"):
+        value = text_of(node)
+        if len(value) <= _SCAN_MAX and _FULL_DATE_TIME.search(value):
+            out.append(value)
+            if len(out) >= _SCAN_LIMIT:
+                break
     return out
 
 
@@ -226,6 +253,7 @@ _SOURCE_STOP = re.compile(
 )
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff\ufffd]")  # decoding debris of old GBK pages
 _BRACKETED = re.compile(r"^\s*[\[【(（「]\s*([^\]】)）」]+?)\s*[\]】)）」]")
+_NOT_SOURCES = ("来自", "发布于", "IP属地")  # why: ifeng/163 print the poster's location, not a media
 _MAX_SOURCE = 30  # why: media names are short; a longer "source" is a sentence picked up by mistake
 
 
@@ -243,7 +271,12 @@ def clean_source(text: str) -> str:
     if cut:
         text = text[: cut.start()]
     text = text.strip(" :：" + _BRACKETS)
-    if not text or len(text) > _MAX_SOURCE or re.fullmatch(r"[\d\s:：\-/年月日.]+", text):
+    if (
+        not text
+        or text.startswith(_NOT_SOURCES)
+        or len(text) > _MAX_SOURCE
+        or re.fullmatch(r"[\d\s:：\-/年月日.]+", text)
+    ):
         return ""
     return text
 
@@ -334,6 +367,26 @@ def inline_byline(blocks: list[str]) -> str:
         if labelled or (first[0] in _SURNAMES and len(first) <= 3 and not _NOT_NAMES.search(first)):
             return names
     return ""
+
+
+_BOX_AUTHOR = re.compile(rf"(?:作者|文|撰文|记者)\s*[:：]\s*({_NAMES})(?=\s|$)")
+_BOX_SOURCE = re.compile(r"(?:本文)?来源\s*[:：]\s*(\S+)")
+
+
+def credit_box(text: str) -> dict[str, str]:
+    """Author and source named in a credit footer (``本文来源：江城日报 作者：李一 责任编辑：张三_NBJ5678``).
+
+    The editor is never taken for the author: ``责任编辑：`` is cut out before looking for names.
+    """
+    text = re.sub(r"(?:责任|实习)?编辑\s*[:：]\s*\S+", " ", squash(text))
+    out: dict[str, str] = {}
+    m = _BOX_AUTHOR.search(text)
+    if m:
+        out["author"] = squash(re.sub(r"[、,，]+", " ", m.group(1)))
+    m = _BOX_SOURCE.search(text)
+    if m and clean_source(m.group(1)):
+        out["source"] = clean_source(m.group(1))
+    return out
 
 
 def strip_title_suffix(title: str, suffixes: Iterable[re.Pattern[str]]) -> str:
@@ -431,13 +484,23 @@ def absolute_url(href: str, base: str) -> str:
 def read_title(tree: LexborHTMLParser, rules: SiteRules) -> str:
     """The headline; site suffixes (``_新浪网``) are cut only from ``<title>``/meta values, never from
     a heading, where a ``|`` or ``_`` belongs to the headline itself."""
+    page_title = text_of(tree.css_first("title"))
     for spec in rules.title:
-        value = read_spec(tree, spec)
+        if spec in _BARE_HEADINGS:
+            # a bare h1/h2 may be the site logo: prefer the heading that the <title> repeats
+            texts = [t for t in (text_of(n) for n in tree.css(spec)) if len(t) >= _MIN_TITLE]
+            value = next((t for t in texts if t in page_title), texts[0] if texts else "")
+        else:
+            value = read_spec(tree, spec)
         if value:
             if spec == "title" or spec.startswith("meta:"):
                 value = strip_title_suffix(value, rules.title_suffixes)
             return value
     return ""
+
+
+_BARE_HEADINGS = ("h1", "h2")
+_MIN_TITLE = 4  # why: "网易", "首页" are logos and crumbs; a headline has more than three characters
 
 
 def read_page(html: str, url: str, rules: SiteRules) -> Draft:
@@ -452,19 +515,36 @@ def read_page(html: str, url: str, rules: SiteRules) -> Draft:
             draft.published = when
             break
         draft.published = draft.published or when
+    if draft.published is None:
+        # a layout the dateline selectors miss: the first short line with a full date and time
+        lines = scan_datelines(tree)
+        draft.published = next((w for w in map(parse_when, lines) if w), None)
     source = next((s for s in map(clean_source, all_values(tree, rules.source)) if s), "")
     if not source:
         source = next((s for s in map(source_from_dateline, lines) if s), "")
+    if not source and not lines:
+        # scanned lines may be comments or lists: only a labelled "来源：" counts there
+        labelled = [line for line in scan_datelines(tree) if _SOURCE_LABEL.search(line)]
+        source = next((s for s in map(source_from_dateline, labelled) if s), "")
     draft.source = source or None
     draft.account = next((s for s in map(clean_source, all_values(tree, rules.account)) if s), None)
     draft.account = draft.account or draft.source
     draft.author = next((a for a in map(byline_names, all_values(tree, rules.author)) if a), None)
+    for box in all_values(tree, rules.credit_boxes):
+        credits = credit_box(box)
+        draft.author = draft.author or credits.get("author")
+        draft.source = draft.source or credits.get("source")
     draft.digest = first_value(tree, rules.digest)
     canonical = first_value(tree, rules.canonical)
     draft.canonical_url = absolute_url(canonical, url) if canonical else None
     draft.article_id = id_from_url(draft.canonical_url or url, rules) or id_from_url(url, rules)
     draft.body = first_node(tree, rules.body)
     return draft
+
+
+def is_listing(url: str, rules: SiteRules) -> bool:
+    """True for list, index and channel URLs: they match ``not_article`` and carry no article id."""
+    return any(p.search(url) for p in rules.not_article) and not id_from_url(url, rules)
 
 
 def id_from_url(url: str, rules: SiteRules) -> str:
@@ -520,6 +600,51 @@ def paragraphs_from_breaks(body: LexborNode) -> LexborNode:
             parts.append(child.html or "")
     flush()
     return fragment("".join(parts))
+
+
+_DENSE_MIN_TEXT = 120  # why: a short news item has ~150 characters; a notice or error box has fewer
+_DENSE_MAX_LINKS = 0.4  # why: a link-dominated block is a list or navigation, not prose
+_DENSE_MIN_PARA = 10  # why: shorter paragraphs are labels, buttons and bylines; they do not locate prose
+_TEXT_HOLDERS = "div, td, font, span, section, article"
+
+
+def densest_block(tree: LexborHTMLParser) -> LexborNode | None:
+    """Fallback for a layout the selectors do not know: readability's scoring, reduced to length.
+
+    Every paragraph (a ``<p>``, or a run of text directly inside a div/td, as in ``<br>``-separated
+    bodies) gives its length to its parent and half of it to its grandparent; the best-scored element
+    is the body if it holds enough text and is not mostly links.
+    """
+    scores: dict[int, float] = {}
+    nodes: dict[int, LexborNode] = {}
+
+    def add(node: LexborNode | None, value: float) -> None:
+        if node is None or node.tag in ("body", "html", None):
+            return
+        scores[node.mem_id] = scores.get(node.mem_id, 0.0) + value
+        nodes[node.mem_id] = node
+
+    for para in tree.css("p"):
+        length = len(text_of(para))
+        if length >= _DENSE_MIN_PARA:
+            add(para.parent, length)
+            add(para.parent.parent if para.parent is not None else None, length / 2)
+    for holder in tree.css(_TEXT_HOLDERS):
+        own = sum(
+            len((c.text_content or "").strip())
+            for c in holder.iter(include_text=True)
+            if c.tag == "-text" and len((c.text_content or "").strip()) >= _DENSE_MIN_PARA
+        )
+        if own:
+            add(holder, own)
+            add(holder.parent, own / 2)
+    if not scores:
+        return None
+    best = nodes[max(scores, key=lambda k: scores[k])]
+    total = len(text_of(best))
+    if total < _DENSE_MIN_TEXT or _link_text(best) / total > _DENSE_MAX_LINKS:
+        return None
+    return best
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -716,14 +841,22 @@ def non_article(draft: Draft) -> Article | None:
                 url, rules.site, "deleted", f"The article at {url} has been deleted or no longer exists."
             )
     if not has_body:
-        listing = any(p.search(url) for p in rules.not_article)
+        listing = is_listing(url, rules)
         what = "a list or index page" if listing else "a page without article text"
         return not_article(url, rules.site, "not_article", f"The page {url} is {what}, not an article.")
     return None
 
 
+_ORIGINAL_TITLE = re.compile(r"^[（(]?\s*(?:本文)?原(?:标)?题(?:为)?\s*[:：]\s*")
+_ORIGINAL_TITLE_WINDOW = 3  # why: the note opens the body; later "原标题" mentions are prose
+_ORIGINAL_TITLE_MAX = 90  # why: a headline note; a longer block starting so carries the lede with it
+
+
 def finish(draft: Draft) -> Article:
     """Check for non-articles, strip structure, read inline bylines and build the Article."""
+    if draft.body is None and not is_listing(draft.url, draft.rules):
+        # a layout the selectors (and the adapter's JS data) do not know: find the prose by density
+        draft.body = densest_block(draft.tree)
     outcome = non_article(draft)
     if outcome is not None:
         return outcome
@@ -731,16 +864,20 @@ def finish(draft: Draft) -> Article:
     assert body is not None
     rules = draft.rules
     base = draft.canonical_url or draft.url
-    if rules.original_title:
-        for css in rules.original_title:
-            for node in inner(body, css):
-                note = re.sub(r"^[（(]?\s*(?:本文)?原标题\s*[:：]\s*|[)）]$", "", text_of(node)).strip(
-                    "《》 "
-                )
-                if note:
-                    draft.extra.setdefault("original_title", note)
-                _record(draft.removed, f"site:{rules.site}:original-title", node)
-                node.decompose()
+    notes = [n for css in rules.original_title for n in inner(body, css)]
+    notes += [
+        b
+        for b in _blocks(body)[:_ORIGINAL_TITLE_WINDOW]
+        if _ORIGINAL_TITLE.match(text_of(b)) and len(text_of(b)) <= _ORIGINAL_TITLE_MAX
+    ]
+    for node in notes:
+        if node.parent is None:
+            continue
+        note = _ORIGINAL_TITLE.sub("", text_of(node)).rstrip("）)").strip("《》 ")
+        if note:
+            draft.extra.setdefault("original_title", note)
+        _record(draft.removed, f"site:{rules.site}:original-title", node)
+        node.decompose()
     draft.removed.extend(strip_structure(body, rules.site, rules.drop, base))
     author = draft.author or inline_byline(text_blocks(body)) or None
     source = draft.source or draft.account

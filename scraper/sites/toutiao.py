@@ -135,9 +135,8 @@ def _apply_gallery(draft: Draft, script: str) -> bool:
     draft.published = parse_when(js_string_field(info, "publish_time") or "") or draft.published
     media = _section(script, "mediaInfo")
     name = clean_source(js_string_field(media, "name") or "")
-    if name:
-        draft.account = draft.account or name
-        draft.source = draft.source or name
+    if name:  # the gallery's own record outranks anything read off the DOM
+        draft.account = draft.source = name
     draft.article_id = draft.article_id or (js_string_field(info, "item_id") or "")
     return True
 
@@ -190,6 +189,9 @@ def extract(html: str, url: str) -> Article:
     if script and not _apply_gallery(draft, script):
         _apply_article_info(draft, script)
     _apply_render_data(draft)
+    if not draft.canonical_url and draft.article_id.isdigit():
+        # /a<id>/, /i<id>/, /group/<id>/ and m.toutiao.com all name one item; /article/<id>/ is current
+        draft.canonical_url = f"https://www.toutiao.com/article/{draft.article_id}/"
     if draft.body is not None and not text_of(draft.body) and draft.kind == "article":
         draft.body = None if draft.body.css_first("img") is None else draft.body
     return finish(draft)
