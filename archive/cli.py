@@ -127,7 +127,12 @@ def _pipeline(config: Config, command: str, *, download_images: bool = True) -> 
     from archive.pipeline import Archive, Pipeline
 
     archive = Archive(config)
-    return archive, Pipeline(archive, download_images=download_images, command=command)
+    kwargs: dict[str, Any] = {}
+    if config.archive.isolate_extraction:
+        from archive.isolate import IsolatedExtractor
+
+        kwargs["extract"] = IsolatedExtractor(timeout=config.archive.extract_timeout)
+    return archive, Pipeline(archive, download_images=download_images, command=command, **kwargs)
 
 
 # ---------------------------------------------------------------------- commands

@@ -17,6 +17,10 @@ error class, message); a failure never stops a batch. Outcomes:
 - ``failed``: fetch, store, extraction or writing failed (the message says which and why);
 - ``skipped``: a crawl source that is not due yet.
 
+Extraction may run in a worker process (:class:`archive.isolate.IsolatedExtractor`, the CLI's default):
+a URL whose page crashes the extractor :data:`QUARANTINE_AFTER` times is not extracted again by
+``archive``/``crawl`` until ``reextract`` names it.
+
 Re-running on unchanged input is cheap: when the page's raw digest and the extractor version match
 what the bundle was built from, and its images are all stored, the page is not even re-extracted.
 """
@@ -42,6 +46,7 @@ from scraper.html import plain_text
 from scraper.models import EXTRACTOR_VERSION, Article, RawPage
 
 STAGING_DIR = ".staging"
+QUARANTINE_AFTER = 3  # why: a page that crashed the extractor three times will crash it again; stop trying
 
 ExtractFn = Callable[[bytes, str], Article]
 
@@ -168,6 +173,9 @@ class Pipeline:
             with contextlib.suppress(Exception):
                 self._fetcher.close()
             self._fetcher = None
+        closer = getattr(self.extract_fn, "close", None)
+        if callable(closer):
+            closer()
 
     def __enter__(self) -> Pipeline:
         return self
@@ -366,6 +374,19 @@ class Pipeline:
             same = self._unchanged(url, digest)
             if same is not None:
                 return self._record(same)
+            crashes = self.catalog.query(
+                "SELECT COUNT(*) FROM outcomes WHERE url=? AND error_class='ExtractCrashed'", (url,)
+            )[0][0]
+            if crashes >= QUARANTINE_AFTER:
+                return self._fail(
+                    url,
+                    "extract",
+                    ExtractError(
+                        f"{url} is quarantined: it crashed the extractor {crashes} times. Once the extractor is "
+                        f"fixed, run `wxarchive reextract {url}` (the raw page is kept).",
+                        url,
+                    ),
+                )
         try:
             article = self.extract_fn(raw.body, raw.final_url or url)
         except WxArchiveError as exc:

@@ -50,6 +50,8 @@ class ArchiveConfig:
     raw_dir: str = "raw"
     catalog: str = "catalog.sqlite"
     warc_max_bytes: int = 1_000_000_000
+    isolate_extraction: bool = True  # why: a C-parser segfault on one page must not end a crawl
+    extract_timeout: float = 60.0  # seconds per page in the worker process, start-up included
 
 
 @dataclass(frozen=True)

@@ -109,3 +109,18 @@ def tree_state(root: Path) -> dict[str, tuple[int, int, int]]:
 def temp_files(root: Path) -> list[Path]:
     """Our temp files (``.wxa-tmp-*``) anywhere under ``root``."""
     return sorted(p for p in root.rglob(".wxa-tmp-*"))
+
+
+def crashing_extract(body: bytes, url: str):  # type: ignore[no-untyped-def]
+    """An extractor for the isolation tests: aborts the process (like a C-parser segfault) on a page
+    containing ``CRASH-ME``, never returns on ``HANG-ME``, else is the real extractor."""
+    import os
+    import time
+
+    from scraper import extract
+
+    if b"CRASH-ME" in body:
+        os.abort()
+    if b"HANG-ME" in body:
+        time.sleep(3600)
+    return extract(body, url)

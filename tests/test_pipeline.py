@@ -679,3 +679,69 @@ def test_a_real_corpus_page_is_archived_through_the_fixture_web(
     assert {k: v for k, v in after.items() if "catalog" not in k} == {
         k: v for k, v in before.items() if "catalog" not in k
     }
+
+
+# ---------------------------------------------------------------------- crash-isolated extraction
+
+
+def test_an_extractor_crash_or_hang_costs_one_url_not_the_run(tmp_path: Path, web: FixtureWeb) -> None:
+    from archive.isolate import IsolatedExtractor
+
+    crash_url = "https://mp.weixin.qq.com/s/crashTheParser"
+    hang_url = "https://mp.weixin.qq.com/s/hangTheParser"
+    web.add(crash_url, "<html><body><p>CRASH-ME</p></body></html>")
+    web.add(hang_url, "<html><body><p>HANG-ME</p></body></html>")
+    serve_qq(web)
+    root = tmp_path / "site"
+    extractor = IsolatedExtractor("tests.archivekit:crashing_extract", timeout=60)
+    archive, pipe, fetcher = run(make_config(root, web), extract=extractor)
+    try:
+        crashed = pipe.archive_url(crash_url)
+        ok = pipe.archive_url(QQ_URL)  # a fresh worker takes over
+        extractor.timeout = 1.0  # why: the worker is warm now; one second is plenty for a real page
+        hung = pipe.archive_url(hang_url)
+        extractor.timeout = 60
+        ok_again = pipe.archive_url(QQ_URL)
+    finally:
+        pipe.close()
+        fetcher.close()
+        archive.close()
+    assert (
+        crashed.outcome == "failed"
+        and crashed.error_class == "ExtractCrashed"
+        and crash_url in crashed.message
+    )
+    assert ok.outcome == "archived" and ok_again.outcome == "unchanged"
+    assert (
+        hung.outcome == "failed"
+        and hung.error_class == "ExtractCrashed"
+        and "longer than 1 s" in hung.message
+    )
+    # the raw pages are kept for a later re-extraction
+    assert {r[1] for r in warc_records(root) if r[0] == "response"} >= {crash_url, hang_url}
+
+
+def test_a_url_that_keeps_crashing_the_extractor_is_quarantined(tmp_path: Path, web: FixtureWeb) -> None:
+    serve_qq(web)
+    root = tmp_path / "site"
+    config = make_config(root, web)
+    with Archive(config) as archive:
+        for _ in range(3):
+            archive.catalog.record_outcome(None, QQ_URL, "extract", "failed", "ExtractCrashed", "crashed")
+
+    calls: list[str] = []
+
+    def counting(body: bytes, url: str) -> Article:
+        calls.append(url)
+        return extract(body, url)
+
+    [result] = archive_once(config, QQ_URL, extract=counting)
+    assert (
+        result.outcome == "failed"
+        and "quarantined" in result.message
+        and "wxarchive reextract" in result.message
+    )
+    assert calls == []
+    with Archive(config) as archive, Pipeline(archive, command="reextract", extract=counting) as pipe:
+        [again] = pipe.reextract([QQ_URL])  # naming it in reextract is the way out
+    assert again.outcome == "archived" and calls == [QQ_URL]

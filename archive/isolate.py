@@ -1,0 +1,126 @@
+"""Extraction in a worker process: a parser crash or a runaway page costs one URL, not the run.
+
+Why: selectolax/lexbor is C code that has segfaulted on hostile input (selectolax #5, #91, #217), and a
+segfault cannot be caught in Python. ``IsolatedExtractor`` keeps one long-lived child process (spawned,
+not forked: the parent may run threads) that imports the extractor once and answers
+``(body, url) -> Article`` over a pipe. When the child dies or exceeds the time budget it is killed,
+the URL gets an ``ExtractCrashed`` error, and the next URL starts a fresh child. The raw page stays in
+the raw store, so it can be re-extracted once the extractor is fixed. The pipeline quarantines a URL
+after :data:`archive.pipeline.QUARANTINE_AFTER` crashes instead of crashing on it forever.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+from multiprocessing.connection import Connection
+from typing import Any
+
+from scraper.errors import ExtractError
+from scraper.models import Article
+
+
+class ExtractCrashed(ExtractError):
+    """The extractor process died (signal, abort) or ran past its time budget on this page."""
+
+
+def _worker(conn: Connection, target: str) -> None:  # pragma: no cover - runs in the child process
+    module, _, name = target.partition(":")
+    fn = getattr(importlib.import_module(module), name)
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        body, url = message
+        try:
+            conn.send(("ok", fn(body, url)))
+        except Exception as exc:  # noqa: BLE001 - every failure goes back to the parent as data
+            conn.send(("error", type(exc).__name__, str(exc)))
+
+
+class IsolatedExtractor:
+    """Callable like ``scraper.extract`` (bytes, url) → Article, but run in a child process.
+
+    ``target`` is ``"module:function"`` (importable in the child); ``timeout`` is the budget per page
+    in seconds, the child's start-up included.
+    """
+
+    def __init__(self, target: str = "scraper:extract", timeout: float = 60.0) -> None:
+        self.target = target
+        self.timeout = timeout
+        self._ctx = multiprocessing.get_context("spawn")
+        self._proc: Any = None
+        self._conn: Connection | None = None
+
+    def _start(self) -> None:
+        parent, child = self._ctx.Pipe()
+        proc = self._ctx.Process(
+            target=_worker, args=(child, self.target), daemon=True, name="wxarchive-extract"
+        )
+        proc.start()
+        child.close()
+        self._proc, self._conn = proc, parent
+
+    def _stop(self, kill: bool) -> int | None:
+        proc, conn = self._proc, self._conn
+        self._proc = self._conn = None
+        if conn is not None:
+            if not kill:
+                try:
+                    conn.send(None)
+                except OSError:
+                    pass
+            conn.close()
+        if proc is None:
+            return None
+        if kill and proc.is_alive():
+            proc.kill()
+        proc.join(timeout=10)
+        if proc.is_alive():  # pragma: no cover - a child that ignores SIGKILL
+            proc.kill()
+            proc.join()
+        code = proc.exitcode
+        proc.close()
+        return code  # type: ignore[no-any-return]
+
+    def __call__(self, body: bytes, url: str) -> Article:
+        if self._proc is None or not self._proc.is_alive():
+            self._stop(kill=True)
+            self._start()
+        assert self._conn is not None
+        try:
+            self._conn.send((body, url))
+            ready = self._conn.poll(self.timeout)
+        except OSError:
+            ready = False
+        if not ready:
+            code = self._stop(kill=True)
+            if code is not None and code != -9:
+                raise ExtractCrashed(
+                    f"The extractor crashed on {url} (exit status {code}); the raw page is kept.", url
+                )
+            raise ExtractCrashed(
+                f"Extracting {url} took longer than {self.timeout:g} s and was stopped.", url
+            )
+        try:
+            reply = self._conn.recv()
+        except (EOFError, OSError):
+            code = self._stop(kill=True)
+            raise ExtractCrashed(
+                f"The extractor crashed on {url} (exit status {code}); the raw page is kept.", url
+            ) from None
+        if reply[0] == "ok":
+            return reply[1]  # type: ignore[no-any-return]
+        raise ExtractError(f"Extracting {url} failed: {reply[1]}: {reply[2]}", url)
+
+    def close(self) -> None:
+        self._stop(kill=False)
+
+    def __enter__(self) -> IsolatedExtractor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
