@@ -447,6 +447,7 @@ def test_byline_names(raw: str, expected: str) -> None:
 
 def test_inline_byline_head_and_tail() -> None:
     assert inline_byline(["新京报快讯（记者 裴剑飞）今日有网友爆料。", "正文。"]) == "裴剑飞"
+    assert inline_byline(["本报讯（记者 张三、李四 通讯员 王五）昨日，……", "正文。"]) == "张三 李四 王五"
     tail = "今年天猫联合蜂鸟在上海、杭州首次推出最快一小时达业务，可以分期免息。(李楠)"
     assert inline_byline(["第一段。", tail]) == "李楠"
     # a caption credit or an agency in brackets is not a byline

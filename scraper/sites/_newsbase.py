@@ -307,6 +307,15 @@ _BYLINE_LABELS = re.compile(
 )
 
 
+_ROLE_WORDS = frozenset("记者 通讯员 实习生 见习记者 特约记者 摄影 摄影记者 报道 编辑 作者 本报记者".split())
+
+
+def tidy_names(names: str) -> str:
+    """``张三、李四 通讯员 王五`` → ``张三 李四 王五``: separators unified, role words dropped."""
+    tokens = [t for t in re.split(r"[\s、,，]+", names) if t and t not in _ROLE_WORDS]
+    return " ".join(tokens)
+
+
 def byline_names(text: str) -> str:
     """Person names of a byline: ``澎湃新闻记者 贺梨萍`` → ``贺梨萍``; ``石佳/中国青年报`` → ``石佳``.
 
@@ -319,7 +328,7 @@ def byline_names(text: str) -> str:
     text = re.sub(r"\s*(?:\S{0,8}报道|发自\S*|摄影?|/摄)$", "", text)
     text = text.split("/")[0].strip()
     m = re.fullmatch(_NAMES, text)
-    return squash(re.sub(r"[、,，]+", " ", m.group(0))) if m else ""
+    return tidy_names(m.group(0)) if m else ""
 
 
 # Common surnames (the ~120 most frequent cover ~90 % of people): a bare "(李楠)" at the end of a
@@ -357,11 +366,13 @@ def inline_byline(blocks: list[str]) -> str:
         return ""
     m = _HEAD_BYLINE.search(blocks[0][: _HEAD_WINDOW + 30])
     if m and m.start() <= _HEAD_WINDOW:
-        return squash(re.sub(r"[、,，]+", " ", m.group(1)))
+        return tidy_names(m.group(1))
     last = blocks[-1]
     m = _TAIL_BYLINE.search(last)
     if m and len(last) >= _TAIL_MIN_BLOCK:
-        names = squash(re.sub(r"[、,，]+", " ", m.group(1)))
+        names = tidy_names(m.group(1))
+        if not names:
+            return ""
         labelled = "记者" in m.group(0) or "通讯员" in m.group(0)
         first = names.split()[0]
         if labelled or (first[0] in _SURNAMES and len(first) <= 3 and not _NOT_NAMES.search(first)):
@@ -382,7 +393,7 @@ def credit_box(text: str) -> dict[str, str]:
     out: dict[str, str] = {}
     m = _BOX_AUTHOR.search(text)
     if m:
-        out["author"] = squash(re.sub(r"[、,，]+", " ", m.group(1)))
+        out["author"] = tidy_names(m.group(1))
     m = _BOX_SOURCE.search(text)
     if m and clean_source(m.group(1)):
         out["source"] = clean_source(m.group(1))
@@ -677,7 +688,8 @@ _RELATED_LABEL = re.compile(
 _LINK_BOX_MIN_LINKS = 3  # why: one or two links in a box can be a sourced quote; three make a list
 _LINK_BOX_DENSITY = 0.7  # why: readability's cut-off; prose with inline keyword links stays far below
 _AD_SLOT_MAX_TEXT = 30  # why: a table holding a Flash/iframe ad carries at most a label of text
-_HIDDEN_MAX_SHARE = 0.5  # why: never drop a hidden wrapper holding most of the text (a JS reveal)
+_HIDDEN_MAX_SHARE = 0.5  # why: never drop a box holding most of the text (safety valve)
+_HIDDEN_MAX_TEXT = 200  # why: hidden notes/duplicates are short; a long hidden block is folded body text
 
 
 def _record(removed: list[Removal], rule: str, node: LexborNode) -> None:
@@ -718,9 +730,8 @@ def strip_structure(body: LexborNode, site: str, drop: Iterable[str], base_url: 
     for node in inner(body, "[style]"):
         if node.parent is None:
             continue
-        if (
-            _HIDDEN.search(node.attributes.get("style") or "")
-            and len(text_of(node)) < total * _HIDDEN_MAX_SHARE
+        if _HIDDEN.search(node.attributes.get("style") or "") and len(text_of(node)) < min(
+            total * _HIDDEN_MAX_SHARE, _HIDDEN_MAX_TEXT
         ):
             if text_of(node) or has_media(node):
                 _record(removed, "news:hidden", node)
@@ -789,6 +800,17 @@ def _only_links_after_label(node: LexborNode) -> bool:
     return bool(rest.strip()) and abs(len(rest.strip()) - _link_text(node)) <= 2
 
 
+_ICON_MAX_PX = 24  # why: logos, share icons and tracking pixels are drawn at 1–24 px; photos never are
+
+
+def _is_icon(attrs: dict[str, str | None]) -> bool:
+    try:
+        width, height = int(str(attrs.get("width") or "0")), int(str(attrs.get("height") or "0"))
+    except ValueError:
+        return False
+    return 0 < width <= _ICON_MAX_PX and 0 < height <= _ICON_MAX_PX
+
+
 def _fix_images(body: LexborNode, base_url: str) -> None:
     """Images from their lazy attributes, made absolute; placeholders without a real source dropped."""
     for img in body.css("img"):
@@ -799,7 +821,7 @@ def _fix_images(body: LexborNode, base_url: str) -> None:
             if value and not _PLACEHOLDER.search(value):
                 src = value
                 break
-        if not src:
+        if not src or _is_icon(attrs):
             img.decompose()
             continue
         img.attrs["src"] = absolute_url(src, base_url)
@@ -821,6 +843,9 @@ def page_text(tree: LexborHTMLParser, limit: int = 3000) -> str:
     return text_of(node)[:limit]
 
 
+_NOTICE_MAX = 80  # why: a "deleted" notice that replaced the body is one short sentence
+
+
 def non_article(draft: Draft) -> Article | None:
     """A typed outcome when the page is not an article of this site, else ``None``."""
     url, rules, tree = draft.url, draft.rules, draft.tree
@@ -828,13 +853,13 @@ def non_article(draft: Draft) -> Article | None:
     has_body = bool(body_text) or (draft.body is not None and has_media(draft.body))
     head = squash(" ".join(filter(None, [text_of(tree.css_first("title")), draft.title])))
     probe = head + " " + (body_text[:300] if has_body else page_text(tree))
+    # why: a notice replaces the article; a real article merely mentioning 404 or 验证码 keeps its body
+    short = len(body_text) < _NOTICE_MAX
     for pattern in rules.blocked:
-        if pattern.search(head) or (not has_body and pattern.search(probe)):
+        if (not has_body or short) and pattern.search(probe):
             return not_article(
                 url, rules.site, "rate_limited", f"The page {url} is a verification or rate-limit page."
             )
-    # why: a deleted notice replaces the article; a real article merely mentioning 404 keeps its body
-    short = len(body_text) < 200
     for pattern in rules.deleted:
         if (not has_body or short) and pattern.search(probe):
             return not_article(
