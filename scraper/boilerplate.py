@@ -44,18 +44,17 @@ class Cleaned:
 
 REMOVAL_TEXT_CHARS = 200  # why: the JSON report shows what was cut, not a second copy of a long footer
 _NOISE_TAGS = "script, style, noscript, template"
-_HIDDEN_CANDIDATES = '[style*="none"], [style*="hidden"], [hidden]'
+_HIDDEN_CANDIDATES = '[style*="display"], [style*="visibility"], [hidden]'
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _MEDIA = "img, video, audio, iframe, embed, mpvoice, mp-common-mpaudio, mpaudio, mpvideo, mp-common-videosnap"
 _MEDIA_OR_FORMULA = _MEDIA + ", [data-formula]"
-_BLOCKISH = (
-    ", ".join(sorted((BLOCK_TAGS | {"img", "br"} | EMBED_TAGS) - {"body", "html"})) + ", [data-formula]"
-)
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 _SPACE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 _MD_IMAGE_BLOCK = re.compile(r"^\s*(?:\[?!\[[^\]]*\]\(([^)\s]+)[^)]*\)(?:\]\([^)]*\))?\s*)+$")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\((https?://[^)\s]+)[^)]*\)")
-_MD_SOURCE_LINK = re.compile(r"^\[[A-Za-z0-9.-]{1,20}\]\(https?://[^)\s]+\)$")  # "[qq](https://…)": a site name
+_MD_SOURCE_LINK = re.compile(
+    r"^\[[A-Za-z0-9.-]{1,20}\]\(https?://[^)\s]+\)$"
+)  # "[qq](https://…)": a site name
 _BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*$")
 
 
@@ -90,7 +89,13 @@ class Rules:
 
 
 def _compile(patterns: list[str] | None) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p) for p in patterns or ())
+    """One alternation per family (one regex scan per block instead of one per phrase)."""
+    if not patterns:
+        return ()
+    for pattern in patterns:
+        re.compile(pattern)  # a bad phrase is reported on its own
+    scoped = [f"(?i:{p[4:]})" if p.startswith("(?i)") else p for p in patterns]
+    return (re.compile("|".join(f"(?:{p})" for p in scoped)),)
 
 
 @lru_cache(maxsize=64)
@@ -176,6 +181,11 @@ def _any(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
     return any(p.search(text) for p in patterns)
 
 
+def _starts(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
+    """For families whose patterns are anchored with ``^``: ``match`` does not scan the whole text."""
+    return any(p.match(text) for p in patterns)
+
+
 def _full(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
     return bool(text) and any(p.fullmatch(text) for p in patterns)
 
@@ -213,17 +223,25 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
         offset[i] = seen
         seen += sizes[i]
 
-    def head(i: int) -> bool:
-        return rank[i] < lim("head_blocks") or offset[i] < lim("head_fraction") * total
-
-    def tail(i: int) -> bool:
-        return rank[i] >= n - lim("tail_blocks") or offset[i] >= lim("tail_fraction") * total
-
-    def anchor_zone(i: int) -> bool:
-        return offset[i] >= lim("anchor_fraction") * total
-
-    def late(i: int) -> bool:  # the strict tail: by position in the text, not by block count
-        return offset[i] >= lim("tail_fraction") * total
+    # zones, computed once (the rules below ask for them per block)
+    head_z, tail_z, anchor_z, late_z = (set(), set(), set(), set())  # type: ignore[var-annotated]
+    for i in present:
+        r, o = rank[i], offset[i]
+        if r < lim("head_blocks") or o < lim("head_fraction") * total:
+            head_z.add(i)
+        if o >= lim("tail_fraction") * total:
+            late_z.add(i)
+            tail_z.add(i)
+        elif r >= n - lim("tail_blocks"):
+            tail_z.add(i)
+        if o >= lim("anchor_fraction") * total:
+            anchor_z.add(i)
+    head, tail, anchor_zone, late = (
+        head_z.__contains__,
+        tail_z.__contains__,
+        anchor_z.__contains__,
+        late_z.__contains__,
+    )
 
     chosen: dict[int, str] = {}
     # 1. head anchors (site packs only): cut the anchor and everything before it
@@ -236,9 +254,9 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
     for i in present:
         if blocks[i].kind != "text" or not anchor_zone(i) or i in chosen:
             continue
-        core = _core(keys[i])
+        core = _core(keys[i]) if sizes[i] <= 2 * lim("anchor_chars") else keys[i]
         rule = None
-        if _any(rules.tail_promo, keys[i]):
+        if _starts(rules.tail_promo, keys[i]):
             rule = "tail:promo"
         elif len(core) > lim("anchor_chars") and not _any(rules.site_tail, keys[i]):
             continue
@@ -259,7 +277,7 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
     for i in reversed(present):
         if i in chosen:
             continue
-        if blocks[i].wx_link_share >= 0.7:  # why: a title list is (almost) all link text
+        if _link_share(blocks[i]) >= 0.7:  # why: a title list is (almost) all link text
             run.append(i)
             continue
         break
@@ -276,7 +294,7 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
         if i in chosen or blocks[i].kind != "text":
             continue
         key, size = keys[i], sizes[i]
-        core = _core(key)
+        core = _core(key) if size <= 12 else key  # why: only tiny blocks (ad labels) need it
         in_head, in_tail = head(i), tail(i)
         limit = tail_short if late(i) else short  # why: long calls only at the very end
         if rules.site_phrases and size <= tail_short and _any(rules.site_phrases, key):
@@ -289,12 +307,12 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
             chosen[i] = "credit"
         elif size <= limit and _any(rules.cta, key):
             chosen[i] = "cta:line"
-        elif (in_head or in_tail) and size <= short and _any(rules.credit_lines, key):
+        elif (in_head or in_tail) and size <= short and _starts(rules.credit_lines, key):
             chosen[i] = "credit"
-        elif in_tail and _any(rules.blurb, key):
+        elif in_tail and _starts(rules.blurb, key):
             chosen[i] = "promo:blurb"
         elif (in_head or in_tail) and (
-            _any(rules.disclaimer_starts, key)
+            _starts(rules.disclaimer_starts, key)
             or (size <= lim("disclaimer_contains_chars") and _any(rules.disclaimer_contains, key))
         ):
             chosen[i] = "disclaimer"
@@ -383,44 +401,37 @@ def _image_url(node: LexborNode) -> str:
 
 
 class _Segmenter:
-    """Cuts a body node into leaf blocks, in document order."""
+    """Cuts a body node into leaf blocks, in document order, in one pass over the tree.
+
+    ``seg`` returns None for a node holding only inline content (the caller adds it to the current
+    inline run) or the blocks inside it; a block element with only inline content is a leaf block.
+    """
 
     def __init__(self, root: LexborNode) -> None:
         self.root = root
-        self.blocks: list[Block] = []
 
     def run(self) -> list[Block]:
-        self.children(self.root)
-        return self.blocks
+        blocks = self.seg(self.root, False)
+        if blocks is None:  # the whole body is one inline run
+            blocks = []
+            self.text_block(list(self.root.iter(include_text=True)), False, blocks)
+        return blocks
 
-    def text_block(self, nodes: list[LexborNode]) -> None:
+    def text_block(self, nodes: list[LexborNode], in_wx_link: bool, out: list[Block]) -> None:
+        if not nodes:
+            return
         text = squash("".join(n.text(deep=True) or "" for n in nodes))
         if not text:
             return
         block = Block(text, ref=nodes)
-        block.wx_link_share = self.wx_share(nodes, text)
-        self.blocks.append(block)
+        block.wx_link_share = 1.0 if in_wx_link else -1.0  # -1: computed on demand (link_share)
+        out.append(block)
 
-    def wx_share(self, nodes: list[LexborNode], text: str) -> float:
-        """Share of the block's text inside links to mp.weixin.qq.com (1.0 when inside such a link)."""
-        anc = nodes[0].parent
-        while anc is not None and anc.mem_id != self.root.mem_id:
-            if anc.tag == "a":
-                return 1.0 if _is_wx_link(anc.attributes.get("href")) else 0.0
-            anc = anc.parent
-        linked = 0
-        for n in nodes:
-            if n.tag == "-text":
-                continue
-            links = [n] if n.tag == "a" else n.css("a")
-            for a in links:
-                if _is_wx_link(a.attributes.get("href")):
-                    linked += len(squash(a.text(deep=True)))
-        return linked / max(1, len(text))
-
-    def children(self, parent: LexborNode) -> None:
+    def seg(self, node: LexborNode, in_wx_link: bool) -> list[Block] | None:
+        out: list[Block] = []
         run: list[LexborNode] = []
-        for child in parent.iter(include_text=True):
+        split = False
+        for child in node.iter(include_text=True):
             tag = child.tag
             if tag == "-text":
                 run.append(child)
@@ -428,41 +439,62 @@ class _Segmenter:
             if not tag or tag[0] == "-" or tag in SKIP_TAGS:
                 continue
             if tag == "br":
-                self.flush(run)
+                split = True
+                self.text_block(run, in_wx_link, out)
                 run = []
                 continue
-            if tag == "img":
-                self.flush(run)
+            if tag == "img" or tag in EMBED_TAGS:
+                split = True
+                self.text_block(run, in_wx_link, out)
                 run = []
-                url = _image_url(child)
-                if url:
-                    block = Block("", kind="image", url=url, ref=[child])
-                    block.wx_link_share = self.wx_share([child], "x")
-                    self.blocks.append(block)
+                if tag == "img":
+                    url = _image_url(child)
+                    if url:
+                        out.append(
+                            Block("", kind="image", url=url, ref=[child], wx_link_share=float(in_wx_link))
+                        )
+                else:
+                    attrs = child.attributes
+                    url = attrs.get("data-src") or attrs.get("src") or ""
+                    out.append(Block("", kind="media", url=url, ref=[child]))
                 continue
-            if tag in EMBED_TAGS:
-                self.flush(run)
+            if tag == "pre":
+                split = True
+                self.text_block(run, in_wx_link, out)
                 run = []
-                attrs = child.attributes
-                self.blocks.append(
-                    Block("", kind="media", url=attrs.get("data-src") or attrs.get("src") or "", ref=[child])
-                )
+                self.text_block([child], in_wx_link, out)
                 continue
-            inner = child.css_first(_BLOCKISH)
-            if tag not in BLOCK_TAGS and inner is None:
+            link = in_wx_link or (tag == "a" and _is_wx_link(child.attributes.get("href")))
+            sub = self.seg(child, link)
+            if sub is None and tag not in BLOCK_TAGS:
                 run.append(child)
                 continue
-            self.flush(run)
+            split = True
+            self.text_block(run, in_wx_link, out)
             run = []
-            if tag == "pre" or (tag in BLOCK_TAGS and inner is None):
-                self.text_block([child])
+            if sub is None:
+                self.text_block([child], link, out)
             else:
-                self.children(child)
-        self.flush(run)
+                out.extend(sub)
+        if not split:
+            return None
+        self.text_block(run, in_wx_link, out)
+        return out
 
-    def flush(self, run: list[LexborNode]) -> None:
-        if run:
-            self.text_block(run)
+
+def _link_share(block: Block) -> float:
+    """Share of a DOM block's text inside links to mp.weixin.qq.com (computed when first asked)."""
+    if block.wx_link_share >= 0:
+        return block.wx_link_share
+    linked = 0
+    for n in block.ref or ():
+        if n.tag == "-text":
+            continue
+        for a in [n] if n.tag == "a" else n.css("a"):
+            if _is_wx_link(a.attributes.get("href")):
+                linked += len(squash(a.text(deep=True)))
+    block.wx_link_share = linked / max(1, len(block.text))
+    return block.wx_link_share
 
 
 def _sweep(node: LexborNode, marked: set[int], ancestors: set[int]) -> None:
@@ -538,8 +570,11 @@ def clean_body(node: LexborNode, *, site: str = "", url: str = "", rules: Rules 
     # 1. noise, hidden nodes and known chrome
     drops: list[tuple[str, LexborNode]] = [("noise", n) for n in node.css(_NOISE_TAGS)]
     drops += [("hidden", n) for n in node.css(_HIDDEN_CANDIDATES) if _hidden(n)]
-    for rule, css in rules.selectors:
-        drops += [(rule, n) for n in node.css(css)]
+    if rules.selectors:
+        # one traversal for all selectors; the (few) matches then learn which selector named them
+        for n in node.css(", ".join(css for _, css in rules.selectors)):
+            rule = next((r for r, css in rules.selectors if n.css_matches(css)), rules.selectors[0][0])
+            drops.append((rule, n))
     drops = [(r, n) for r, n in _outermost(node, drops) if n.mem_id != node.mem_id]
     for rule, n in drops:
         if rule == "noise":
