@@ -35,13 +35,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from archive.catalog import Catalog, ImageRow, iso, parse_iso, utcnow
+from archive.catalog import Catalog, ImageRow, RawRow, iso, parse_iso, utcnow
 from archive.fsutil import clean_stale_temp, contained
 from archive.images import ImageCollector, ImageResult
 from archive.rawstore import RawStore
 from archive.writer import Bundle, bundle_for, existing_hash, publish, render
 from scraper.config import Config, Source
-from scraper.errors import ConfigError, ExtractError, NotAnArticle, StoreError, WxArchiveError
+from scraper.errors import BlockedURL, ConfigError, ExtractError, NotAnArticle, StoreError, WxArchiveError
 from scraper.html import plain_text
 from scraper.models import EXTRACTOR_VERSION, Article, RawPage
 
@@ -237,6 +237,11 @@ class Pipeline:
         """Archive a page saved from a browser as if fetched from ``url`` (no network for the page)."""
         url = url.strip()
         path = Path(path)
+        if urlsplit(url).scheme.lower() not in ("http", "https") or not urlsplit(url).hostname:
+            blocked = BlockedURL(
+                f"The URL {url!r} given for {path} is not an http(s) URL; nothing was imported.", url
+            )
+            return self._fail(url, "import", blocked)
         try:
             body = path.read_bytes()
         except OSError as exc:
@@ -265,6 +270,9 @@ class Pipeline:
                     self._fail(url, "reextract", StoreError(f"The raw store holds no page for {url}.", url))
                 )
                 continue
+            built_from = self._built_from(row)
+            if built_from is not None:
+                row = built_from
             try:
                 raw = self.archive.rawstore.get(row)
             except WxArchiveError as exc:
@@ -274,6 +282,23 @@ class Pipeline:
                 self._process(row.url, raw, row.digest, parse_iso(row.fetched_at), online=False, force=True)
             )
         return results
+
+    def _built_from(self, latest: RawRow) -> RawRow | None:
+        """The record an archived article was built from, when the URL's newest record is not it and
+        is not a success (a later fetch that met a rate-limit page or an error status must not make
+        reextract forget the good copy; a later 200 of another article version does win)."""
+        article = self.catalog.article_for_url(latest.url)
+        if article is None or article.raw_id is None or article.raw_id == latest.id:
+            return None
+        if latest.status == 200 and latest.digest == article.raw_digest:
+            return None
+        try:
+            probe = self.extract_fn(self.archive.rawstore.get(latest).body, latest.final_url or latest.url)
+        except WxArchiveError:
+            probe = None
+        if probe is not None and probe.is_article:
+            return None
+        return self.catalog.raw(article.raw_id)
 
     def crawl(self, names: Iterable[str] | None = None, *, force: bool = False) -> list[Result]:
         """Crawl the configured sources that are due (``interval_minutes`` since their last crawl)."""

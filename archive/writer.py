@@ -18,6 +18,10 @@ Body: the article's Markdown with image links rewritten to the local files, Hugo
 neutralised everywhere (Hugo expands ``{{< >}}`` and ``{{% %}}`` even inside code blocks; a zero-width
 space after ``{{`` keeps the text visible and inert), then a blank line and ``[<site>](<page url>)``.
 
+Dates: ``date`` is the publish time in China time (``2025-02-13T17:15:34+08:00``: Hugo reads an
+offset-less date as UTC); a page without a publish time gets its fetch time, so Hugo can still order
+it. ``fetched`` is the fetch time of the raw record the content came from.
+
 Idempotence: ``content_hash`` is the hash of the document without the ``fetched`` and ``content_hash``
 lines. When the bundle's index.md already carries the same hash nothing is written (inode and mtime
 stay); otherwise index.md is replaced atomically, after the images, and images no longer referenced

@@ -745,3 +745,32 @@ def test_a_url_that_keeps_crashing_the_extractor_is_quarantined(tmp_path: Path, 
     with Archive(config) as archive, Pipeline(archive, command="reextract", extract=counting) as pipe:
         [again] = pipe.reextract([QQ_URL])  # naming it in reextract is the way out
     assert again.outcome == "archived" and calls == [QQ_URL]
+
+
+def test_reextract_keeps_building_from_the_good_copy_after_a_rate_limited_fetch(
+    tmp_path: Path, web: FixtureWeb
+) -> None:
+    serve_wechat(web)
+    root = tmp_path / "site"
+    config = make_config(root, web)
+    [good] = archive_once(config, WECHAT_URL)
+    before = tree_state(root / "content")
+    web.add(WECHAT_URL, page("wechat-deleted.html"))
+    [later] = archive_once(config, WECHAT_URL)  # the newest record of the URL is now a non-article
+    assert later.outcome == "not_article"
+    web.reset()
+    with Archive(config) as archive, Pipeline(archive, command="reextract") as pipe:
+        [result] = pipe.reextract()
+    assert result.outcome == "unchanged" and result.path == good.path
+    assert tree_state(root / "content") == before
+
+
+def test_import_refuses_a_url_that_is_not_http(tmp_path: Path) -> None:
+    saved = tmp_path / "saved.html"
+    saved.write_bytes(page("qq-article.html"))
+    with Archive(make_config(tmp_path / "site")) as archive, Pipeline(archive, command="import") as pipe:
+        result = pipe.import_file(saved, "javascript:alert(1)")
+    assert result.outcome == "failed" and result.error_class == "BlockedURL"
+    assert not (tmp_path / "site" / "content").exists() or not any(
+        (tmp_path / "site" / "content").rglob("index.md")
+    )
