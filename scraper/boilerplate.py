@@ -68,6 +68,7 @@ class Rules:
     limits: dict[str, float]
     selectors: tuple[tuple[str, str], ...]  # (rule name, css)
     promo: tuple[re.Pattern[str], ...]
+    promo_follow: tuple[re.Pattern[str], ...]
     cta: tuple[re.Pattern[str], ...]
     qr: tuple[re.Pattern[str], ...]
     end_marker: tuple[re.Pattern[str], ...]
@@ -118,6 +119,7 @@ def compile_rules(base: dict[str, Any], pack: dict[str, Any], site: str = "") ->
             limits=dict(base["limits"]),
             selectors=tuple(selectors),
             promo=_compile(base["promo"]["header"]),
+            promo_follow=_compile(base["promo"].get("follow")),
             cta=_compile(base["cta"]["line"]),
             qr=_compile(base["cta"]["qr"]),
             end_marker=_compile(base["tail"]["end_marker"]),
@@ -317,6 +319,11 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
         ):
             chosen[i] = "disclaimer"
     # 5. the account banner: short slogan lines and the image right after a header promo
+    for pos, i in enumerate(present[:-1]):
+        nxt = present[pos + 1]
+        if chosen.get(i) == "promo:header" and nxt not in chosen and sizes[nxt] <= short:
+            if blocks[nxt].kind == "text" and _any(rules.promo_follow, keys[nxt]):
+                chosen[nxt] = "promo:header"
     promos = [i for i in present if chosen.get(i) == "promo:header"]
     if promos:
         last = promos[-1]

@@ -114,11 +114,23 @@ def test_news_sentences_with_action_words_are_not_calls() -> None:
     lines = [
         "局长亲自带货，景甜点赞长春",
         "请大家听从现场民警指挥，关注道路电子显示屏、交通广播、指示牌诱导进行绕行。",
+        "市场重点关注的三个问题",
+        "社会各界高度关注",
     ]
     html = paras(4) + "".join(f"<p>{x}</p>" for x in lines) + paras(4)
     text, cleaned = run(html)
     assert cleaned.removed == []
     assert all(x in text for x in lines)
+
+
+def test_promo_pair_second_line_goes_only_after_a_promo_line() -> None:
+    html = "<p>点击蓝字</p><p>关注嘉韦思</p>" + paras(4) + "<p>关注民生</p>" + paras(4)
+    text, cleaned = run(html)
+    assert [(r.rule, r.text) for r in cleaned.removed] == [
+        ("promo:header", "点击蓝字"),
+        ("promo:header", "关注嘉韦思"),
+    ]
+    assert "关注民生" in text
 
 
 def test_qr_image_next_to_its_call_is_dropped_with_it() -> None:
