@@ -249,7 +249,8 @@ def has_clock(value: datetime | None) -> bool:
 _SOURCE_LABEL = re.compile(r"(?:本文)?来\s*源\s*[:：|丨]\s*")
 _BRACKETS = "[]【】()（）「」《》<>〈〉·•"
 _SOURCE_STOP = re.compile(
-    r"\s+(?:作者|记者|编辑|责任编辑|责编|原标题|举报|分享|字号|关注|\+\s*关注)|[|｜]|\s{2,}"
+    r"\s+(?:作者|记者|编辑|责任编辑|责编|原标题|举报|分享|字号|关注|\+\s*关注|发表评论|查看评论|我有话说|评论|"
+    r"缩小字体|放大字体|收藏|参与|顶|\+\d|\d+\s*人)|[|｜]|\s{2,}"
 )
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff\ufffd]")  # decoding debris of old GBK pages
 _BRACKETED = re.compile(r"^\s*[\[【(（「]\s*([^\]】)）」]+?)\s*[\]】)）」]")
