@@ -661,7 +661,7 @@ def _tidy_paragraph(paragraph: str) -> str:
 
 def _md_headings(paragraphs: list[str]) -> list[str]:
     """``**短标题**`` alone between paragraphs → ``## 短标题`` (same rule as the converter)."""
-    from scraper.markdown import HEADING_MAX_CHARS, HEADING_MIN_CHARS, SENTENCE_END
+    from scraper.markdown import CLOSERS, HEADING_MAX_CHARS, HEADING_MIN_CHARS, SENTENCE_END
 
     def title(p: str) -> str | None:
         if "\n" in p:
@@ -673,7 +673,10 @@ def _md_headings(paragraphs: list[str]) -> list[str]:
         if "**" in inner or "](" in inner:
             return None
         words = plain_text(inner)
-        if not (HEADING_MIN_CHARS <= len(words) <= HEADING_MAX_CHARS) or words[-1] in SENTENCE_END:
+        if (
+            not (HEADING_MIN_CHARS <= len(words) <= HEADING_MAX_CHARS)
+            or words.rstrip(CLOSERS)[-1:] in SENTENCE_END
+        ):
             return None
         return inner.strip("*").strip()
 

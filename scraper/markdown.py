@@ -90,6 +90,7 @@ HEADING_MAX_CHARS = 30  # why: WeChat section titles are a short phrase; a longe
 HEADING_MIN_CHARS = 2  # why: bold "1" / "2" section numbers are not headings on their own
 CAPTION_MAX_CHARS = 40  # why: captions under WeChat images ("图源：DeepSeek官网") are one short line
 SENTENCE_END = "。！？!?；;：:，,、…"  # a bold line ending like this is an emphasised sentence, not a title
+CLOSERS = "”’」』）)\"'"  # looked through: “好，明天可以恢复生产。” is a quoted sentence
 
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _BOLD_ON = re.compile(r"font-weight\s*:\s*(?:bold|bolder|[6-9]00)", re.I)
@@ -886,7 +887,7 @@ def _promote_headings(blocks: list[_Block]) -> int:
             b.kind == "p"
             and b.bold_only
             and HEADING_MIN_CHARS <= len(b.plain) <= HEADING_MAX_CHARS
-            and b.plain[-1] not in SENTENCE_END
+            and b.plain.rstrip(CLOSERS)[-1:] not in SENTENCE_END
             and "\n" not in b.text
         )
 

@@ -110,6 +110,7 @@ def test_bold_sentences_runs_of_bold_lines_and_long_bold_lines_stay_paragraphs()
         "<p>正文。</p><p><b>这意味着，DeepSeek落选了苹果供应链。</b></p><p>正文。</p>"
         "<p><b>入驻平台</b></p><p><b>读者互动</b></p><p>正文。</p>"
         f"<p><b>{'很长的加粗' * 8}</b></p><p>正文。</p><p><b><a href='https://x.cn/'>链接标题</a></b></p>"
+        "<p>正文。</p><p><b>“好，明天可以恢复生产。”</b></p><p>正文。</p>"
     )
     result = md(html)
     assert result.headings == 0
