@@ -32,7 +32,7 @@ from scraper.config import load_rules
 from scraper.credits import parse_credit
 from scraper.errors import ConfigError
 from scraper.html import plain_text, squash
-from scraper.markdown import BLOCK_TAGS, EMBED_TAGS, SKIP_TAGS
+from scraper.markdown import BLOCK_TAGS, EMBED_TAGS, MAX_DEPTH, SKIP_TAGS
 from scraper.models import Removal
 
 
@@ -418,7 +418,7 @@ class _Segmenter:
         self.root = root
 
     def run(self) -> list[Block]:
-        blocks = self.seg(self.root, False)
+        blocks = self.seg(self.root, False, 0)
         if blocks is None:  # the whole body is one inline run
             blocks = []
             self.text_block(list(self.root.iter(include_text=True)), False, blocks)
@@ -434,7 +434,9 @@ class _Segmenter:
         block.wx_link_share = 1.0 if in_wx_link else -1.0  # -1: computed on demand (link_share)
         out.append(block)
 
-    def seg(self, node: LexborNode, in_wx_link: bool) -> list[Block] | None:
+    def seg(self, node: LexborNode, in_wx_link: bool, depth: int) -> list[Block] | None:
+        if depth >= MAX_DEPTH:
+            return None  # hostile nesting: the subtree is one inline run
         out: list[Block] = []
         run: list[LexborNode] = []
         split = False
@@ -472,7 +474,7 @@ class _Segmenter:
                 self.text_block([child], in_wx_link, out)
                 continue
             link = in_wx_link or (tag == "a" and _is_wx_link(child.attributes.get("href")))
-            sub = self.seg(child, link)
+            sub = self.seg(child, link, depth + 1)
             if sub is None and tag not in BLOCK_TAGS:
                 run.append(child)
                 continue
@@ -504,34 +506,34 @@ def _link_share(block: Block) -> float:
     return block.wx_link_share
 
 
-def _sweep(node: LexborNode, marked: set[int], ancestors: set[int]) -> None:
-    """Decompose marked nodes, then the ancestors they left without text or media.
-
-    Children are listed before any change and no wrapper of a decomposed subtree is touched again
-    (lexbor frees it), so this is safe against use-after-free.
-    """
-    for child in list(node.iter(include_text=True)):
-        mid = child.mem_id
-        if mid in marked:
-            child.decompose()
-        elif mid in ancestors:
-            _sweep(child, marked, ancestors)
-            if not squash(child.text(deep=True)) and child.css_first(_MEDIA_OR_FORMULA) is None:
-                child.decompose()
-
-
 def _remove(root: LexborNode, nodes: list[LexborNode]) -> None:
+    """Decompose ``nodes`` (disjoint subtrees), then the ancestors they left without text or media.
+
+    Iterative, deepest ancestor first: a wrapper is never used after lexbor freed its node (every
+    ancestor checked later is shallower, so still alive), and hostile nesting cannot overflow the
+    Python stack.
+    """
     if not nodes:
         return
-    marked = {n.mem_id for n in nodes}
-    ancestors: set[int] = set()
     root_id = root.mem_id
+    ancestors: dict[int, tuple[int, LexborNode]] = {}
+    attached: list[LexborNode] = []
     for n in nodes:
+        chain: list[LexborNode] = []
         anc = n.parent
-        while anc is not None and anc.mem_id != root_id and anc.mem_id not in ancestors:
-            ancestors.add(anc.mem_id)
+        while anc is not None and anc.mem_id != root_id:
+            chain.append(anc)
             anc = anc.parent
-    _sweep(root, marked, ancestors)
+        if anc is None:
+            continue  # not under the root (already detached): nothing to do
+        attached.append(n)
+        for depth, a in enumerate(reversed(chain)):
+            ancestors.setdefault(a.mem_id, (depth, a))
+    for n in attached:
+        n.decompose()
+    for _, a in sorted(ancestors.values(), key=lambda item: -item[0]):
+        if not squash(a.text(deep=True)) and a.css_first(_MEDIA_OR_FORMULA) is None:
+            a.decompose()
 
 
 def _outermost(root: LexborNode, nodes: list[tuple[str, LexborNode]]) -> list[tuple[str, LexborNode]]:

@@ -86,6 +86,7 @@ IMAGE_SRC_ATTRS = ("data-src", "data-original", "data-actualsrc", "data-lazy-src
 PLACEHOLDER_CLASSES = ("js_img_placeholder", "wx_img_placeholder")
 SAFE_SCHEMES = ("http", "https", "mailto")
 
+MAX_DEPTH = 120  # why: real editors nest < 60 deep; deeper (hostile) subtrees are read as plain text
 HEADING_MAX_CHARS = 30  # why: WeChat section titles are a short phrase; a longer bold line is emphasis
 HEADING_MIN_CHARS = 2  # why: bold "1" / "2" section numbers are not headings on their own
 CAPTION_MAX_CHARS = 40  # why: captions under WeChat images ("图源：DeepSeek官网") are one short line
@@ -230,6 +231,7 @@ class _Conv:
     images: list[list[str]] = field(default_factory=list)  # [url, alt, caption], document order, unique
     image_index: dict[str, int] = field(default_factory=dict)
     has_math: bool = False
+    depth: int = 0
 
     def add_image(self, url: str, alt: str) -> int:
         idx = self.image_index.get(url)
@@ -271,6 +273,19 @@ class _Flow:
     def element(self, el: LexborNode, tag: str) -> None:
         if tag in SKIP_TAGS or tag in CARD_TAGS:
             return
+        conv = self.conv
+        if conv.depth >= MAX_DEPTH:  # hostile nesting: the rest of this subtree is plain text
+            text = el.text(deep=True)
+            if text:
+                self.runs.append(("t", text, self.bold, self.italic, self.link))
+            return
+        conv.depth += 1
+        try:
+            self._element(el, tag)
+        finally:
+            conv.depth -= 1
+
+    def _element(self, el: LexborNode, tag: str) -> None:
         attrs = el.attributes
         if attrs:
             if _hidden(attrs):
@@ -822,7 +837,7 @@ def _code_text(pre: LexborNode) -> str:
     newlines, line-number gutters are dropped."""
     parts: list[str] = []
 
-    def rec(node: LexborNode) -> None:
+    def rec(node: LexborNode, depth: int = 0) -> None:
         for c in node.iter(include_text=True):
             tag = c.tag
             if tag == "-text":
@@ -836,7 +851,10 @@ def _code_text(pre: LexborNode) -> str:
             attrs = c.attributes
             if attrs and (_hidden(attrs) or not LINE_NUMBER_CLASSES.isdisjoint(_classes(attrs))):
                 continue
-            rec(c)
+            if depth >= MAX_DEPTH:
+                parts.append(c.text(deep=True) or "")
+                continue
+            rec(c, depth + 1)
             if tag in ("p", "div", "li", "section", "tr") and parts and not parts[-1].endswith("\n"):
                 parts.append("\n")
 

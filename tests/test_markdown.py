@@ -374,3 +374,14 @@ def test_converter_is_fast_on_a_large_body() -> None:
     elapsed = time.perf_counter() - start
     assert len(re.findall("加粗", result.text)) == 3000
     assert elapsed < 2.0  # why: ~0.1 s on a laptop core; generous for a loaded CI machine
+
+
+def test_hostile_nesting_is_read_as_text_without_overflowing_the_stack() -> None:
+    from scraper.boilerplate import clean_body
+
+    depth = 3000
+    html = "<section><span>" * depth + "深层文字" + "</span></section>" * depth + "<p>正文。</p>"
+    tree = LexborHTMLParser(f"<div id='r'>{html}</div>")
+    root = tree.css_first("#r")
+    clean_body(root)
+    assert to_markdown(root, BASE).text == "深层文字\n\n正文。\n"
