@@ -100,18 +100,28 @@ def compile_rules(site: str, pack: dict[str, Any]) -> SiteRules:
 # Reading values
 
 
+_meta_slot: list[Any] = [None, {}]  # the last tree's <meta> map: adapters read several metas per page
+
+
+def _meta_map(tree: LexborHTMLParser) -> dict[str, str]:
+    if _meta_slot[0] is not tree:
+        found: dict[str, str] = {}
+        for node in tree.css("meta[content]"):
+            attrs = node.attributes
+            value = squash(attrs.get("content"))
+            if not value:
+                continue
+            for attr in ("property", "name", "itemprop"):
+                key = attrs.get(attr)
+                if key:
+                    found.setdefault(key.strip().lower(), value)
+        _meta_slot[0], _meta_slot[1] = tree, found
+    return _meta_slot[1]
+
+
 def meta_value(tree: LexborHTMLParser, name: str) -> str:
     """Content of ``<meta name|property|itemprop=name>``; tolerant of stray spaces (ifeng's ``og:time ``)."""
-    want = name.strip().lower()
-    for node in tree.css("meta[content]"):
-        attrs = node.attributes
-        for attr in ("property", "name", "itemprop"):
-            key = attrs.get(attr)
-            if key and key.strip().lower() == want:
-                value = squash(attrs.get("content"))
-                if value:
-                    return value
-    return ""
+    return _meta_map(tree).get(name.strip().lower(), "")
 
 
 def read_spec(tree: LexborHTMLParser | LexborNode, spec: str) -> str:
@@ -449,8 +459,12 @@ def js_unescape(literal: str) -> str:
 
 def js_string_field(script: str, key: str) -> str | None:
     """The string literal assigned to ``key:`` in a JS object literal (single or double quoted)."""
-    m = re.search(rf"(?:^|[\s,{{]){re.escape(key)}\s*:\s*(['\"])((?:\\.|(?!\1).)*)\1", script, re.S)
-    return js_unescape(m.group(2)) if m else None
+    m = re.search(
+        rf"(?:^|[\s,{{]){re.escape(key)}\s*:\s*(?:'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\")", script, re.S
+    )
+    if not m:
+        return None
+    return js_unescape(m.group(1) if m.group(1) is not None else m.group(2))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -751,15 +765,27 @@ def strip_structure(body: LexborNode, site: str, drop: Iterable[str], base_url: 
     return removed
 
 
+_BLOCK_CSS = "p, h1, h2, h3, h4, h5, h6, li, div, section, blockquote, td, table"
+_ALWAYS_BLOCKS = frozenset(("p", "h1", "h2", "h3", "h4", "h5", "h6", "li"))
+_CONTAINERS = frozenset(("p", "div", "section", "li", "table", "blockquote"))
+
+
 def _blocks(body: LexborNode) -> list[LexborNode]:
-    """The body's paragraph-level blocks in order (p, headings, divs without block children)."""
-    out = []
-    for node in inner(body, "p, h1, h2, h3, h4, h5, h6, li, div, section, blockquote, td"):
-        if node.tag in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li"):
-            out.append(node)
-        elif not has_inner(node, "p, div, section, li, table, blockquote"):
-            out.append(node)
-    return out
+    """The body's paragraph-level blocks in order: p, headings, li, and containers (div, section, td …)
+    that hold no other block. One CSS query; containment is found by walking up from each block."""
+    nodes = inner(body, _BLOCK_CSS)
+    has_block_child: set[int] = set()
+    stop = body.mem_id
+    for node in nodes:
+        if node.tag not in _CONTAINERS:
+            continue
+        parent = node.parent
+        while parent is not None and parent.mem_id != stop and parent.mem_id not in has_block_child:
+            has_block_child.add(parent.mem_id)
+            parent = parent.parent
+    return [
+        n for n in nodes if n.tag != "table" and (n.tag in _ALWAYS_BLOCKS or n.mem_id not in has_block_child)
+    ]
 
 
 def _only_links(node: LexborNode) -> bool:
@@ -830,6 +856,14 @@ def _fix_images(body: LexborNode, base_url: str) -> None:
 
 def text_blocks(body: LexborNode) -> list[str]:
     return [t for t in (text_of(b) for b in _blocks(body)) if t]
+
+
+def edge_text_blocks(body: LexborNode) -> list[str]:
+    """The first and the last non-empty text block of the body (what inline bylines need), cheaply."""
+    blocks = _blocks(body)
+    first = next((t for t in map(text_of, blocks) if t), "")
+    last = next((t for t in map(text_of, reversed(blocks)) if t), "")
+    return [first, last] if first and last and first != last else [t for t in (first,) if t]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -905,7 +939,7 @@ def finish(draft: Draft) -> Article:
         _record(draft.removed, f"site:{rules.site}:original-title", node)
         node.decompose()
     draft.removed.extend(strip_structure(body, rules.site, rules.drop, base))
-    author = draft.author or inline_byline(text_blocks(body)) or None
+    author = draft.author or inline_byline(edge_text_blocks(body)) or None
     source = draft.source or draft.account
     return build_article(
         url=draft.url,

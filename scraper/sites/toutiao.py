@@ -51,29 +51,33 @@ def _unwrap(value: str | None) -> str:
     return htmlmod.unescape(value)
 
 
+_BRACE_OR_QUOTE = re.compile(r"['\"{}]")
+_STRING_END = {q: re.compile(rf"(?:\\.|[^{q}\\])*{q}", re.S) for q in "'\""}
+
+
 def _section(script: str, name: str) -> str:
     """The text of ``name: {…}`` inside BASE_DATA, up to its closing brace (balanced, strings skipped)."""
     m = re.search(rf"(?:^|[\s,{{.]){re.escape(name)}\s*[:=]\s*\{{", script)
     if not m:
         return ""
-    depth, i, quote = 0, m.end() - 1, ""
-    while i < len(script):
-        c = script[i]
-        if quote:
-            if c == "\\":
-                i += 1
-            elif c == quote:
-                quote = ""
-        elif c in "'\"":
-            quote = c
-        elif c == "{":
+    start = m.end() - 1
+    depth, pos = 0, start
+    while True:
+        token = _BRACE_OR_QUOTE.search(script, pos)
+        if token is None:
+            return script[start:]
+        char, pos = token.group(), token.end()
+        if char in "'\"":
+            closing = _STRING_END[char].match(script, pos)
+            if closing is None:
+                return script[start:]
+            pos = closing.end()
+        elif char == "{":
             depth += 1
-        elif c == "}":
+        else:
             depth -= 1
             if depth == 0:
-                return script[m.end() - 1 : i + 1]
-        i += 1
-    return script[m.end() - 1 :]
+                return script[start:pos]
 
 
 def _base_data(draft: Draft) -> str:
