@@ -162,6 +162,21 @@ def test_163_current_layout_credit_footer_gives_author_not_editor() -> None:
     assert [i.url for i in a.images] == ["https://nimg.ws.126.net/2022/0714/boat.png"]
 
 
+def test_163_photo_set_is_a_picshare() -> None:
+    a = page("163-photoview.html", "https://news.163.com/photoview/00AP0001/2304567.html", "gbk")
+    assert (a.kind, a.title, a.account) == ("picshare", "湿地公园迎来候鸟", "湖畔日报")
+    assert a.published == at("2020-12-01T09:12:40+08:00")
+    assert [i.url for i in a.images] == [
+        "http://pic-bucket.ws.126.net/photo/0001/2020-12-01/bird01.jpg",
+        "http://pic-bucket.ws.126.net/photo/0001/2020-12-01/bird02.jpg",
+    ]
+    assert [b for b in blocks(a) if not b.startswith("![")] == [
+        "一群白鹭在浅滩觅食。",
+        "观鸟爱好者架起长焦镜头。",
+    ]
+    assert "上一张" not in text(a) and "相关图集" not in text(a)
+
+
 def test_163_missing_page_is_deleted_and_index_is_not_an_article() -> None:
     url = "https://news.163.com/22/0101/01/ZZZZZZZZ0001899O.html"
     gone = page("163-404.html", url)
