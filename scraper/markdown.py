@@ -860,9 +860,9 @@ def _code_text(pre: LexborNode) -> str:
 
     codes = [c for c in pre.iter() if c.tag == "code"]
     if len(codes) >= 2:  # WeChat code-snippet: one <code> element per line, empty lines included
-        for code in codes:
+        for code_el in codes:
             start = len(parts)
-            rec(code)
+            rec(code_el)
             line = "".join(parts[start:])
             del parts[start:]
             parts.append(line[:-1] if line.endswith("\n") else line)  # a <br> ending the line is the line end
