@@ -312,6 +312,16 @@ def test_toutiao_2021_layout_lazy_image() -> None:
     assert "老街 修缮 古城" not in body and "相关推荐" not in body
 
 
+def test_toutiao_render_data_when_the_dom_is_empty() -> None:
+    a = page("toutiao-render-data.html", "https://www.toutiao.com/article/7234000000000000001/")
+    assert (a.kind, a.title, a.account) == ("article", "水库放流：三十万尾鱼苗入库", "湖区新闻")
+    assert a.published == at("2023-05-17T16:00:00+08:00")  # unix seconds, in China time
+    assert blocks(a) == [
+        "昨天上午，三十万尾鲢鳙鱼苗被放入水库，用来净化水质。",
+        "工作人员说，这些鱼以藻类为食，不投喂饲料。",
+    ]
+
+
 def test_toutiao_empty_shell_is_not_an_article() -> None:
     url = "https://www.toutiao.com/a6800000000000000999/"
     a = page("toutiao-shell.html", url)
@@ -394,6 +404,14 @@ def test_thepaper_account_post_drops_the_wechat_footer() -> None:
         "下周一起，城区新增五条公交微循环线，单程票价一元。",
         "微循环线使用小型电动客车，高峰期每八分钟一班。",
     ]
+
+
+def test_thepaper_next_data_when_the_dom_is_empty() -> None:
+    a = page("thepaper-next.html", "https://www.thepaper.cn/newsDetail_forward_25000001")
+    assert (a.title, a.author, a.account) == ("地铁末班车延后半小时", "韩某某", "澎湃新闻")
+    assert a.published == at("2023-10-20T18:30:00+08:00")
+    assert "延时服务先试行三个月" in text(a)
+    assert [i.url for i in a.images] == ["https://imagecloud.thepaper.cn/thepaper/image/metro.jpg"]
 
 
 def test_thepaper_deleted_notice() -> None:
