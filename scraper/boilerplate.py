@@ -55,6 +55,7 @@ _MD_LINK = re.compile(r"\[([^\]]*)\]\((https?://[^)\s]+)[^)]*\)")
 _MD_SOURCE_LINK = re.compile(
     r"^\[[A-Za-z0-9.-]{1,20}\]\(https?://[^)\s]+\)$"
 )  # "[qq](https://…)": a site name
+_MD_BLANK = re.compile(r"^(?:[\s\u00a0\u3000\u200b]|&nbsp;|&#160;|&#xa0;|<br\s*/?>|\\)*$", re.I)
 _BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*$")
 
 
@@ -632,7 +633,7 @@ def clean_markdown(text: str, *, site: str = "", rules: Rules | None = None) -> 
     rules = rules or rules_for(site)
     cleaned = Cleaned()
     paragraphs = [p for p in re.split(r"\n[ \t\u00a0\u3000]*\n", text.replace("\r\n", "\n")) if p.strip()]
-    paragraphs = [p for p in paragraphs if squash(p) and squash(p) != "&nbsp;"]
+    paragraphs = [p for p in paragraphs if not _MD_BLANK.match(p)]
     source_link = ""
     if paragraphs and _MD_SOURCE_LINK.match(paragraphs[-1].strip()):
         source_link = paragraphs.pop().strip()

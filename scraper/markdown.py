@@ -296,6 +296,9 @@ class _Flow:
             if "data-formula" in attrs:
                 self.formula(attrs.get("data-formula") or "", tag, classes)
                 return
+            if "js_video_channel_card" in classes:  # a 视频号 card rendered as a section
+                self.embed(el, "mp-common-videosnap", attrs)
+                return
         if tag == "br":
             if self.cell or self.in_heading:
                 self.runs.append(("t", " ", self.bold, self.italic, self.link))

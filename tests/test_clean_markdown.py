@@ -72,7 +72,9 @@ def test_cleaning_the_cleaned_seed_changes_nothing() -> None:
 
 
 def test_blank_nbsp_paragraphs_collapse_and_trailing_spaces_go() -> None:
-    text, cleaned = clean_markdown(f"第一段  \n\n\u00a0\u00a0\n\n  \n\n\u00a0\n\n{BODY}\n\n\n\n末段\n")
+    text, cleaned = clean_markdown(
+        f"第一段  \n\n\u00a0\u00a0\n\n  \n\n&nbsp;&nbsp;\n\n<br>\n\n\u00a0\n\n{BODY}\n\n\n\n末段\n"
+    )
     assert text == f"第一段\n\n{BODY}\n\n末段\n"
     assert cleaned.removed == []
 

@@ -274,6 +274,8 @@ def test_video_audio_and_channels_embeds_become_links_with_posters() -> None:
         " cover='https://mmbiz.qpic.cn/a/0'></mp-common-mpaudio>"
         "<mp-common-videosnap data-url='https://finder.video.qq.com/c.jpg' data-nickname='号'"
         " data-desc='描述'></mp-common-videosnap>"
+        "<section class='js_video_channel_card' data-url='https://finder.video.qq.com/d.jpg'"
+        " data-nickname='号二'></section>"
         "<iframe src='https://ads.example.com/banner'></iframe>"
     )
     assert text(html) == (
@@ -282,7 +284,8 @@ def test_video_audio_and_channels_embeds_become_links_with_posters() -> None:
         "(https://mp.weixin.qq.com/mp/readtemplate?t=pages/video_player_tmpl&vid=wxv_1)\n\n"
         "[音频：节目](https://res.wx.qq.com/voice/getvoice?mediaid=MzA3)\n\n"
         "[![音频：音](https://mmbiz.qpic.cn/a/0)](https://res.wx.qq.com/voice/getvoice?mediaid=MzB4)\n\n"
-        "[![视频号：号：描述](https://finder.video.qq.com/c.jpg)](https://finder.video.qq.com/c.jpg)\n"
+        "[![视频号：号：描述](https://finder.video.qq.com/c.jpg)](https://finder.video.qq.com/c.jpg)\n\n"
+        "[![视频号：号二](https://finder.video.qq.com/d.jpg)](https://finder.video.qq.com/d.jpg)\n"
     )
 
 
