@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from selectolax.lexbor import LexborNode
 
 from scraper.config import load_rules
-from scraper.credits import parse_credit
+from scraper.credits import merge_credits, parse_credit
 from scraper.errors import ConfigError
 from scraper.html import plain_text, squash
 from scraper.markdown import BLOCK_TAGS, EMBED_TAGS, MAX_DEPTH, SKIP_TAGS
@@ -380,11 +380,11 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
             refusals.append(
                 Removal(f"safety-valve:{rule}", f"kept {len(idxs)} blocks ({cut} of {total} characters)")
             )
-    meta: dict[str, str] = {}
-    for i in sorted(chosen):
-        if chosen[i] == "credit":
-            for key, value in (_credit(blocks[i].text) or {}).items():
-                meta.setdefault(key, value)
+    # credit metadata: per field the best-ranked line wins (scraper.credits.merge_credits); removed
+    # promos and disclaimers may name the publisher when no credit line does
+    lines = [blocks[i].text.translate(_CREDIT_SEPARATORS) for i in sorted(chosen) if chosen[i] == "credit"]
+    hints = [blocks[i].text for i in sorted(chosen) if chosen[i].startswith(("cta:", "disclaimer", "promo:"))]
+    meta = merge_credits(lines, hints) if lines or hints else {}
     return chosen, refusals, meta
 
 

@@ -216,7 +216,8 @@ def test_credits_fill_meta_and_go() -> None:
     )
     text, cleaned = run(html, site="qq")
     assert rules_of(cleaned) == ["credit"] * 4
-    assert cleaned.meta == {"account": "创业最前线", "author": "魏帅", "editor": "冯羽", "source": "德州日报"}
+    # 来源 outranks 出品 for the account (scraper.credits.merge_credits)
+    assert cleaned.meta == {"account": "德州日报", "author": "魏帅", "editor": "冯羽", "source": "德州日报"}
     assert "魏帅" not in text
 
 
