@@ -443,10 +443,26 @@ def js_value(html: str, marker: str) -> Any:
 
 _JS_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.S)
 _JS_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+# why: Toutiao bodies carry thousands of these; plain replaces are ~20x faster than a callback each
+_JS_COMMON = (
+    ("\\u003C", "<"),
+    ("\\u003E", ">"),
+    ("\\u002F", "/"),
+    ("\\u0026", "&"),
+    ('\\"', '"'),
+    ("\\'", "'"),
+)
+_BACKSLASH_HOLD = "\x00"
 
 
 def js_unescape(literal: str) -> str:
     """The value of a JS string literal's body (quotes removed): ``\\u003C`` → ``<``, ``\\'`` → ``'``."""
+    if "\\" not in literal:
+        return literal
+    # escaped backslashes first, so that every backslash left starts an escape sequence
+    text = literal.replace("\\\\", _BACKSLASH_HOLD)
+    for escaped, plain in _JS_COMMON:
+        text = text.replace(escaped, plain)
 
     def repl(m: re.Match[str]) -> str:
         esc = m.group(1)
@@ -454,17 +470,20 @@ def js_unescape(literal: str) -> str:
             return chr(int(esc[1:], 16))
         return _JS_SIMPLE.get(esc, esc)
 
-    return _JS_ESCAPE.sub(repl, literal)
+    if "\\" in text:
+        text = _JS_ESCAPE.sub(repl, text)
+    return text.replace(_BACKSLASH_HOLD, "\\")
 
 
 def js_string_field(script: str, key: str) -> str | None:
     """The string literal assigned to ``key:`` in a JS object literal (single or double quoted)."""
-    m = re.search(
-        rf"(?:^|[\s,{{]){re.escape(key)}\s*:\s*(?:'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\")", script, re.S
-    )
-    if not m:
-        return None
-    return js_unescape(m.group(1) if m.group(1) is not None else m.group(2))
+    for m in re.finditer(
+        rf"{re.escape(key)}\s*:\s*(?:'([^'\\]*(?:\\.[^'\\]*)*)'|\"([^\"\\]*(?:\\.[^\"\\]*)*)\")", script, re.S
+    ):
+        before = script[m.start() - 1] if m.start() else " "
+        if before in " \t\r\n,{":
+            return js_unescape(m.group(1) if m.group(1) is not None else m.group(2))
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -52,13 +52,15 @@ def _unwrap(value: str | None) -> str:
 
 
 _BRACE_OR_QUOTE = re.compile(r"['\"{}]")
-_STRING_END = {q: re.compile(rf"(?:\\.|[^{q}\\])*{q}", re.S) for q in "'\""}
+_STRING_END = {q: re.compile(rf"[^{q}\\]*(?:\\.[^{q}\\]*)*{q}", re.S) for q in "'\""}
 
 
 def _section(script: str, name: str) -> str:
     """The text of ``name: {…}`` inside BASE_DATA, up to its closing brace (balanced, strings skipped)."""
-    m = re.search(rf"(?:^|[\s,{{.]){re.escape(name)}\s*[:=]\s*\{{", script)
-    if not m:
+    for m in re.finditer(rf"{re.escape(name)}\s*[:=]\s*\{{", script):
+        if m.start() == 0 or script[m.start() - 1] in " \t\r\n,{.":
+            break
+    else:
         return ""
     start = m.end() - 1
     depth, pos = 0, start
