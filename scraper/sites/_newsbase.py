@@ -100,34 +100,52 @@ def compile_rules(site: str, pack: dict[str, Any]) -> SiteRules:
 # Reading values
 
 
-_meta_slot: list[Any] = [None, {}]  # the last tree's <meta> map: adapters read several metas per page
+def meta_map(tree: LexborHTMLParser) -> dict[str, str]:
+    """Every ``<meta>`` of the page: lower-cased name/property/itemprop → content (first one wins)."""
+    found: dict[str, str] = {}
+    for node in tree.css("meta[content]"):
+        attrs = node.attributes
+        value = squash(attrs.get("content"))
+        if not value:
+            continue
+        for attr in ("property", "name", "itemprop"):
+            key = attrs.get(attr)
+            if key:
+                found.setdefault(key.strip().lower(), value)
+    return found
 
 
-def _meta_map(tree: LexborHTMLParser) -> dict[str, str]:
-    if _meta_slot[0] is not tree:
-        found: dict[str, str] = {}
-        for node in tree.css("meta[content]"):
-            attrs = node.attributes
-            value = squash(attrs.get("content"))
-            if not value:
-                continue
-            for attr in ("property", "name", "itemprop"):
-                key = attrs.get(attr)
-                if key:
-                    found.setdefault(key.strip().lower(), value)
-        _meta_slot[0], _meta_slot[1] = tree, found
-    return _meta_slot[1]
+class Metas:
+    """The ``<meta>`` map of one page, built on the first ``meta:`` lookup and then reused.
+
+    Why an object per page and not a module-level cache: adapters read several metas per page, so the
+    map is worth keeping, but a slot shared by every call is state that outlives the page and races
+    between threads. ``read_page`` makes one for the page it reads and passes it down.
+    """
+
+    __slots__ = ("_tree", "_map")
+
+    def __init__(self, tree: LexborHTMLParser) -> None:
+        self._tree = tree
+        self._map: dict[str, str] | None = None
+
+    def get(self, name: str) -> str:
+        if self._map is None:
+            self._map = meta_map(self._tree)
+        return self._map.get(name.strip().lower(), "")
 
 
-def meta_value(tree: LexborHTMLParser, name: str) -> str:
-    """Content of ``<meta name|property|itemprop=name>``; tolerant of stray spaces (ifeng's ``og:time ``)."""
-    return _meta_map(tree).get(name.strip().lower(), "")
+def meta_value(tree: LexborHTMLParser, name: str, metas: Metas | None = None) -> str:
+    """Content of ``<meta name|property|itemprop=name>``; tolerant of stray spaces (ifeng's ``og:time ``).
+
+    Pass the page's ``metas`` when reading several values of one page (the map is built once)."""
+    return (metas or Metas(tree)).get(name)
 
 
-def read_spec(tree: LexborHTMLParser | LexborNode, spec: str) -> str:
+def read_spec(tree: LexborHTMLParser | LexborNode, spec: str, metas: Metas | None = None) -> str:
     """One selector spec's value (see the module docstring), white space collapsed; '' when absent."""
     if spec.startswith("meta:"):
-        return meta_value(tree, spec[5:]) if isinstance(tree, LexborHTMLParser) else ""
+        return meta_value(tree, spec[5:], metas) if isinstance(tree, LexborHTMLParser) else ""
     css, _, attr = spec.partition("@")
     for node in tree.css(css):
         value = squash(node.attributes.get(attr)) if attr else squash(node.text(deep=True, separator=" "))
@@ -136,17 +154,19 @@ def read_spec(tree: LexborHTMLParser | LexborNode, spec: str) -> str:
     return ""
 
 
-def first_value(tree: LexborHTMLParser, specs: Iterable[str]) -> str:
+def first_value(tree: LexborHTMLParser, specs: Iterable[str], metas: Metas | None = None) -> str:
+    metas = metas or Metas(tree)
     for spec in specs:
-        value = read_spec(tree, spec)
+        value = read_spec(tree, spec, metas)
         if value:
             return value
     return ""
 
 
-def all_values(tree: LexborHTMLParser, specs: Iterable[str]) -> Iterator[str]:
+def all_values(tree: LexborHTMLParser, specs: Iterable[str], metas: Metas | None = None) -> Iterator[str]:
+    metas = metas or Metas(tree)
     for spec in specs:
-        value = read_spec(tree, spec)
+        value = read_spec(tree, spec, metas)
         if value:
             yield value
 
@@ -157,12 +177,13 @@ _DATE_TIME = re.compile(
 )
 
 
-def datelines(tree: LexborHTMLParser, specs: Iterable[str]) -> list[str]:
+def datelines(tree: LexborHTMLParser, specs: Iterable[str], metas: Metas | None = None) -> list[str]:
     """Texts of every element matched by the dateline specs that is short and holds a date."""
+    metas = metas or Metas(tree)
     out: list[str] = []
     for spec in specs:
         if spec.startswith("meta:") or "@" in spec:
-            value = read_spec(tree, spec)
+            value = read_spec(tree, spec, metas)
             if value:
                 out.append(value)
             continue
@@ -526,7 +547,7 @@ def absolute_url(href: str, base: str) -> str:
     return urljoin(base, href)
 
 
-def read_title(tree: LexborHTMLParser, rules: SiteRules) -> str:
+def read_title(tree: LexborHTMLParser, rules: SiteRules, metas: Metas | None = None) -> str:
     """The headline; site suffixes (``_新浪网``) are cut only from ``<title>``/meta values, never from
     a heading, where a ``|`` or ``_`` belongs to the headline itself."""
     page_title = text_of(tree.css_first("title"))
@@ -536,7 +557,7 @@ def read_title(tree: LexborHTMLParser, rules: SiteRules) -> str:
             texts = [t for t in (text_of(n) for n in tree.css(spec)) if len(t) >= _MIN_TITLE]
             value = next((t for t in texts if t in page_title), texts[0] if texts else "")
         else:
-            value = read_spec(tree, spec)
+            value = read_spec(tree, spec, metas)
         if value:
             if spec == "title" or spec.startswith("meta:"):
                 value = strip_title_suffix(value, rules.title_suffixes)
@@ -552,9 +573,10 @@ def read_page(html: str, url: str, rules: SiteRules) -> Draft:
     """Fill a draft from the DOM with the site's selector lists."""
     tree = parse(html, url)
     draft = Draft(tree=tree, url=url, rules=rules)
-    draft.title = read_title(tree, rules)
-    lines = datelines(tree, rules.dateline)
-    for value in (*all_values(tree, rules.published), *lines):
+    metas = Metas(tree)  # one <meta> map for this page, built on first use
+    draft.title = read_title(tree, rules, metas)
+    lines = datelines(tree, rules.dateline, metas)
+    for value in (*all_values(tree, rules.published, metas), *lines):
         when = parse_when(value)
         if has_clock(when):
             draft.published = when
@@ -564,7 +586,7 @@ def read_page(html: str, url: str, rules: SiteRules) -> Draft:
         # a layout the dateline selectors miss: the first short line with a full date and time
         lines = scan_datelines(tree)
         draft.published = next((w for w in map(parse_when, lines) if w), None)
-    source = next((s for s in map(clean_source, all_values(tree, rules.source)) if s), "")
+    source = next((s for s in map(clean_source, all_values(tree, rules.source, metas)) if s), "")
     if not source:
         source = next((s for s in map(source_from_dateline, lines) if s), "")
     if not source and not lines:
@@ -572,15 +594,15 @@ def read_page(html: str, url: str, rules: SiteRules) -> Draft:
         labelled = [line for line in scan_datelines(tree) if _SOURCE_LABEL.search(line)]
         source = next((s for s in map(source_from_dateline, labelled) if s), "")
     draft.source = source or None
-    draft.account = next((s for s in map(clean_source, all_values(tree, rules.account)) if s), None)
+    draft.account = next((s for s in map(clean_source, all_values(tree, rules.account, metas)) if s), None)
     draft.account = draft.account or draft.source
-    draft.author = next((a for a in map(byline_names, all_values(tree, rules.author)) if a), None)
-    for box in all_values(tree, rules.credit_boxes):
+    draft.author = next((a for a in map(byline_names, all_values(tree, rules.author, metas)) if a), None)
+    for box in all_values(tree, rules.credit_boxes, metas):
         credits = credit_box(box)
         draft.author = draft.author or credits.get("author")
         draft.source = draft.source or credits.get("source")
-    draft.digest = first_value(tree, rules.digest)
-    canonical = first_value(tree, rules.canonical)
+    draft.digest = first_value(tree, rules.digest, metas)
+    canonical = first_value(tree, rules.canonical, metas)
     draft.canonical_url = absolute_url(canonical, url) if canonical else None
     draft.article_id = id_from_url(draft.canonical_url or url, rules) or id_from_url(url, rules)
     draft.body = first_node(tree, rules.body)
