@@ -15,7 +15,7 @@ import dataclasses
 import os
 import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,8 @@ class FetchConfig:
     backoff_base: float = 1.0
     backoff_max: float = 30.0
     retry_after_cap: float = 120.0  # why: a server asking for a day's pause defers the URL instead
-    delay: float = 2.0  # seconds between two requests to the same host
+    delay: float = 2.0  # seconds between two requests to the same page host
+    image_delay: float = 0.2  # why: image CDNs serve 30 pictures per article; 2 s each would take a minute
     proxy: str = ""  # empty: the standard HTTP(S)_PROXY / NO_PROXY environment variables apply
     ca_bundle: str = ""  # empty: SSL_CERT_FILE or the system store
     allow_private_hosts: bool = False  # why: on-demand URLs must not reach the local network (SSRF)
@@ -167,7 +168,9 @@ def config_from_dict(data: dict[str, Any]) -> Config:
     unknown = sorted(set(merged) - set(_SECTIONS) - {"sources"})
     if unknown:
         raise ConfigError(f"Unknown configuration section(s): {', '.join(unknown)}.")
-    kwargs: dict[str, Any] = {name: _build(cls, merged.get(name, {}), name) for name, cls in _SECTIONS.items()}
+    kwargs: dict[str, Any] = {
+        name: _build(cls, merged.get(name, {}), name) for name, cls in _SECTIONS.items()
+    }
     sources = []
     for i, raw in enumerate(merged.get("sources", [])):
         if "name" not in raw:
@@ -189,7 +192,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     return config_from_dict(data)
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_rules(name: str) -> dict[str, Any]:
     """A rule pack from ``config/<name>.toml`` (e.g. ``"boilerplate"``, ``"sites/wechat"``).
 

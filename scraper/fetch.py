@@ -32,7 +32,10 @@ Why each bound exists (see ``../shared/reference/reliability.md``):
 - Retries are finite (``retries`` attempts in all), jittered, exponential, honour ``Retry-After`` up
   to ``retry_after_cap``; a longer pause is not slept through: the error surfaces with
   ``retry_after`` so the caller can defer the URL.
-- Per-host politeness: at least ``delay`` seconds between two requests to the same host.
+- Per-host politeness: at least ``delay`` seconds before a page request to a host whose previous
+  request began less than that ago; ``image_delay`` (much shorter) for image requests, because an
+  article's 30 pictures on one CDN would otherwise take a minute. A host's robots.txt ``Crawl-delay``
+  raises its delay for every kind (:meth:`Fetcher.set_host_delay`).
 
 Proxy and trust: ``config.proxy`` if set (every request goes through it), else the standard
 ``HTTP_PROXY``/``HTTPS_PROXY``/``ALL_PROXY``/``NO_PROXY`` variables. CA: ``config.ca_bundle`` if set,
@@ -411,7 +414,8 @@ class Fetcher:
         self._clock = clock
         self._now = now
         self._rng = rng or random.Random()
-        self._next_slot: dict[str, float] = {}
+        self._last_start: dict[str, float] = {}  # host -> when its latest request began (or will)
+        self._host_delay: dict[str, float] = {}  # host -> a longer delay it asked for (Crawl-delay)
         self._lock = threading.Lock()
 
     # ---- public
@@ -502,13 +506,29 @@ class Fetcher:
         log.warning("attempt %d failed (%s); retrying in %.1f s", state.attempt_number, exc, wait)
 
     # ---- politeness
-    def _polite(self, host: str) -> None:
-        """Wait until ``delay`` seconds have passed since the last request to ``host`` began."""
-        delay = self.config.delay
+    def set_host_delay(self, host: str, seconds: float) -> None:
+        """Make requests of any kind to ``host`` wait at least ``seconds`` apart (robots.txt Crawl-delay).
+
+        Never shortens the configured delays: the larger one applies.
+        """
+        with self._lock:
+            self._host_delay[host.lower()] = max(0.0, float(seconds))
+
+    def delay_for(self, host: str, kind: str) -> float:
+        """Seconds a ``kind`` request to ``host`` waits after the previous request to it began."""
+        base = self.config.image_delay if kind == "image" else self.config.delay
+        return max(base, self._host_delay.get(host.lower(), 0.0))
+
+    def _polite(self, host: str, kind: str) -> None:
+        """Wait until :meth:`delay_for` has passed since the last request to ``host`` began.
+
+        The slot is reserved under the lock, so threads sharing the fetcher queue up per host.
+        """
         with self._lock:
             now = self._clock()
-            slot = max(now, self._next_slot.get(host, now))
-            self._next_slot[host] = slot + delay
+            last = self._last_start.get(host)
+            slot = now if last is None else max(now, last + self.delay_for(host, kind))
+            self._last_start[host] = slot
         if slot > now:
             self._sleep(slot - now)
 
@@ -569,7 +589,7 @@ class Fetcher:
         self, given: str, url: str, referer: str | None, kind: str, cap: int, strip_credentials: bool
     ) -> RawPage | _Redirect:
         """One request/response: a finished page, or the redirect to follow."""
-        self._polite(httpx.URL(url).host)
+        self._polite(httpx.URL(url).host, kind)
         deadline = self._clock() + self.config.total_timeout
         try:
             request = self._client.build_request(

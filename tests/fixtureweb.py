@@ -646,13 +646,14 @@ class FixtureWeb:
         }
 
     def fetch_config(self, **overrides: Any) -> Any:
-        """A ``FetchConfig`` using this web's proxy and CA, no politeness delay, short timeouts."""
+        """A ``FetchConfig`` using this web's proxy and CA, no politeness delays, short timeouts."""
         from scraper.config import FetchConfig
 
         values: dict[str, Any] = {
             "proxy": self.proxy_url,
             "ca_bundle": self.ca_bundle,
             "delay": 0.0,
+            "image_delay": 0.0,
             "connect_timeout": 2.0,
             "read_timeout": 2.0,
             "total_timeout": 5.0,

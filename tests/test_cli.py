@@ -36,7 +36,7 @@ def fast_config(tmp_path: Path, extra: str = "", *, archive: str = "", isolate: 
     default extraction in-process (one test and the installed-script run keep the worker process)."""
     path = tmp_path / "wxarchive.toml"
     path.write_text(
-        "[fetch]\ndelay = 0.0\nretries = 1\nconnect_timeout = 2.0\nread_timeout = 2.0\ntotal_timeout = 5.0\n"
+        "[fetch]\ndelay = 0.0\nimage_delay = 0.0\nretries = 1\nconnect_timeout = 2.0\nread_timeout = 2.0\ntotal_timeout = 5.0\n"
         + extra
         + f"\n[archive]\nisolate_extraction = {'true' if isolate else 'false'}\n"
         + archive,

@@ -586,6 +586,37 @@ def test_politeness_delay_per_host(web: FixtureWeb) -> None:
     assert waits.waits == [2.0]
 
 
+def test_image_hosts_wait_image_delay_and_page_hosts_keep_delay(web: FixtureWeb) -> None:
+    png = make_png(8, 8)
+    for n in range(4):
+        web.add(f"https://mmbiz.qpic.cn/mmbiz_png/p{n}/640", png, content_type="image/png")
+    for path in ("a", "b"):
+        web.add(f"https://one.test/{path}", PAGE)
+    waits = Waits()
+    f = Fetcher(web.fetch_config(delay=2.0, image_delay=0.2), sleep=waits.sleep, clock=waits.clock)
+    with f:
+        f.fetch("https://one.test/a")
+        for n in range(4):  # four images on one CDN, no time passing between them
+            f.fetch(f"https://mmbiz.qpic.cn/mmbiz_png/p{n}/640", kind="image")
+        f.fetch("https://one.test/b")  # the page host still waits its full delay
+    assert waits.waits == pytest.approx([0.2, 0.2, 0.2, 1.4])  # 2.0 s after /a began, 0.6 s already slept
+    assert f.delay_for("mmbiz.qpic.cn", "image") == 0.2 and f.delay_for("one.test", "page") == 2.0
+
+
+def test_a_host_delay_raises_every_kind_and_never_shortens(web: FixtureWeb) -> None:
+    web.add("https://slow.test/a", PAGE)
+    web.add("https://slow.test/i.png", make_png(8, 8), content_type="image/png")
+    waits = Waits()
+    f = Fetcher(web.fetch_config(delay=2.0, image_delay=0.2), sleep=waits.sleep, clock=waits.clock)
+    with f:
+        f.set_host_delay("SLOW.test", 7.0)
+        f.set_host_delay("fast.test", 0.5)
+        f.fetch("https://slow.test/a")
+        f.fetch("https://slow.test/i.png", kind="image")
+    assert waits.waits == [7.0]
+    assert f.delay_for("fast.test", "page") == 2.0 and f.delay_for("fast.test", "image") == 0.5
+
+
 # --------------------------------------------------------------------------------------------------
 # URL safety
 

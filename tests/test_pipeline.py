@@ -240,6 +240,29 @@ def test_a_tencent_news_article_is_archived(tmp_path: Path, web: FixtureWeb) -> 
     assert tuple(db(root).execute("SELECT host, protected FROM host_probes").fetchone()) == ("gtimg.com", 0)
 
 
+def test_images_wait_image_delay_not_the_page_delay(tmp_path: Path, web: FixtureWeb) -> None:
+    serve_wechat(web)
+    root = tmp_path / "site"
+    config = make_config(root, web)
+    waits: list[float] = []
+    t = [0.0]
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        t[0] += seconds
+
+    fetcher = Fetcher(
+        dataclasses.replace(config.fetch, delay=2.0, image_delay=0.2), sleep=sleep, clock=lambda: t[0]
+    )
+    with Archive(config) as archive, Pipeline(archive, fetcher=fetcher) as pipe:
+        result = pipe.archive_url(WECHAT_URL)
+    fetcher.close()
+    image_requests = [s for s in web.requests if "mmbiz.qpic.cn" in s.url]
+    assert result.outcome == "archived" and result.images_failed == 0 and len(image_requests) >= 5
+    # one wait per image request after the first, each the image delay, never the 2 s page delay
+    assert waits == pytest.approx([0.2] * (len(image_requests) - 1))
+
+
 def test_a_failing_image_keeps_its_remote_url_and_the_article_is_archived(
     tmp_path: Path, web: FixtureWeb
 ) -> None:
