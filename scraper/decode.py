@@ -254,6 +254,10 @@ def prescan(body: bytes) -> str | None:
     n = len(data)
     pos = 0
     while pos < n:
+        if data[pos] != 0x3C:  # why: every rule below starts at a "<"; jump there in C, not byte by byte
+            pos = data.find(b"<", pos)
+            if pos < 0:
+                return None
         if data.startswith(b"<!--", pos):
             end = data.find(b"-->", pos + 2)
             if end < 0:
@@ -352,7 +356,7 @@ def _meta_charset(data: bytes, pos: int) -> tuple[str | None, int] | None:
 def detect(body: bytes) -> str | None:
     """Our guess for undeclared bytes: UTF-8 if valid, else charset-normalizer among DETECT_CANDIDATES,
     else GB18030 if it decodes cleanly; None when nothing fits."""
-    if _utf8_ok(body):
+    if _strict_utf8(body) is not None:
         return "utf-8"
     best = from_bytes(body, cp_isolation=DETECT_CANDIDATES).best()
     if best is not None:
@@ -368,12 +372,13 @@ def detect(body: bytes) -> str | None:
 # Decoding with accounting
 
 
-def _utf8_ok(body: bytes) -> bool:
+def _strict_utf8(body: bytes) -> str | None:
+    """The text when ``body`` is valid UTF-8, else None: one decode is both the test and the result
+    (a page is several MB; testing, then decoding again, doubled the cost)."""
     try:
-        body.decode("utf-8")
-        return True
+        return body.decode("utf-8")
     except UnicodeDecodeError:
-        return False
+        return None
 
 
 def _non_ascii(text: str) -> int:
@@ -409,17 +414,16 @@ def _detected(body: bytes, suspect: bool) -> Decoded:
 
 def _declared(body: bytes, encoding: str, source: str) -> Decoded:
     """Decode with a declared encoding, checked against the bytes (see the module docstring)."""
+    strict = _strict_utf8(body) if encoding not in ("utf-16le", "utf-16be") else None
     if encoding == "utf-8":
-        if _utf8_ok(body):
-            return Decoded(body.decode("utf-8"), "utf-8", source)
+        if strict is not None:
+            return Decoded(strict, "utf-8", source)
         mostly = _mostly_utf8(body)
         if mostly is not None:
             return Decoded(mostly[0], "utf-8", source, True, mostly[1])
         return _detected(body, suspect=True)  # declared UTF-8, but the bytes are something else
-    if encoding not in ("utf-16le", "utf-16be") and _utf8_ok(body):
-        text = body.decode("utf-8")
-        if _non_ascii(text) >= UTF8_EVIDENCE:
-            return Decoded(text, "utf-8", "detector", True)  # declared e.g. gb2312, bytes are UTF-8
+    if strict is not None and _non_ascii(strict) >= UTF8_EVIDENCE:
+        return Decoded(strict, "utf-8", "detector", True)  # declared e.g. gb2312, bytes are UTF-8
     text, bad = _decode(body, encoding)
     return Decoded(text, encoding, source, bad > 0, bad)
 
@@ -436,10 +440,9 @@ def decode(body: bytes, content_type: str | None = None) -> Decoded:
     encoding = prescan(body)
     if encoding is not None:
         return _declared(body, encoding, "meta")
-    if _utf8_ok(body):
-        return Decoded(
-            body.decode("utf-8"), "utf-8", "detector" if _non_ascii(body.decode("utf-8")) else "default"
-        )
+    strict = _strict_utf8(body)
+    if strict is not None:
+        return Decoded(strict, "utf-8", "detector" if _non_ascii(strict) else "default")
     mostly = _mostly_utf8(body)
     if mostly is not None:
         return Decoded(mostly[0], "utf-8", "detector", True, mostly[1])

@@ -32,7 +32,9 @@ def parse(html: str, url: str = "") -> LexborHTMLParser:
     """Parse ``html`` into a lexbor tree; raise ``ExtractError`` on input we refuse to parse."""
     if len(html) > MAX_HTML_CHARS:
         raise ExtractError(f"The page {url} is too large to extract ({len(html)} characters).", url)
-    return LexborHTMLParser(html.replace("\x00", ""))
+    if "\x00" in html:  # why: the check is a scan; the replace is a copy of a page of several MB
+        html = html.replace("\x00", "")
+    return LexborHTMLParser(html)
 
 
 def squash(text: str | None) -> str:
@@ -66,7 +68,9 @@ def unescape_stored(html: str) -> str:
     strict (many escaped quotes/newlines, almost no real ones) so real pages are never touched.
     """
     head = html[:4000]
-    if html.count("\n") > 3 or head.count('\\"') < 5 or head.count("\\n") < 3:
+    # why this order: the two looks at the head reject a real page at once; counting the newlines of
+    # the whole page (several MB) comes last
+    if head.count('\\"') < 5 or head.count("\\n") < 3 or html.count("\n") > 3:
         return html
     import json
 
