@@ -12,6 +12,7 @@ Tables (``SCHEMA``)::
     runs         one row per command run
     outcomes     one row per URL per run: stage, outcome, error class, message
     sources      last crawl time of each configured crawl source
+    robots       the robots.txt of each origin a crawl asked: when, HTTP status, verdict, body
 
 Concurrency: WAL mode, a busy timeout, and every write in ``BEGIN IMMEDIATE`` (:meth:`Catalog.write`),
 so two runs at once (cron overlap, crawl + on-demand archive) queue up instead of failing with
@@ -136,11 +137,19 @@ CREATE TABLE IF NOT EXISTS sources (
     name TEXT PRIMARY KEY,
     last_crawled_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS robots (
+    origin TEXT PRIMARY KEY,            -- scheme://host[:port]
+    fetched_at TEXT NOT NULL,
+    status INTEGER,                     -- HTTP status, NULL when no response came (network error)
+    verdict TEXT NOT NULL,              -- rules | allow_all | disallow_all
+    body BLOB,                          -- the robots.txt as received (first 500 KiB), for rules
+    error TEXT                          -- why allow_all / disallow_all
+);
 """
 
 _TABLES = (
     "meta", "raw_records", "warc_files", "articles", "images", "placeholders", "host_probes", "runs", "outcomes",
-    "sources",
+    "sources", "robots",
 )  # fmt: skip
 
 
@@ -194,6 +203,16 @@ class ArticleRow:
     raw_id: int | None
     raw_digest: str | None
     updated_at: str
+
+
+@dataclass(frozen=True)
+class RobotsRow:
+    origin: str
+    fetched_at: str
+    status: int | None
+    verdict: str
+    body: bytes | None
+    error: str | None
 
 
 @dataclass(frozen=True)
@@ -523,6 +542,28 @@ class Catalog:
         if run is None:
             return self.query("SELECT * FROM outcomes ORDER BY id")
         return self.query("SELECT * FROM outcomes WHERE run=? ORDER BY id", (run,))
+
+    # ------------------------------------------------------------------ robots.txt
+    def robots(self, origin: str) -> RobotsRow | None:
+        rows = self.query("SELECT * FROM robots WHERE origin=?", (origin,))
+        return RobotsRow(**dict(rows[0])) if rows else None
+
+    def set_robots(
+        self,
+        origin: str,
+        when: datetime,
+        status: int | None,
+        verdict: str,
+        body: bytes | None,
+        error: str | None,
+    ) -> None:
+        with self.write() as c:
+            c.execute(
+                "INSERT INTO robots (origin, fetched_at, status, verdict, body, error) VALUES (?,?,?,?,?,?) "
+                "ON CONFLICT(origin) DO UPDATE SET fetched_at=excluded.fetched_at, status=excluded.status, "
+                "verdict=excluded.verdict, body=excluded.body, error=excluded.error",
+                (origin, iso(when), status, verdict, body, error),
+            )
 
     # ------------------------------------------------------------------ crawl sources
     def last_crawled(self, name: str) -> datetime | None:

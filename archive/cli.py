@@ -117,6 +117,9 @@ def _report(results: Iterable[Any]) -> int:
             click.echo(f"{r.outcome} {r.url} -> {_shown(r.path)}{extra}")
         elif r.outcome == "skipped":
             click.echo(f"skipped {r.url}: {r.message}")
+        elif r.outcome in ("robots", "deferred"):  # not archived this run, by policy: still exit 1
+            click.echo(f"{r.outcome} {r.url}: {' '.join(r.message.split())}")
+            status = EXIT_FAILED
         else:
             click.echo(f"failed {r.url}: {' '.join(r.message.split())}")
             status = EXIT_FAILED

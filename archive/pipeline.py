@@ -14,8 +14,16 @@ error class, message); a failure never stops a batch. Outcomes:
 - ``unchanged``: the bundle already held exactly this (nothing written);
 - ``not_article``: the page is a typed non-article (deleted, expired …); nothing written, an earlier
   good archive of it is kept;
-- ``failed``: fetch, store, extraction or writing failed (the message says which and why);
+- ``failed``: fetch, store, extraction or writing failed (the message says which and why); an
+  earlier good archive of the URL is kept (a 404 today does not delete yesterday's copy);
+- ``robots``: robots.txt keeps the crawl from this URL (disallowed, robots.txt unreachable, or a
+  Crawl-delay over the cap; see :mod:`archive.robots`); nothing was requested;
+- ``deferred``: the host asked for a pause longer than ``[fetch] retry_after_cap`` (``Retry-After``);
+  the URL is left for a later run instead of being slept on, and the host's other URLs in this run
+  are deferred without a request;
 - ``skipped``: a crawl source that is not due yet.
+
+robots.txt is obeyed by ``crawl`` (and by ``archive`` too when ``[fetch] obey_robots = "always"``).
 
 Extraction may run in a worker process (:class:`archive.isolate.IsolatedExtractor`, the CLI's default):
 a URL whose page crashes the extractor :data:`QUARANTINE_AFTER` times is not extracted again by
@@ -39,9 +47,19 @@ from archive.catalog import Catalog, ImageRow, RawRow, iso, parse_iso, utcnow
 from archive.fsutil import clean_stale_temp, contained
 from archive.images import ImageCollector, ImageResult
 from archive.rawstore import RawStore
+from archive.robots import RobotsDisallowed, RobotsPolicy
 from archive.writer import Bundle, bundle_for, existing_hash, publish, render
 from scraper.config import Config, Source
-from scraper.errors import BlockedURL, ConfigError, ExtractError, NotAnArticle, StoreError, WxArchiveError
+from scraper.errors import (
+    BlockedURL,
+    ConfigError,
+    ExtractError,
+    FetchError,
+    NotAnArticle,
+    StoreError,
+    TransientFetchError,
+    WxArchiveError,
+)
 from scraper.html import plain_text
 from scraper.models import EXTRACTOR_VERSION, Article, RawPage
 
@@ -56,7 +74,7 @@ class Result:
     """The outcome of one URL."""
 
     url: str
-    outcome: str  # archived | unchanged | not_article | failed | skipped
+    outcome: str  # archived | unchanged | not_article | failed | robots | deferred | skipped
     path: Path | None = None
     message: str = ""
     stage: str = ""
@@ -154,6 +172,8 @@ class Pipeline:
         self._counts = {"ok": 0, "failed": 0}
         self._collector: ImageCollector | None = None
         self._offline_collector: ImageCollector | None = None
+        self._robots: RobotsPolicy | None = None
+        self._paused: dict[str, tuple[datetime, str]] = {}  # host -> (until, why): long Retry-After
 
     # .................................................................. lifecycle
     @property
@@ -164,6 +184,17 @@ class Pipeline:
             self._fetcher = Fetcher(self.config.fetch)
             self._own_fetcher = True
         return self._fetcher
+
+    @property
+    def robots(self) -> RobotsPolicy:
+        """This run's robots.txt policy (made on first use, with the run's fetcher)."""
+        if self._robots is None:
+            self._robots = RobotsPolicy(self.fetcher, self.catalog, self.config.fetch, now=self.clock)
+        return self._robots
+
+    def _obeys_robots(self, crawling: bool) -> bool:
+        mode = self.config.fetch.obey_robots
+        return mode == "always" or (mode == "crawl" and crawling)
 
     def close(self) -> None:
         if self._run is not None:
@@ -211,22 +242,34 @@ class Pipeline:
         self._counts["ok" if result.ok else "failed"] += 1
         return result
 
-    def _fail(self, url: str, stage: str, exc: BaseException) -> Result:
+    def _fail(self, url: str, stage: str, exc: BaseException, *, note: str = "") -> Result:
         message = str(exc) or f"{type(exc).__name__} while processing {url}."
         if url not in message:
             message = f"{url}: {message}"
+        message += note
         return self._record(
             Result(url, "failed", message=message, stage=stage, error_class=type(exc).__name__)
         )
 
     # .................................................................. commands
-    def archive_url(self, url: str) -> Result:
-        """Fetch ``url``, keep the response, and archive the article it holds."""
+    def archive_url(self, url: str, *, crawling: bool = False) -> Result:
+        """Fetch ``url``, keep the response, and archive the article it holds.
+
+        ``crawling``: the URL comes from a crawl source, so robots.txt applies under the default
+        ``obey_robots = "crawl"`` (an on-demand URL is fetched as a browser would).
+        """
         url = url.strip()
+        held = self._held_back(url, crawling)
+        if held is not None:
+            return held
         try:
             raw = self.fetcher.fetch(url, kind="page")
+        except TransientFetchError as exc:
+            if exc.retry_after is not None and exc.retry_after > self.config.fetch.retry_after_cap:
+                return self._defer(url, exc)
+            return self._fetch_failed(url, exc)
         except WxArchiveError as exc:
-            return self._fail(url, "fetch", exc)
+            return self._fetch_failed(url, exc)
         try:
             stored = self.archive.rawstore.put(raw)
         except WxArchiveError as exc:
@@ -314,6 +357,52 @@ class Pipeline:
         return results
 
     # .................................................................. internals
+    def _held_back(self, url: str, crawling: bool) -> Result | None:
+        """The result for a URL not to be requested now (host paused, robots.txt), else None."""
+        host = _host(url)
+        paused = self._paused.get(host) if host else None
+        if paused is not None and self.clock() < paused[0]:
+            until, why = paused
+            message = f"{url} was not requested: {why} It is deferred to a run after {iso(until)}."
+            return self._record(
+                Result(url, "deferred", message=message, stage="fetch", error_class="Deferred")
+            )
+        if not self._obeys_robots(crawling):
+            return None
+        try:
+            self.robots.check(url)
+        except RobotsDisallowed as exc:
+            return self._record(
+                Result(url, "robots", message=str(exc), stage="robots", error_class=type(exc).__name__)
+            )
+        except WxArchiveError as exc:  # the catalog could not record the answer
+            return self._fail(url, "robots", exc)
+        return None
+
+    def _defer(self, url: str, exc: TransientFetchError) -> Result:
+        """A host asked for a pause longer than this run waits: leave its URLs for a later run."""
+        assert exc.retry_after is not None
+        until = self.clock() + timedelta(seconds=exc.retry_after)
+        host = _host(url)
+        if host:
+            self._paused[host] = (
+                until,
+                f"{host} asked for a pause of {exc.retry_after:.0f} s (Retry-After).",
+            )
+        message = f"{' '.join(str(exc).split())} Deferred to a run after {iso(until)}."
+        message += self._kept_note(url)
+        return self._record(
+            Result(url, "deferred", message=message, stage="fetch", error_class=type(exc).__name__)
+        )
+
+    def _kept_note(self, url: str) -> str:
+        earlier = self.catalog.article_for_url(url)
+        return f" The earlier archive {earlier.bundle_path} is kept." if earlier is not None else ""
+
+    def _fetch_failed(self, url: str, exc: WxArchiveError) -> Result:
+        """A failed page fetch; an earlier archive of the URL stays as it is, and the message says so."""
+        return self._fail(url, "fetch", exc, note=self._kept_note(url) if isinstance(exc, FetchError) else "")
+
     def _crawl_source(self, source: Source, *, force: bool) -> list[Result]:
         now = self.clock()
         last = self.catalog.last_crawled(source.name)
@@ -333,13 +422,24 @@ class Pipeline:
         results: list[Result] = []
         urls: list[str] = []
         if source.feed:
-            try:
-                urls.extend(self._feed_entries(source))
-            except WxArchiveError as exc:
-                results.append(self._fail(source.feed, "feed", exc))
+            held = self._held_back(source.feed, crawling=True)
+            if held is not None:
+                results.append(held)
+            else:
+                try:
+                    urls.extend(self._feed_entries(source))
+                except TransientFetchError as exc:
+                    long_pause = (
+                        exc.retry_after is not None and exc.retry_after > self.config.fetch.retry_after_cap
+                    )
+                    results.append(
+                        self._defer(source.feed, exc) if long_pause else self._fail(source.feed, "feed", exc)
+                    )
+                except WxArchiveError as exc:
+                    results.append(self._fail(source.feed, "feed", exc))
         urls.extend(source.urls)
         for url in dict.fromkeys(urls):
-            results.append(self.archive_url(url))
+            results.append(self.archive_url(url, crawling=True))
         self.catalog.set_crawled(source.name, now)
         return results
 
@@ -499,3 +599,11 @@ class Pipeline:
                 images=images,
             )
         )
+
+
+def _host(url: str) -> str:
+    """The lower-case host of ``url`` ('' when it has none), as the fetcher's politeness keys it."""
+    try:
+        return (urlsplit(url.strip()).hostname or "").lower()
+    except ValueError:
+        return ""

@@ -41,7 +41,26 @@ class FetchConfig:
     proxy: str = ""  # empty: the standard HTTP(S)_PROXY / NO_PROXY environment variables apply
     ca_bundle: str = ""  # empty: SSL_CERT_FILE or the system store
     allow_private_hosts: bool = False  # why: on-demand URLs must not reach the local network (SSRF)
+    obey_robots: str = "crawl"  # crawl | always | never: see ROBOTS_MODES
+    max_crawl_delay: float = 300.0  # why: Heritrix's cap; a host asking more is skipped, not waited for
     referers: dict[str, str] = field(default_factory=dict)  # host suffix -> Referer for images
+
+    def __post_init__(self) -> None:
+        if self.obey_robots not in ROBOTS_MODES:
+            raise ConfigError(
+                f"[fetch] obey_robots must be one of {', '.join(map(repr, ROBOTS_MODES))}, not {self.obey_robots!r}."
+            )
+
+
+ROBOTS_MODES = ("crawl", "always", "never")
+"""``[fetch] obey_robots``: when robots.txt is obeyed.
+
+- ``crawl`` (default): ``wxarchive crawl`` obeys it; ``wxarchive archive URL`` does not, because a
+  person asked for that one page, as a browser would fetch it (the way on-demand archivers such as
+  ArchiveBox and the Wayback Machine's "Save Page Now" behave);
+- ``always``: on-demand archiving obeys it too;
+- ``never``: nothing does (for a site you own or have permission to mirror).
+"""
 
 
 @dataclass(frozen=True)

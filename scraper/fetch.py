@@ -3,7 +3,7 @@
 Contract::
 
     with Fetcher(config) as f:                          # config: scraper.config.FetchConfig
-        page = f.fetch(url, referer=None, kind="page")  # or kind="image"; max_bytes=… overrides the cap
+        page = f.fetch(url, referer=None, kind="page")  # or "image", "robots"; max_bytes=… overrides the cap
 
 ``fetch`` raises only the typed errors of :mod:`scraper.errors` (never an httpx or tenacity error):
 
@@ -32,6 +32,9 @@ Why each bound exists (see ``../shared/reference/reliability.md``):
 - Retries are finite (``retries`` attempts in all), jittered, exponential, honour ``Retry-After`` up
   to ``retry_after_cap``; a longer pause is not slept through: the error surfaces with
   ``retry_after`` so the caller can defer the URL.
+- ``kind="robots"`` (a robots.txt) is read up to ``ROBOTS_MAX_BYTES`` and *truncated* there instead
+  of refused (RFC 9309 §2.5: parse at least the first 500 KiB); what the status or error means for
+  the crawl is decided by :mod:`archive.robots`.
 - Per-host politeness: at least ``delay`` seconds before a page request to a host whose previous
   request began less than that ago; ``image_delay`` (much shorter) for image requests, because an
   article's 30 pictures on one CDN would otherwise take a minute. A host's robots.txt ``Crawl-delay``
@@ -84,7 +87,7 @@ from scraper.urls import check_addresses, check_url, host_matches, origin
 
 log = logging.getLogger(__name__)
 
-KINDS = ("page", "image")
+KINDS = ("page", "image", "robots")
 TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 522, 524})  # Scrapy's RETRY_HTTP_CODES
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CREDENTIAL_HEADERS = ("authorization", "cookie", "proxy-authorization")
@@ -92,7 +95,9 @@ ACCEPT_ENCODING = "gzip, deflate"  # why: br/zstd have no output-capped decoder 
 ACCEPT = {
     "page": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
     "image": "image/webp,image/png,image/jpeg,image/gif;q=0.9,*/*;q=0.5",
+    "robots": "text/plain,*/*;q=0.5",
 }
+ROBOTS_MAX_BYTES = 500 * 1024  # why: RFC 9309 §2.5 asks crawlers to parse at least the first 500 KiB
 ACCEPT_LANGUAGE = "zh-CN,zh;q=0.9,en;q=0.5"
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 SNIFF_TYPES = frozenset({"", "text/plain"})  # why: misconfigured servers send HTML under these; sniff
@@ -376,6 +381,10 @@ def _media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
+class _BodyFull(Exception):
+    """Internal: a truncating read reached its cap (never leaves :meth:`Fetcher._read`)."""
+
+
 class _Redirect:
     __slots__ = ("status", "location")
 
@@ -426,18 +435,16 @@ class Fetcher:
 
         ``referer``: None sends the configured Referer for images (``config.referers`` by host
         suffix) and none for pages; ``""`` sends none. ``kind="image"`` uses ``max_image_bytes`` and
-        skips the HTML checks. ``RawPage.url`` is ``url`` as given; ``final_url`` is the normalised
+        skips the HTML checks; ``kind="robots"`` skips them too and truncates the body at
+        ``ROBOTS_MAX_BYTES``. ``RawPage.url`` is ``url`` as given; ``final_url`` is the normalised
         URL after redirects.
         """
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
         cfg = self.config
         start = check_url(url, allow_private=cfg.allow_private_hosts)
-        cap = (
-            max_bytes
-            if max_bytes is not None
-            else (cfg.max_image_bytes if kind == "image" else cfg.max_bytes)
-        )
+        default_cap = {"image": cfg.max_image_bytes, "robots": ROBOTS_MAX_BYTES}.get(kind, cfg.max_bytes)
+        cap = max_bytes if max_bytes is not None else default_cap
         if referer is None and kind == "image":
             referer = self.referer_for(start)
         attempts = 0
@@ -652,11 +659,12 @@ class Fetcher:
             if media not in HTML_TYPES and media not in SNIFF_TYPES:
                 raise NotHTML(f"{url} is {media}, not an HTML page.", url)
         length = response.headers.get("content-length", "")
-        if length.strip().isdigit() and int(length) > cap:
+        truncate = kind == "robots"  # why: a robots.txt longer than the cap is parsed up to the cap
+        if not truncate and length.strip().isdigit() and int(length) > cap:
             raise TooLarge(
                 f"{url} is {int(length):,} bytes (Content-Length), over the {cap:,}-byte cap.", url
             )
-        body = self._read(url, response, cap, deadline)
+        body = self._read(url, response, cap, deadline, truncate=truncate)
         if kind == "page":
             if not body.strip():
                 raise NotHTML(f"{url} answered an empty body, not an HTML page.", url)
@@ -671,8 +679,13 @@ class Fetcher:
             fetched_at=fetched_at,
         )
 
-    def _read(self, url: str, response: httpx.Response, cap: int, deadline: float) -> bytes:
-        """The decompressed body, streamed under the size cap and the wall-clock deadline."""
+    def _read(
+        self, url: str, response: httpx.Response, cap: int, deadline: float, *, truncate: bool = False
+    ) -> bytes:
+        """The decompressed body, streamed under the size cap and the wall-clock deadline.
+
+        Over the cap: ``TooLarge``, or with ``truncate`` the first ``cap`` bytes (reading stops there).
+        """
         decoder = ContentDecoder(response.headers.get("content-encoding"), url)
         body = bytearray()
 
@@ -680,6 +693,9 @@ class Fetcher:
             for piece in pieces:
                 body.extend(piece)
                 if len(body) > cap:
+                    if truncate:
+                        del body[cap:]
+                        raise _BodyFull
                     raise TooLarge(
                         f"{url} is over the {cap:,}-byte cap (stopped after {len(body):,} decompressed bytes).",
                         url,
@@ -694,10 +710,13 @@ class Fetcher:
                 )
 
         check_deadline()
-        for chunk in response.iter_raw():
-            take(decoder.feed(chunk))
-            check_deadline()
-        take(decoder.flush())
+        try:
+            for chunk in response.iter_raw():
+                take(decoder.feed(chunk))
+                check_deadline()
+            take(decoder.flush())
+        except _BodyFull:
+            pass
         return bytes(body)
 
     def _mapped(self, exc: httpx.HTTPError, url: str) -> FetchError:

@@ -21,6 +21,7 @@ each host once, validates every answer with :func:`check_addresses` and connects
 from __future__ import annotations
 
 import ipaddress
+import re
 from ipaddress import IPv4Address, IPv6Address
 
 import httpx
@@ -226,3 +227,39 @@ def host_matches(host: str, suffix: str) -> bool:
     """True when ``host`` is ``suffix`` or a subdomain of it (``mmbiz.qpic.cn`` matches ``qpic.cn``)."""
     host, suffix = host.lower().rstrip("."), suffix.lower().strip(".")
     return host == suffix or host.endswith("." + suffix)
+
+
+def robots_origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``: what one robots.txt governs (RFC 9309 §2.3)."""
+    u = httpx.URL(url)
+    host = f"[{u.host}]" if ":" in u.host else u.host.lower()
+    port = f":{u.port}" if u.port is not None else ""
+    return f"{u.scheme}://{host}{port}"
+
+
+def robots_url(url: str) -> str:
+    """The robots.txt URL for the origin of ``url``."""
+    return robots_origin(url) + "/robots.txt"
+
+
+_PRODUCT = re.compile(r"([A-Za-z0-9_-]+)/")
+_BROWSER_PRODUCTS = frozenset(
+    {"mozilla", "applewebkit", "chrome", "chromium", "safari", "gecko", "firefox", "version", "mobile", "edg",
+     "opr", "khtml", "like"}
+)  # fmt: skip
+"""Products of a browser-style User-Agent that name an engine, not the crawler."""
+
+
+def product_token(user_agent: str) -> str:
+    """The crawler's product token for robots.txt group matching (RFC 9309 §2.2.1).
+
+    ``Mozilla/5.0 (compatible; wxarchive/0.1; personal archive)`` → ``wxarchive``: the first
+    ``name/version`` that is not a browser engine, letters, ``-`` and ``_`` only as the RFC requires.
+    A User-Agent that names no crawler (a plain browser string) gets ``*``: only the groups for every
+    crawler apply to it.
+    """
+    for match in _PRODUCT.finditer(user_agent or ""):
+        name = re.sub(r"[^A-Za-z_-]", "", match.group(1)).strip("-_")
+        if name and name.lower() not in _BROWSER_PRODUCTS:
+            return name
+    return "*"
