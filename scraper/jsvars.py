@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import html as _html
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
 __all__ = [
     "UNKNOWN",
+    "JsPage",
+    "LazyObject",
     "document_writes",
     "html_decode",
     "inner_html_assignments",
@@ -221,6 +223,7 @@ class _Parser:
         self.pos = pos
         self.end = end
         self.depth = 0
+        self.bare_slash = False  # a skip stepped over a "/" that is no comment (a regex literal?)
 
     # -- lexing
     def ws(self) -> None:
@@ -500,6 +503,7 @@ class _Parser:
                 if text.startswith("//", self.pos) or text.startswith("/*", self.pos):
                     self.ws()
                 else:
+                    self.bare_slash = True
                     self.pos += 1
                 continue
             self.pos += 1
@@ -529,6 +533,7 @@ class _Parser:
                 if text.startswith("//", self.pos) or text.startswith("/*", self.pos):
                     self.ws()
                 else:
+                    self.bare_slash = True
                     self.pos += 1
             else:
                 self.pos += 1
@@ -553,11 +558,21 @@ class _Parser:
         return self.ident()
 
     def object(self) -> dict[str, Any]:
-        self.expect("{")
         out: dict[str, Any] = {}
+        for key, value in self.members(later=False):
+            if value is not UNKNOWN:
+                out[key] = value
+        return out
+
+    def members(self, later: bool) -> Iterator[tuple[str, Any]]:
+        """``(key, value)`` of an object literal's members in source order (``UNKNOWN`` values too).
+
+        With ``later``, a value whose end can be found without reading it is a :class:`_Later`.
+        """
+        self.expect("{")
         while True:
             if self.eat("}"):
-                return out
+                return
             if self.eat("..."):
                 self.skip_value()
             else:
@@ -566,9 +581,7 @@ class _Parser:
                 if key is None:
                     raise _ParseError(f"object key expected at {self.pos}")
                 if self.eat(":"):
-                    out_value = self.value_or_skip()
-                    if out_value is not UNKNOWN:
-                        out[key] = out_value
+                    yield key, self.value_later() if later else self.value_or_skip()
                 elif self.peek("("):  # method shorthand
                     self.pos += 1
                     self.skip_balanced(")")
@@ -579,7 +592,7 @@ class _Parser:
                     self.skip_value()
             if not self.eat(","):
                 self.expect("}")
-                return out
+                return
 
     def array(self) -> list[Any]:
         self.expect("[")
@@ -620,6 +633,114 @@ class _Parser:
         self.pos = start
         self.skip_value()
         return UNKNOWN
+
+    def value_later(self) -> Any:
+        """Step over a member's value without reading it: a :class:`_Later` for it.
+
+        The end must be the one :meth:`value_or_skip` would reach, or the next member is misread:
+        a string literal is matched as :meth:`value_or_skip` matches it; anything else is skipped
+        bracket by bracket, which ends where reading would end unless a regex literal (a bare "/")
+        hides a bracket or a comma, so then the value is read now.
+        """
+        self.ws()
+        start = self.pos
+        fast = _FAST_VALUE.match(self.text, start, self.end)
+        if fast is not None:
+            self.pos = fast.end()
+            return _Later(self.text, start, self.end, self.depth)
+        self.bare_slash = False
+        try:
+            self.skip_value()
+        except _ParseError:
+            if not self.bare_slash:
+                raise  # reading the value would end in the same skip, and fail the same way
+        if not self.bare_slash:
+            return _Later(self.text, start, self.end, self.depth)
+        self.pos = start
+        return self.value_or_skip()
+
+
+class _Later:
+    """A member value to read when it is asked for: where it starts and how the parser stood there."""
+
+    __slots__ = ("depth", "end", "start", "text")
+
+    def __init__(self, text: str, start: int, end: int, depth: int) -> None:
+        self.text, self.start, self.end, self.depth = text, start, end, depth
+
+    def read(self) -> Any:
+        parser = _Parser(self.text, self.start, self.end)
+        parser.depth = self.depth
+        try:
+            return parser.value_or_skip()
+        except (_ParseError, RecursionError, ValueError, OverflowError):
+            return UNKNOWN
+
+
+class LazyObject(Mapping[str, Any]):
+    """An object literal whose members are read when first asked for (then kept).
+
+    Why: ``window.cgiDataNew`` holds ~130 members, among them the whole article HTML
+    (``content_noencode``) and long picture lists; an adapter reads a dozen small ones. Reading it
+    eagerly cost more than the rest of an extraction. The values are those of :func:`js_object`
+    (the last literal of a repeated key wins, a member that is not a literal is absent), except that
+    a member whose reading fails (a ``\\u{…}`` escape past U+10FFFF, a float overflow) is absent
+    instead of making the whole object unreadable.
+    """
+
+    def __init__(self, members: dict[str, list[Any]]) -> None:
+        self._members = members  # key -> its values in source order (_Later or already read)
+        self._read: dict[str, Any] = {}
+
+    def _value(self, key: str) -> Any:
+        if key not in self._read:
+            value = UNKNOWN
+            for item in reversed(self._members.get(key, ())):
+                value = item.read() if isinstance(item, _Later) else item
+                if value is not UNKNOWN:
+                    break
+            self._read[key] = value
+        return self._read[key]
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._value(key)
+        if value is UNKNOWN:
+            raise KeyError(key)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key in self._members if self._value(key) is not UNKNOWN)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+_OPERATOR_NEXT = frozenset("(.[*/%+-=!<>&|?")
+"""What may follow an operand inside a larger expression (a call, a member, an operator)."""
+
+
+def _object_at(text: str, pos: int) -> tuple[Mapping[str, Any] | None, int]:
+    """The object literal that is the whole expression at ``text[pos:]``, read lazily
+    (:class:`LazyObject`), and the expression's end, as :func:`parse_js_value` gives them.
+
+    An expression that is more than an object literal (``{…} || {}``, ``({…})``) is read by
+    :func:`parse_js_value`; ``None`` when the value is not an object.
+    """
+    parser = _Parser(text, pos, min(len(text), pos + MAX_VALUE_CHARS))
+    parser.ws()
+    if text.startswith("{", parser.pos):
+        parser.depth = 1  # as inside parse_js_value's expression(): the member depths must agree
+        members: dict[str, list[Any]] = {}
+        try:
+            for key, value in parser.members(later=True):
+                members.setdefault(key, []).append(value)
+            parser.ws()
+        except (_ParseError, RecursionError, ValueError, OverflowError):
+            return None, pos
+        if text[parser.pos : parser.pos + 1] not in _OPERATOR_NEXT:
+            return LazyObject(members), parser.pos
+    value, end = parse_js_value(text, pos)
+    return (value if isinstance(value, dict) else None), end
 
 
 def parse_js_value(text: str, pos: int = 0, end: int | None = None) -> tuple[Any, int]:
@@ -680,18 +801,115 @@ def js_assignments(
 
     A bare ``name`` matches ``var name =``, a statement-initial ``name =`` and ``<owner>.name =``
     for the ``owners`` (``window``, ``_g``, ``d``: the objects WeChat's templates fill). A dotted
-    name (``d.title``, ``window.cgiDataNew``) matches only itself.
+    name (``d.title``, ``window.cgiDataNew``) matches only itself. (To ask one page many names,
+    :class:`JsPage` finds them all in one pass.)
     """
+    return _values(html, _candidates(html, name), name, owners, limit)
+
+
+def _candidates(html: str, name: str) -> Iterator[tuple[int, int]]:
+    """``(start of the name, start of the value)`` of every ``name =`` in the page."""
     pattern = re.compile(re.escape(name) + r"\s*=(?![=>])")
+    return ((m.start(), m.end()) for m in pattern.finditer(html))
+
+
+def _values(
+    html: str, candidates: Iterable[tuple[int, int]], name: str, owners: tuple[str, ...], limit: int
+) -> Iterator[Any]:
     seen = 0
-    for m in pattern.finditer(html):
-        if not _owner_ok(html, m.start(), name, owners):
+    for start, value_pos in candidates:
+        if not _owner_ok(html, start, name, owners):
             continue
         seen += 1
         if seen > limit:
             return
-        value, end = parse_js_value(html, m.end())
+        value, end = parse_js_value(html, value_pos)
         yield value if _ends_statement(html, end) else UNKNOWN
+
+
+_TAIL = 2  # why: two characters are the cheapest look-behind that turns away most of a page's "="
+# (attributes such as class= and style=, unrelated JS) before the exact names are looked at
+
+
+@lru_cache(maxsize=16)
+def _stops(names: tuple[str, ...]) -> re.Pattern[str]:
+    """A pattern that stops at every ``=`` of an assignment to one of ``names``.
+
+    Why this shape: ``=`` is a literal the regex engine finds fast; look-behinds then keep only the
+    ``=`` right after a name (or after a name and one white-space character) without Python code,
+    first by the names' last two characters (cheap), then by the whole names. A longer run of white
+    space before the ``=`` always stops; the caller checks the name.
+    """
+
+    def behind(words: Iterable[str], space: str) -> str:
+        by_width: dict[int, set[str]] = {}
+        for word in words:
+            by_width.setdefault(len(word), set()).add(re.escape(word))
+        alternatives = ("|".join(sorted(group)) for group in by_width.values())
+        return "|".join(f"(?<=(?:{alts}){space}=)" for alts in alternatives)
+
+    tails = {name[-_TAIL:] for name in names}
+    right_after = f"(?:{behind(tails, '')})(?:{behind(names, '')})"
+    space = r"\s"
+    after_space = f"(?:{behind(tails, space)})(?:{behind(names, space)})"
+    return re.compile(rf"=(?:(?<=\s=)(?:(?<=\s\s=)|{after_space})|{right_after})(?![=>])")
+
+
+class JsPage:
+    """The assignments to a set of names in one page, found in a single pass.
+
+    Why: :func:`js_var` scans the whole page for one name; a WeChat page is asked ~40 names and
+    carries 1-4 MB of inline scripts, so those scans were most of an extraction's time. The answers
+    are exactly those of the module functions (same candidates, owner rules, order and limit); a
+    name outside ``names`` falls back to its own scan.
+    """
+
+    def __init__(self, html: str, names: Iterable[str]) -> None:
+        self.html = html
+        self.names = tuple(sorted(set(names)))
+        by_tail: dict[str, list[str]] = {}
+        for name in self.names:
+            by_tail.setdefault(name[-_TAIL:], []).append(name)
+        widths = sorted({len(tail) for tail in by_tail})
+        found: dict[str, list[tuple[int, int]]] = {name: [] for name in self.names}
+        for m in _stops(self.names).finditer(html):
+            end = m.start()  # the name ends where the white space before the "=" starts
+            while end and html[end - 1].isspace():  # str.isspace is the regex \s
+                end -= 1
+            for width in widths:
+                for name in by_tail.get(html[end - width : end] if end >= width else "", ()):
+                    if end >= len(name) and html.startswith(name, end - len(name)):
+                        found[name].append((end - len(name), m.end()))
+        self._found = found
+
+    def assignments(
+        self, name: str, owners: tuple[str, ...] = _DEFAULT_OWNERS, limit: int = MAX_ASSIGNMENTS
+    ) -> Iterator[Any]:
+        """As :func:`js_assignments`."""
+        found = self._found.get(name)
+        candidates = found if found is not None else _candidates(self.html, name)
+        return _values(self.html, candidates, name, owners, limit)
+
+    def var(self, name: str, owners: tuple[str, ...] = _DEFAULT_OWNERS) -> str | None:
+        """As :func:`js_var`."""
+        return _first_text(self.assignments(name, owners))
+
+    def object(self, name: str, owners: tuple[str, ...] = _DEFAULT_OWNERS) -> Mapping[str, Any] | None:
+        """As :func:`js_object`, but the object's members are read when first asked for
+        (:class:`LazyObject`)."""
+        found = self._found.get(name)
+        candidates = found if found is not None else _candidates(self.html, name)
+        seen = 0
+        for start, value_pos in candidates:
+            if not _owner_ok(self.html, start, name, owners):
+                continue
+            seen += 1
+            if seen > MAX_ASSIGNMENTS:
+                return None
+            value, end = _object_at(self.html, value_pos)
+            if value is not None and _ends_statement(self.html, end):
+                return value
+        return None
 
 
 _STATEMENT_END = re.compile(r"[ \t]*(?:$|[;,)}\]\n\r]|</|//)")
@@ -716,8 +934,12 @@ def js_var(html: str, name: str, owners: tuple[str, ...] = _DEFAULT_OWNERS) -> s
     ``""`` when the page assigns only empty literals (the field exists but is blank), ``None`` when
     it assigns no literal at all. Numbers come back as their decimal text (``"1700000000"``).
     """
+    return _first_text(js_assignments(html, name, owners))
+
+
+def _first_text(values: Iterable[Any]) -> str | None:
     found = False
-    for value in js_assignments(html, name, owners):
+    for value in values:
         if value is UNKNOWN or isinstance(value, (dict, list)):
             continue
         found = True

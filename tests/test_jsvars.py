@@ -5,9 +5,13 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scraper.jsvars import (
     UNKNOWN,
+    JsPage,
+    LazyObject,
     document_writes,
     html_decode,
     inner_html_assignments,
@@ -204,3 +208,96 @@ def test_large_page_is_fast() -> None:
     assert js_var(page, "msg_title") is None
     # why: two scans of a ~6 MB page; generous bound for slow CI machines
     assert time.perf_counter() - start < 2.0
+
+
+# --- one page, many names (JsPage) and lazily read objects (LazyObject)
+
+MANY_NAMES_PAGE = """<html><head><script>
+var biz = "" || "MzI=";
+    var __biz = 'under';
+d.biz = "dotted";
+var xmid = "inside another name"; var mid = "2247" || "";
+window.ct  \n  = "1700000000" * 1;
+if (ct == 3) { ct => 1 }
+var msg_title = '标题'.html(false);
+d.title = "d's title"; title = 'bare';
+var idx=1
+</script></head><body class="x" id="mid" title="attr">
+<a
+ sn="3"
+>link</a> mid = 7 var sn = "text";</body></html>"""
+
+INDEXED = ("biz", "__biz", "d.biz", "mid", "ct", "msg_title", "d.title", "title", "idx", "sn", "absent")
+
+
+@pytest.mark.parametrize("name", [*INDEXED, "xmid", "not.indexed"])
+@pytest.mark.parametrize("owners", [("window", "_g", "d"), ("window",)])
+def test_js_page_answers_like_the_module_functions(name: str, owners: tuple[str, ...]) -> None:
+    page = JsPage(MANY_NAMES_PAGE, INDEXED)
+    assert list(page.assignments(name, owners)) == list(js_assignments(MANY_NAMES_PAGE, name, owners))
+    assert page.var(name, owners) == js_var(MANY_NAMES_PAGE, name, owners)
+
+
+_JS_PIECES = ["mid", "biz", "__biz", "d.", "window.", "var ", "x", " ", "\n", "\t", "=", "==", "=>", ";",
+              '"v"', "'1'", "{", "}", "(", ")", ",", ":", "<p ", ">", "d.mid", "ct", "a"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_JS_PIECES), max_size=40))
+def test_js_page_finds_the_same_assignments_as_one_scan_per_name(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    page = JsPage(text, ("mid", "biz", "__biz", "d.mid", "ct"))
+    for name in ("mid", "biz", "__biz", "d.mid", "ct"):
+        assert list(page.assignments(name)) == list(js_assignments(text, name))
+
+
+CGI_PAGE = """window.cgiDataNew = {
+    title: JsDecode('\\x26lt;T\\x26gt;'),
+    mid: '2247504179' * 1,
+    flag: 'true' === 'true' ? 1 : 0,
+    nested: {a: [1, {b: "c"}], d: 'e'},
+    pattern: /[,}]/g,
+    after: "still read",
+    unknown: someVariable,
+    twice: "first", twice: "second", twice: opt.x,
+    content_noencode: JsDecode('\\x3cp\\x3ebody\\x3c/p\\x3e'),
+};"""
+
+
+def test_lazy_object_reads_members_like_js_object() -> None:
+    eager = js_object(CGI_PAGE, "cgiDataNew", ("window",))
+    lazy = JsPage(CGI_PAGE, ("cgiDataNew",)).object("cgiDataNew", ("window",))
+    assert isinstance(lazy, LazyObject)
+    assert eager is not None and dict(lazy) == eager
+    assert lazy["twice"] == "second"  # the last literal of a repeated key, as js_object
+    assert "unknown" not in lazy and lazy.get("unknown") is None
+    assert lazy["after"] == "still read"  # the regex literal's "," and "}" did not end the member early
+
+
+def test_lazy_object_reads_only_what_is_asked_for() -> None:
+    lazy = JsPage(CGI_PAGE, ("cgiDataNew",)).object("cgiDataNew", ("window",))
+    assert lazy is not None and lazy["mid"] == 2247504179
+    assert set(lazy._read) == {"mid"}  # type: ignore[attr-defined]
+
+
+def test_lazy_object_falls_back_for_larger_expressions_and_keeps_siblings_of_a_broken_member() -> None:
+    text = 'window.cgiDataNew = {a: "1"} || {};\nvar other = {bad: "\\u{110000}", good: "kept"};'
+    page = JsPage(text, ("cgiDataNew", "other"))
+    assert dict(page.object("cgiDataNew", ("window",)) or {}) == {"a": "1"}
+    other = page.object("other")
+    assert other is not None and other["good"] == "kept" and "bad" not in other
+    assert js_object(text, "other") is None  # read eagerly, the broken member hides the whole object
+
+
+_MEMBERS = ['a: "x"', "b: 1", "a: 'y' * 1", "c: {d: [1, 'e']}", "r: /[,}]/", "u: foo", "v: foo.bar(1)",
+            "w: 1 ? 'p' : 'q'", "s: JsDecode('\\x26')", "...rest", "m() {}", "t: `tpl`", "k", "'q': 2",
+            "n: [/]/, 3]", "o: a / b", "x: (1, 2)", "// note\n y: 3", "z: }", "e: ["]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_MEMBERS), max_size=8), st.sampled_from(["", " || {}", ".x", ")"]))
+def test_lazy_object_equals_the_eager_object(members: list[str], tail: str) -> None:
+    text = "var o = {" + ", ".join(members) + "}" + tail + ";"
+    eager = js_object(text, "o")
+    lazy = JsPage(text, ("o",)).object("o")
+    assert (dict(lazy) if lazy is not None else None) == eager

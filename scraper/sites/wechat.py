@@ -26,7 +26,7 @@ import base64
 import binascii
 import html as _html
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime
 from functools import cached_property, lru_cache
@@ -39,13 +39,11 @@ from scraper.config import load_rules
 from scraper.html import meta, node_text, parse, squash
 from scraper.jsvars import (
     UNKNOWN,
+    JsPage,
     document_writes,
     html_decode,
     inner_html_assignments,
-    js_assignments,
-    js_object,
     js_unescape,
-    js_var,
 )
 from scraper.models import Article
 from scraper.sites import host_matches, register
@@ -340,6 +338,15 @@ SOURCES: dict[str, tuple[str, ...]] = {
 }
 
 
+CGI_NEW = "cgiDataNew"
+CGI_OLD = "cgiData"
+JS_NAMES = frozenset(
+    {spec.partition(":")[2] for specs in SOURCES.values() for spec in specs if spec.startswith("var:")}
+    | {CGI_NEW, CGI_OLD, "window.cgiData.topics", "picture_page_info_list", "window.desc", "is_user_title"}
+)
+"""Every JS variable the adapter reads: the page's assignments to all of them are found in one pass."""
+
+
 # --------------------------------------------------------------------------------------------
 # The page: parsed once, JS values looked up lazily and memoised
 
@@ -352,22 +359,29 @@ class _Page:
         self._vars: dict[str, str | None] = {}
         self._keep: list[LexborHTMLParser] = []  # fragment trees whose nodes were moved into this tree
 
+    @cached_property
+    def js(self) -> JsPage:
+        """The page's assignments to JS_NAMES, found in one pass when first needed."""
+        return JsPage(self.html, JS_NAMES)
+
     def var(self, name: str) -> str:
         """A JS variable's first non-empty literal value ('' when absent)."""
         if name not in self._vars:
-            self._vars[name] = js_var(self.html, name)
+            self._vars[name] = self.js.var(name)
         return self._vars[name] or ""
 
     @cached_property
-    def cgi_new(self) -> dict[str, Any]:
-        """``window.cgiDataNew`` (2021+ templates), ``{}`` when absent."""
-        return js_object(self.html, "cgiDataNew", ("window",)) or {}
+    def cgi_new(self) -> Mapping[str, Any]:
+        """``window.cgiDataNew`` (2021+ templates), ``{}`` when absent; members are read when asked
+        for (it carries the whole article HTML and long lists, of which a dozen small keys are used)."""
+        found = self.js.object(CGI_NEW, ("window",))
+        return found if found is not None else {}
 
     @cached_property
     def cgi_old(self) -> dict[str, Any]:
         """Every ``window.cgiData = {…}`` literal merged (video pages keep vid/poster there)."""
         out: dict[str, Any] = {}
-        for value in js_assignments(self.html, "cgiData", ("window", "_g")):
+        for value in self.js.assignments(CGI_OLD, ("window", "_g")):
             if isinstance(value, dict):
                 for key, item in value.items():
                     if item not in ("", None) or key not in out:
@@ -378,7 +392,7 @@ class _Page:
         """A nested value of cgiDataNew (``new("text_page_info", "content")``), None when absent."""
         value: Any = self.cgi_new
         for key in path:
-            if not isinstance(value, dict):
+            if not isinstance(value, Mapping):
                 return None
             value = value.get(key)
         return value
@@ -575,9 +589,7 @@ def _tags(page: _Page) -> tuple[str, ...]:
         names.append(_text(album.get("title")))
     topics = page.cgi_old.get("topics")
     if not isinstance(topics, list):
-        topics = next(
-            (v for v in js_assignments(page.html, "window.cgiData.topics") if isinstance(v, list)), []
-        )
+        topics = next((v for v in page.js.assignments("window.cgiData.topics") if isinstance(v, list)), [])
     names += [_text(t.get("tag_name")) for t in topics if isinstance(t, dict)]
     out: list[str] = []
     for name in names:
@@ -789,7 +801,7 @@ def _article_body(page: _Page) -> LexborNode | None:
 def _picture_urls(page: _Page) -> list[str]:
     pictures = page.new("picture_page_info_list")
     if not pictures:
-        for value in js_assignments(page.html, "picture_page_info_list", ("window",)):
+        for value in page.js.assignments("picture_page_info_list", ("window",)):
             if isinstance(value, list) and value:
                 pictures = value
                 break
