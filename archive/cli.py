@@ -1,12 +1,14 @@
 """The ``wxarchive`` command: a thin layer over :mod:`archive.pipeline` (each command a few lines).
 
-Exit status: 0 all good, 1 some URL (or file) failed, 2 usage error (click's), 3 not an article
-(``extract``). Errors print as one line naming the URL, never a traceback.
+Exit status: 0 all good, 1 some URL (or file) failed, was refused by robots.txt or deferred, 2 usage
+or configuration error, 3 not an article (``extract``). Errors print as one line naming the URL, never
+a traceback (``WXARCHIVE_DEBUG=1`` shows the traceback of an unexpected error, a bug).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -94,8 +96,20 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
             )
         except OSError as exc:
             _fail(f"{exc.filename or ''} {exc.strerror or exc}".strip())
+        except Exception as exc:  # noqa: BLE001 - a bug still ends in one line (WXARCHIVE_DEBUG=1: traceback)
+            if _debug():
+                raise
+            _fail(
+                f"unexpected {type(exc).__name__}: {exc}. This is a wxarchive bug; run again with "
+                "WXARCHIVE_DEBUG=1 to see the traceback, and please report it."
+            )
 
     return wrapper
+
+
+def _debug() -> bool:
+    """True when ``WXARCHIVE_DEBUG`` asks for tracebacks instead of one-line errors."""
+    return os.environ.get("WXARCHIVE_DEBUG", "") not in ("", "0")
 
 
 def _shown(path: Path | None) -> str:
@@ -150,6 +164,20 @@ def main() -> None:
     Example:
         wxarchive archive https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOpQrStUv --out site
     """
+    _setup_logging()
+
+
+def _setup_logging() -> None:
+    """The library's log records (retry notes, robots.txt warnings) stay silent: every outcome is
+    already one printed line per URL. ``WXARCHIVE_DEBUG=1`` sends them, tracebacks included, to stderr."""
+    if _debug():
+        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+        return
+    for name in ("scraper", "archive"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+            logger.addHandler(logging.NullHandler())
+        logger.propagate = False  # why: Python's last-resort handler would print warnings and tracebacks
 
 
 @main.command("archive")
@@ -225,8 +253,20 @@ def extract_cmd(file: Path, url: str, as_json: bool) -> None:
         wxarchive extract saved-page.html --url https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOpQrStUv --json
     """
     from scraper import extract
+    from scraper.errors import ExtractError
 
-    article = extract(file.read_bytes(), url)
+    try:
+        article = extract(file.read_bytes(), url)
+    except (WxArchiveError, OSError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - name the page in the one-line error
+        if _debug():
+            raise
+        raise ExtractError(
+            f"Extracting {file} as {url} failed on an unexpected {type(exc).__name__} ({exc}). This is a "
+            "wxarchive bug; run again with WXARCHIVE_DEBUG=1 to see the traceback, and please report it.",
+            url,
+        ) from exc
     if as_json:
         click.echo(json.dumps(article.to_json(), ensure_ascii=False, indent=2))
     elif not article.is_article:

@@ -36,6 +36,8 @@ what the bundle was built from, and its images are all stored, the page is not e
 from __future__ import annotations
 
 import contextlib
+import functools
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -62,6 +64,8 @@ from scraper.errors import (
 )
 from scraper.html import plain_text
 from scraper.models import EXTRACTOR_VERSION, Article, RawPage
+
+log = logging.getLogger(__name__)
 
 STAGING_DIR = ".staging"
 QUARANTINE_AFTER = 3  # why: a page that crashed the extractor three times will crash it again; stop trying
@@ -242,6 +246,27 @@ class Pipeline:
         self._counts["ok" if result.ok else "failed"] += 1
         return result
 
+    def _guarded(self, url: str, work: Callable[[], Result]) -> Result:
+        """``work()`` for one URL; an unexpected exception (a bug) becomes that URL's failure.
+
+        Why: a batch records failure as data and goes on; one page that trips a bug in the image,
+        writer or catalog code must not end a crawl of a hundred. Expected failures are typed and
+        handled inside ``work``; ``KeyboardInterrupt`` still stops the run.
+        """
+        try:
+            return work()
+        except ConfigError:
+            raise  # the configuration is wrong for every URL: the command stops with a usage error
+        except Exception as exc:  # noqa: BLE001 - see the docstring
+            log.error("unexpected error on %s", url, exc_info=True)
+            message = (
+                f"{url} failed on an unexpected {type(exc).__name__} ({exc}); the batch went on. "
+                "This is a wxarchive bug: please report it with this URL."
+            )
+            return self._record(
+                Result(url, "failed", message=message, stage="internal", error_class=type(exc).__name__)
+            )
+
     def _fail(self, url: str, stage: str, exc: BaseException, *, note: str = "") -> Result:
         message = str(exc) or f"{type(exc).__name__} while processing {url}."
         if url not in message:
@@ -259,11 +284,17 @@ class Pipeline:
         ``obey_robots = "crawl"`` (an on-demand URL is fetched as a browser would).
         """
         url = url.strip()
+        return self._guarded(url, lambda: self._archive_url(url, crawling))
+
+    def _archive_url(self, url: str, crawling: bool) -> Result:
+        fetcher = (
+            self.fetcher
+        )  # why here: a bad proxy/CA setting is a ConfigError for the run, not this URL's
         held = self._held_back(url, crawling)
         if held is not None:
             return held
         try:
-            raw = self.fetcher.fetch(url, kind="page")
+            raw = fetcher.fetch(url, kind="page")
         except TransientFetchError as exc:
             if exc.retry_after is not None and exc.retry_after > self.config.fetch.retry_after_cap:
                 return self._defer(url, exc)
@@ -279,7 +310,11 @@ class Pipeline:
     def import_file(self, path: str | Path, url: str) -> Result:
         """Archive a page saved from a browser as if fetched from ``url`` (no network for the page)."""
         url = url.strip()
-        path = Path(path)
+        return self._guarded(url, lambda: self._import_file(Path(path), url))
+
+    def _import_file(self, path: Path, url: str) -> Result:
+        if self.download_images:
+            _ = self.fetcher  # a bad proxy/CA setting is a ConfigError for the run, not this URL's
         if urlsplit(url).scheme.lower() not in ("http", "https") or not urlsplit(url).hostname:
             blocked = BlockedURL(
                 f"The URL {url!r} given for {path} is not an http(s) URL; nothing was imported.", url
@@ -305,26 +340,20 @@ class Pipeline:
         No network at all: images are taken from what is stored; unchanged results write nothing.
         """
         targets = list(urls) if urls else self.catalog.page_urls()
-        results = []
-        for url in targets:
-            row = self.catalog.raw_for(url, kind="page")
-            if row is None:
-                results.append(
-                    self._fail(url, "reextract", StoreError(f"The raw store holds no page for {url}.", url))
-                )
-                continue
-            built_from = self._built_from(row)
-            if built_from is not None:
-                row = built_from
-            try:
-                raw = self.archive.rawstore.get(row)
-            except WxArchiveError as exc:
-                results.append(self._fail(url, "store", exc))
-                continue
-            results.append(
-                self._process(row.url, raw, row.digest, parse_iso(row.fetched_at), online=False, force=True)
-            )
-        return results
+        return [self._guarded(url, functools.partial(self._reextract_one, url)) for url in targets]
+
+    def _reextract_one(self, url: str) -> Result:
+        row = self.catalog.raw_for(url, kind="page")
+        if row is None:
+            return self._fail(url, "reextract", StoreError(f"The raw store holds no page for {url}.", url))
+        built_from = self._built_from(row)
+        if built_from is not None:
+            row = built_from
+        try:
+            raw = self.archive.rawstore.get(row)
+        except WxArchiveError as exc:
+            return self._fail(url, "store", exc)
+        return self._process(row.url, raw, row.digest, parse_iso(row.fetched_at), online=False, force=True)
 
     def _built_from(self, latest: RawRow) -> RawRow | None:
         """The record an archived article was built from, when the URL's newest record is not it and
@@ -351,6 +380,8 @@ class Pipeline:
         if missing:
             raise ConfigError(f"No crawl source named {', '.join(missing)} in the configuration.")
         sources = [s for s in self.config.sources if (s.name in wanted if wanted else s.enabled)]
+        if sources:
+            _ = self.fetcher  # a bad proxy/CA setting is a ConfigError for the run, not one URL's
         results: list[Result] = []
         for source in sources:
             results.extend(self._crawl_source(source, force=force))
