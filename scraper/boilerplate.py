@@ -45,7 +45,9 @@ class Cleaned:
 REMOVAL_TEXT_CHARS = 200  # why: the JSON report shows what was cut, not a second copy of a long footer
 _NOISE_TAGS = "script, style, noscript, template"
 _HIDDEN_CANDIDATES = '[style*="display"], [style*="visibility"], [hidden]'
-_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# why the first letter outside (?i:): a case-insensitive pattern is tried at every character of a
+# style (some are 700 characters long); a first-letter class lets the engine skip to the candidates
+_HIDDEN = re.compile(r"[dDvV](?:(?<=[dD])(?i:isplay\s*:\s*none)|(?<=[vV])(?i:isibility\s*:\s*hidden))")
 _MEDIA = "img, video, audio, iframe, embed, mpvoice, mp-common-mpaudio, mpaudio, mpvideo, mp-common-videosnap"
 _MEDIA_OR_FORMULA = _MEDIA + ", [data-formula]"
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")

@@ -827,18 +827,15 @@ def _values(
         yield value if _ends_statement(html, end) else UNKNOWN
 
 
-_TAIL = 2  # why: two characters are the cheapest look-behind that turns away most of a page's "="
-# (attributes such as class= and style=, unrelated JS) before the exact names are looked at
-
-
 @lru_cache(maxsize=16)
 def _stops(names: tuple[str, ...]) -> re.Pattern[str]:
     """A pattern that stops at every ``=`` of an assignment to one of ``names``.
 
     Why this shape: ``=`` is a literal the regex engine finds fast; look-behinds then keep only the
-    ``=`` right after a name (or after a name and one white-space character) without Python code,
-    first by the names' last two characters (cheap), then by the whole names. A longer run of white
-    space before the ``=`` always stops; the caller checks the name.
+    ``=`` right after a name (or after a name and one white-space character) without Python code:
+    first the names' last character (one class test turns away most of a page's ``=``), then their
+    last two characters, then the whole names. A longer run of white space before the ``=`` always
+    stops; the caller checks the name.
     """
 
     def behind(words: Iterable[str], space: str) -> str:
@@ -848,11 +845,13 @@ def _stops(names: tuple[str, ...]) -> re.Pattern[str]:
         alternatives = ("|".join(sorted(group)) for group in by_width.values())
         return "|".join(f"(?<=(?:{alts}){space}=)" for alts in alternatives)
 
-    tails = {name[-_TAIL:] for name in names}
-    right_after = f"(?:{behind(tails, '')})(?:{behind(names, '')})"
-    space = r"\s"
-    after_space = f"(?:{behind(tails, space)})(?:{behind(names, space)})"
-    return re.compile(rf"=(?:(?<=\s=)(?:(?<=\s\s=)|{after_space})|{right_after})(?![=>])")
+    def right_before(space: str) -> str:
+        last = "".join(sorted({re.escape(name[-1]) for name in names}))
+        tails = {name[-2:] for name in names}
+        return f"(?<=[{last}]{space}=)(?:{behind(tails, space)})(?:{behind(names, space)})"
+
+    after_name, after_space = right_before(""), right_before(r"\s")
+    return re.compile(rf"=(?![=>])(?:(?<=\s=)(?:(?<=\s\s=)|{after_space})|{after_name})")
 
 
 class JsPage:
@@ -869,7 +868,7 @@ class JsPage:
         self.names = tuple(sorted(set(names)))
         by_tail: dict[str, list[str]] = {}
         for name in self.names:
-            by_tail.setdefault(name[-_TAIL:], []).append(name)
+            by_tail.setdefault(name[-2:], []).append(name)
         widths = sorted({len(tail) for tail in by_tail})
         found: dict[str, list[tuple[int, int]]] = {name: [] for name in self.names}
         for m in _stops(self.names).finditer(html):

@@ -93,7 +93,9 @@ CAPTION_MAX_CHARS = 40  # why: captions under WeChat images ("图源：DeepSeek�
 SENTENCE_END = "。！？!?；;：:，,、…"  # a bold line ending like this is an emphasised sentence, not a title
 CLOSERS = "”’」』）)\"'"  # looked through: “好，明天可以恢复生产。” is a quoted sentence
 
-_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# why the first letter outside (?i:): a case-insensitive pattern is tried at every character of a
+# style (some are 700 characters long); a first-letter class lets the engine skip to the candidates
+_HIDDEN = re.compile(r"[dDvV](?:(?<=[dD])(?i:isplay\s*:\s*none)|(?<=[vV])(?i:isibility\s*:\s*hidden))")
 _BOLD_ON = re.compile(r"font-weight\s*:\s*(?:bold|bolder|[6-9]00)", re.I)
 _BOLD_OFF = re.compile(r"font-weight\s*:\s*(?:normal|lighter|[1-5]00)", re.I)
 _ITALIC_ON = re.compile(r"font-style\s*:\s*(?:italic|oblique)", re.I)
