@@ -13,6 +13,7 @@ import errno
 import sqlite3
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -205,6 +206,31 @@ def test_a_huge_colspan_does_not_allocate_a_huge_table() -> None:
     assert "表格前的一段正文。" in article.body_markdown and "表格后的一段正文。" in article.body_markdown
     assert all(cell in article.body_markdown for cell in "甲乙丙丁")
     assert len(article.body_markdown) < 5_000  # why: the table is a few cells, not 2^53 columns
+
+
+def test_an_unclosed_js_string_of_backslashes_does_not_hang_the_toutiao_adapter() -> None:
+    """Found by mutation fuzzing: ``gallery: JSON.parse("\\\\…`` never closed made the gallery regex
+    backtrack exponentially (n=20 pairs took 40 s, n=40 forever). Run in a child with a deadline, so
+    a regression fails this test instead of hanging the suite."""
+    child = textwrap.dedent(
+        r"""
+        import sys
+        from scraper import extract
+        html = ('<html><body><script>var BASE_DATA = { galleryInfo: { gallery: JSON.parse("'
+                + "\\\\" * 40 + '"x) } };</script></body></html>')
+        print(extract(html, sys.argv[1]).kind)
+        """
+    )
+    root = Path(__file__).resolve().parent.parent
+    url = "https://www.toutiao.com/a6734139882538533383/"
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", child, url], capture_output=True, text=True, timeout=20, cwd=root
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("the Toutiao adapter did not finish within 20 s on 40 escaped backslashes")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() in ("not_article", "article")
 
 
 # ---------------------------------------------------------------------- adapters are pure (no shared state)

@@ -39,7 +39,9 @@ SITE = "toutiao"
 HOSTS = ("toutiao.com", "toutiaocdn.com", "toutiao.cn")
 
 _ENTITY_WRAP = "&quot;"  # why: Toutiao wraps every BASE_DATA string in &quot;…&quot; then .slice(6, -6)
-_GALLERY = re.compile(r"gallery\s*:\s*JSON\.parse\((\"|')((?:\\.|(?!\1).)*)\1\)", re.S)
+# why [^\\] in the second branch: both branches could take a backslash, so an unclosed string of
+# backslashes backtracked exponentially (a hostile page hung the extractor)
+_GALLERY = re.compile(r"gallery\s*:\s*JSON\.parse\((\"|')((?:\\.|(?!\1)[^\\])*)\1\)", re.S)
 
 
 def _unwrap(value: str | None) -> str:
