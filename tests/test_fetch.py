@@ -38,6 +38,7 @@ from scraper.errors import (
 from scraper.fetch import (
     ACCEPT_ENCODING,
     DECODE_STEP,
+    ROBOTS_MAX_BYTES,
     ContentDecoder,
     Fetcher,
     PinnedBackend,
@@ -295,6 +296,28 @@ def test_image_kind_uses_the_image_cap_and_max_bytes_overrides(web: FixtureWeb) 
         assert len(f.fetch("https://site.test/page", max_bytes=10_000).body) == 5013
         with pytest.raises(TooLarge):
             f.fetch("https://mmbiz.qpic.cn/a.png", kind="image", max_bytes=100)
+
+
+def test_robots_kind_truncates_at_500_kib_instead_of_refusing(web: FixtureWeb) -> None:
+    text = b"User-agent: *\nDisallow: /a\n" + b"# filler\n" * 80_000  # ~720 KB
+    web.add("https://site.test/robots.txt", text, content_type="text/plain")
+    web.add(
+        "https://gz.test/robots.txt",
+        gzip.compress(text),
+        content_type="text/plain",
+        headers={"Content-Encoding": "gzip"},
+    )
+    web.add("https://bin.test/robots.txt", b"\x00\xff binary", content_type="application/octet-stream")
+    with fetcher(web, max_bytes=1000) as f:
+        for url in ("https://site.test/robots.txt", "https://gz.test/robots.txt"):
+            raw = f.fetch(url, kind="robots")
+            assert raw.body == text[:ROBOTS_MAX_BYTES] and len(raw.body) == 500 * 1024
+        assert (
+            f.fetch("https://bin.test/robots.txt", kind="robots").body == b"\x00\xff binary"
+        )  # no HTML checks
+        with pytest.raises(TooLarge):  # the page kind still refuses
+            f.fetch("https://site.test/robots.txt", kind="page")
+    assert web.seen("https://site.test/robots.txt")[0].headers["Accept"].startswith("text/plain")
 
 
 @pytest.mark.parametrize(
