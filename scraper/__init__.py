@@ -32,12 +32,17 @@ def extract(html: str | bytes, url: str) -> Article:
     """
     from scraper.decode import decode
     from scraper.feeditem import parse_item
-    from scraper.html import unescape_stored
+    from scraper.html import unescape_stored, utf8_source
     from scraper.sites import adapter_for
 
-    text = decode(html).text if isinstance(html, bytes) else html
+    decoded = decode(html) if isinstance(html, bytes) else None
+    text: str = decoded.text if decoded is not None else str(html)
+    page = text
     if (item := parse_item(text)) is not None:  # a crawler's JSON item: rendered as a page, its link wins
         text, url = item[0], item[1] or url
     text = unescape_stored(text)
     adapter = adapter_for(url, text)
+    if decoded is not None and decoded.exact_utf8 and text is page and isinstance(html, bytes):
+        with utf8_source(text, html):  # lexbor may read the bytes instead of re-encoding the text
+            return adapter.extract(text, url)
     return adapter.extract(text, url)

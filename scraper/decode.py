@@ -56,6 +56,15 @@ class Decoded:
     suspect: bool = False
     replacements: int = 0
 
+    @property
+    def exact_utf8(self) -> bool:
+        """The text is the strict UTF-8 decoding of the body (the body is the text's UTF-8).
+
+        Every UTF-8 result that is neither suspect nor from a BOM comes from a strict decode: a body
+        with broken sequences is ``suspect``, and a BOM is not part of the text.
+        """
+        return self.encoding == "utf-8" and self.source != "bom" and not self.suspect
+
 
 # --------------------------------------------------------------------------------------------------
 # Labels (WHATWG Encoding Standard, the encodings that matter here) -> (name, Python codec)

@@ -7,6 +7,9 @@ mishandles them) and an input size cap (selectolax refuses more than 8e7 bytes a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -28,10 +31,33 @@ def plain_text(markdown: str) -> str:
     return squash(_MD_NOISE.sub(lambda m: m.group(1) or m.group(2) or "", markdown))
 
 
+_UTF8_SOURCE: ContextVar[tuple[str, bytes] | None] = ContextVar("utf8_source", default=None)
+
+
+@contextmanager
+def utf8_source(text: str, raw: bytes) -> Iterator[None]:
+    """While this block runs, ``parse(text)`` (that very string) hands lexbor the bytes ``raw``.
+
+    Why: lexbor reads UTF-8 bytes; given a str, selectolax encodes it again first, which for a
+    3 MB WeChat page costs as much as the parse. The caller vouches that ``raw`` is the strict UTF-8
+    encoding of ``text`` (``scraper.extract`` after a clean UTF-8 decode). Any other string, such as
+    a fragment or a page rebuilt from a crawler item, is parsed as before.
+    """
+    token = _UTF8_SOURCE.set((text, raw))
+    try:
+        yield
+    finally:
+        _UTF8_SOURCE.reset(token)
+
+
 def parse(html: str, url: str = "") -> LexborHTMLParser:
     """Parse ``html`` into a lexbor tree; raise ``ExtractError`` on input we refuse to parse."""
     if len(html) > MAX_HTML_CHARS:
         raise ExtractError(f"The page {url} is too large to extract ({len(html)} characters).", url)
+    source = _UTF8_SOURCE.get()
+    if source is not None and source[0] is html:
+        raw = source[1]
+        return LexborHTMLParser(raw.replace(b"\x00", b"") if b"\x00" in raw else raw)
     if "\x00" in html:  # why: the check is a scan; the replace is a copy of a page of several MB
         html = html.replace("\x00", "")
     return LexborHTMLParser(html)

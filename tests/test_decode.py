@@ -254,3 +254,34 @@ def test_corpus_pages_decode_without_loss(corpus: Path, name: str) -> None:
     assert not d.suspect
     title = rec.get("title") or ""
     assert title[:12] in d.text  # the recorded title survives decoding (no mojibake)
+
+
+# --------------------------------------------------------------------------------------------------
+# exact_utf8: when the body is the text's UTF-8 (scraper.extract then lets lexbor parse the bytes)
+
+_PIECES = [b"<p>", "中文".encode(), b"\xef\xbb\xbf", b"\xff", b"\xe4\xb8", "\ufffd".encode(), b"a", b"\x00",
+           b'<meta charset="gbk">', b'<meta charset="utf-8">', "𠀀".encode("gb18030"), "镕".encode("gbk")]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=20), st.sampled_from([None, "text/html; charset=utf-8"]))
+def test_exact_utf8_means_the_body_is_the_texts_utf8(pieces: list[bytes], content_type: str | None) -> None:
+    body = b"".join(pieces)
+    d = decode(body, content_type)
+    if d.exact_utf8:
+        assert d.text.encode("utf-8") == body
+
+
+def test_parse_reads_the_vouched_bytes_of_that_very_text_only() -> None:
+    from scraper.html import parse, utf8_source
+
+    text = "<p>中文\x00</p>"
+    raw = text.encode("utf-8")
+    plain = parse(text).html
+    with utf8_source(text, raw):
+        assert parse(text).html == plain  # the bytes, NUL removed like the text's
+        other = "<p>other</p>"
+        assert "other" in (parse(other).html or "")  # any other string: parsed itself
+    with utf8_source(text, b"<p>not the text</p>"):
+        assert "not the text" in (parse(text).html or "")  # proof that the bytes are what is parsed
+    assert parse(text).html == plain  # outside the block, the text again
