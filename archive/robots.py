@@ -20,6 +20,10 @@ its time, status and verdict. Rules and "unavailable" are reused for up to 24 ho
 raises that host's politeness delay in the fetcher, up to ``[fetch] max_crawl_delay`` (300 s, the
 Heritrix cap). A host asking for more is skipped for the run with the reason recorded, rather than
 stalling the whole crawl behind it.
+
+Scope: the URLs a crawl asks for (feed and article URLs). Images of an allowed page are page
+requisites, fetched like a browser would (under ``image_delay``), without asking their CDN's
+robots.txt; a redirect during a page fetch is followed without asking the target host's robots.txt.
 """
 
 from __future__ import annotations
