@@ -161,6 +161,8 @@ def _is_digit(ch: str) -> bool:
     return len(ch) == 1 and ch in _DIGITS
 
 
+_PLAIN_KEY = re.compile(f"{_WS.pattern}([A-Za-z_$][\\w$]*+){_WS.pattern}:{_WS.pattern}")
+"""An identifier key and its colon, white space and comments around them (as ``key`` + ``eat(":")``)."""
 _SKIP_STOP = re.compile(r"""[{}\[\]()'"`,;/]""")
 
 _FAST_VALUE = re.compile(
@@ -573,7 +575,11 @@ class _Parser:
         while True:
             if self.eat("}"):
                 return
-            if self.eat("..."):
+            plain = _PLAIN_KEY.match(self.text, self.pos, self.end)
+            if plain is not None:  # ``name: value``, nearly every member: one regex for key() + eat(":")
+                self.pos = plain.end()
+                yield plain.group(1), self.value_later() if later else self.value_or_skip()
+            elif self.eat("..."):
                 self.skip_value()
             else:
                 start = self.pos

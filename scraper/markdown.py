@@ -96,10 +96,11 @@ CLOSERS = "”’」』）)\"'"  # looked through: “好，明天可以恢复�
 # why the first letter outside (?i:): a case-insensitive pattern is tried at every character of a
 # style (some are 700 characters long); a first-letter class lets the engine skip to the candidates
 _HIDDEN = re.compile(r"[dDvV](?:(?<=[dD])(?i:isplay\s*:\s*none)|(?<=[vV])(?i:isibility\s*:\s*hidden))")
-_BOLD_ON = re.compile(r"font-weight\s*:\s*(?:bold|bolder|[6-9]00)", re.I)
-_BOLD_OFF = re.compile(r"font-weight\s*:\s*(?:normal|lighter|[1-5]00)", re.I)
-_ITALIC_ON = re.compile(r"font-style\s*:\s*(?:italic|oblique)", re.I)
-_ITALIC_OFF = re.compile(r"font-style\s*:\s*normal", re.I)
+# (same why for the first letter outside (?i:): "f" is only ever "f" or "F" in a case-insensitive match)
+_BOLD_ON = re.compile(r"[fF](?i:ont-weight\s*:\s*(?:bold|bolder|[6-9]00))")
+_BOLD_OFF = re.compile(r"[fF](?i:ont-weight\s*:\s*(?:normal|lighter|[1-5]00))")
+_ITALIC_ON = re.compile(r"[fF](?i:ont-style\s*:\s*(?:italic|oblique))")
+_ITALIC_OFF = re.compile(r"[fF](?i:ont-style\s*:\s*normal)")
 _LANG_CLASS = re.compile(r"(?:^|\s)(?:language|lang)-([\w+#.-]+)")
 _SNIPPET_LANG = re.compile(r"(?:^|\s)code-snippet__(?!fix\b|line|outer|js_|ios\b)([a-z][\w+#-]*)")
 _URL_JUNK = re.compile(r"[\x00-\x1f\x7f]")
