@@ -200,7 +200,9 @@ _CREDIT_SEPARATORS = str.maketrans({"︱": "|", "┃": "|", "│": "|"})
 
 def _credit(text: str) -> dict[str, str] | None:
     """``parse_credit`` with the rarer vertical-bar look-alikes (``出品︱网易科学人``) read as ``|``."""
-    return parse_credit(text.translate(_CREDIT_SEPARATORS))
+    if "︱" in text or "┃" in text or "│" in text:  # why: translate looks up every character
+        text = text.translate(_CREDIT_SEPARATORS)
+    return parse_credit(text)
 
 
 def _is_wx_link(href: str | None) -> bool:
@@ -230,16 +232,19 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
 
     # zones, computed once (the rules below ask for them per block)
     head_z, tail_z, anchor_z, late_z = (set(), set(), set(), set())  # type: ignore[var-annotated]
+    head_blocks, head_chars = lim("head_blocks"), lim("head_fraction") * total
+    tail_rank, late_chars = n - lim("tail_blocks"), lim("tail_fraction") * total
+    anchor_offset = lim("anchor_fraction") * total
     for i in present:
         r, o = rank[i], offset[i]
-        if r < lim("head_blocks") or o < lim("head_fraction") * total:
+        if r < head_blocks or o < head_chars:
             head_z.add(i)
-        if o >= lim("tail_fraction") * total:
+        if o >= late_chars:
             late_z.add(i)
             tail_z.add(i)
-        elif r >= n - lim("tail_blocks"):
+        elif r >= tail_rank:
             tail_z.add(i)
-        if o >= lim("anchor_fraction") * total:
+        if o >= anchor_offset:
             anchor_z.add(i)
     head, tail, anchor_zone, late = (
         head_z.__contains__,
@@ -295,6 +300,7 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
             chosen[i] = "tail:related-list"
     # 4. per-block rules
     short, tail_short = lim("short_chars"), lim("tail_short_chars")
+    credit_chars, contains_chars = lim("credit_chars"), lim("disclaimer_contains_chars")
     for i in present:
         if i in chosen or blocks[i].kind != "text":
             continue
@@ -308,7 +314,7 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
             chosen[i] = "ad-label"
         elif in_head and size <= short and _any(rules.promo, key):
             chosen[i] = "promo:header"
-        elif (in_head or in_tail) and size <= lim("credit_chars") and _credit(blocks[i].text) is not None:
+        elif (in_head or in_tail) and size <= credit_chars and _credit(blocks[i].text) is not None:
             chosen[i] = "credit"
         elif size <= limit and _any(rules.cta, key):
             chosen[i] = "cta:line"
@@ -318,7 +324,7 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
             chosen[i] = "promo:blurb"
         elif (in_head or in_tail) and (
             _starts(rules.disclaimer_starts, key)
-            or (size <= lim("disclaimer_contains_chars") and _any(rules.disclaimer_contains, key))
+            or (size <= contains_chars and _any(rules.disclaimer_contains, key))
         ):
             chosen[i] = "disclaimer"
     # 5. the account banner: short slogan lines and the image right after a header promo
@@ -360,11 +366,12 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
     # 7. footer fragments: a short line between a CTA and another CTA/QR block in the second half
     #    ("关注公众号，发送消息：" / "666，领取…资料" / "…记得点在看") belongs to that footer
     calls = ("cta:line", "qr-image")
+    footer_chars = lim("footer_chars")
     for pos in range(1, len(present) - 1):
         i = present[pos]
-        if i in chosen or blocks[i].kind != "text" or sizes[i] > lim("footer_chars"):
+        if i in chosen or blocks[i].kind != "text" or sizes[i] > footer_chars:
             continue
-        if offset[i] < lim("anchor_fraction") * total:
+        if offset[i] < anchor_offset:
             continue  # why: footers sit in the second half; a short body's middle is body
         # why: the line must continue a call (CTA before it); after a QR image a new item may start
         if chosen.get(present[pos - 1]) == "cta:line" and chosen.get(present[pos + 1]) in calls:
