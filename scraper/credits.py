@@ -425,6 +425,9 @@ def _special_forms(line: str) -> Credit | None:
 
 def _labelled(line: str) -> Credit | None:
     """``label sep value`` runs covering the whole line (``作者 | 周沫；编辑 | 倩君；来源 | 红餐网``)."""
+    if _LABEL_RE.match(line) is None:
+        return None  # why first: the runs must start at the line's start; most lines do not, and
+        # a search through the whole line for the (case-insensitive) labels is the slow part
     matches = []
     for m in _LABEL_RE.finditer(line):
         label = m["label"]
