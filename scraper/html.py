@@ -68,6 +68,15 @@ def squash(text: str | None) -> str:
     return _WS.sub(" ", text or "").strip()
 
 
+_VISIBLE = re.compile(r"[^\s\u00a0\u3000\u200b\u200c\u200d\ufeff]")
+
+
+def has_text(node: LexborNode | None) -> bool:
+    """Whether ``node_text(node)`` is non-empty, without squashing the whole text (a body's text
+    runs to 100 KB; the first visible character answers)."""
+    return node is not None and _VISIBLE.search(node.text(deep=True, separator=" ")) is not None
+
+
 def node_text(node: LexborNode | None) -> str:
     """Visible-ish text of a node, white space collapsed."""
     if node is None:

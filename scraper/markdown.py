@@ -802,12 +802,18 @@ def _split_edges(items: list[tuple[str, bool]]) -> tuple[str, list[tuple[str, bo
     return lead, items, trail
 
 
+def _backslashed(m: re.Match[str]) -> str:
+    # why a function, not the template r"\\\g<0>": re compiles a template anew on every sub() call,
+    # and most texts have nothing to escape
+    return "\\" + m.group()
+
+
 def _render(text: str, esc: re.Pattern[str]) -> str:
-    return esc.sub(r"\\\g<0>", text) if text else ""
+    return esc.sub(_backslashed, text) if text else ""
 
 
 def _render_items(items: list[tuple[str, bool]], esc: re.Pattern[str]) -> str:
-    return "".join(t[1:] if t.startswith("\x00") else esc.sub(r"\\\g<0>", t) for t, _ in items)
+    return "".join(t[1:] if t.startswith("\x00") else esc.sub(_backslashed, t) for t, _ in items)
 
 
 def _join_delims(parts: list[str]) -> list[str]:

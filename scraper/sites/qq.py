@@ -44,7 +44,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from scraper.config import load_rules
 from scraper.credits import resolve_credits
 from scraper.feeditem import FEED_BODY_ID, FEED_MARKER
-from scraper.html import meta, node_text, parse, squash
+from scraper.html import has_text, meta, node_text, parse, squash
 from scraper.models import Article
 from scraper.sites import register
 from scraper.sites._common import build_article, china_time, not_article, parse_china_datetime
@@ -251,7 +251,7 @@ def _has_content(node: LexborNode | None) -> bool:
     """Text or an image: a picture-only article is still an article, an empty shell is not."""
     if node is None:
         return False
-    if node_text(node):
+    if has_text(node):
         return True
     return node.css_first("img") is not None
 

@@ -36,7 +36,7 @@ from urllib.parse import quote, unquote, urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.config import load_rules
-from scraper.html import meta, node_text, parse, squash
+from scraper.html import has_text, meta, node_text, parse, squash
 from scraper.jsvars import (
     UNKNOWN,
     JsPage,
@@ -773,7 +773,7 @@ def _prepare(page: _Page, node: LexborNode) -> LexborNode:
 def _has_content(node: LexborNode | None) -> bool:
     if node is None:
         return False
-    return bool(node_text(node)) or node.css_first("img[src], a[href]") is not None
+    return has_text(node) or node.css_first("img[src], a[href]") is not None
 
 
 def _dom_body(page: _Page) -> LexborNode | None:
