@@ -212,10 +212,12 @@ _LABEL_RE = re.compile(
 _WS = re.compile(r"[\s\u00a0\u3000\u200b\u200c\u200d\ufeff]+")
 _PARENS = re.compile(r"[（(][^（()）]{0,30}[)）]")
 _OUTER_BRACKETS = (("【", "】"), ("[", "]"), ("（", "）"), ("(", ")"), ("〔", "〕"), ("「", "」"))
-_COURTESY_TAIL = re.compile(
-    r"[，,]?\s*(?:欢迎关注|欢迎阅读|敬请关注|欢迎分享|已获授权|已获得授权|经授权发布|经授权转载|授权发布|授权转载|"
-    r"转载已获授权)[。.!！]?$"
-)
+COURTESY_PHRASES = ("欢迎关注", "欢迎阅读", "敬请关注", "欢迎分享", "已获授权", "已获得授权", "经授权发布",
+                    "经授权转载", "授权发布", "授权转载", "转载已获授权")  # fmt: skip
+"""Courtesy notes that may end a credit line (``作者：李四，经授权发布``); cut before reading it."""
+_COURTESY_TAIL = re.compile(r"[，,]?\s*(?:" + "|".join(COURTESY_PHRASES) + r")[。.!！]?$")
+_COURTESY_ENDINGS = tuple(phrase + end for phrase in COURTESY_PHRASES for end in ("", "。", ".", "!", "！"))
+"""The line endings _COURTESY_TAIL can match (a str.endswith test instead of a search through the line)."""
 _SENTENCE_PUNCT = re.compile(r"[。！？!?；;：:“”\"《》「」]")
 _NAME_SPLIT = re.compile(r"[、，,\s/／&和与]+")
 _ROLE_NOTE = re.compile(r"[（(](?:实习|实习生|特约|通讯员|见习|研究员|分析师|整理|编译)?[^（()）]{0,12}[)）]")
@@ -517,7 +519,7 @@ def read_credit(text: str) -> Credit | None:
     line = _strip_outer(line)
     if _NOTHING_TO_KEEP.match(line):
         return Credit()
-    line = _COURTESY_TAIL.sub("", line).strip()
+    line = (_COURTESY_TAIL.sub("", line) if line.endswith(_COURTESY_ENDINGS) else line).strip()
     if not line:
         return None
     return _special_forms(line) or _labelled(line)
