@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ def corpus_dir() -> Path | None:
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def annotations() -> list[dict[str, Any]]:
     base = corpus_dir()
     if base is None:
@@ -39,7 +39,7 @@ def annotations() -> list[dict[str, Any]]:
     return records
 
 
-@lru_cache(maxsize=None)
+@cache
 def manifest() -> dict[str, dict[str, Any]]:
     base = corpus_dir()
     if base is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from selectolax.lexbor import LexborNode
 
@@ -20,6 +20,7 @@ from scraper.models import Article, Removal
 
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 SUMMARY_CHARS = 50  # why: the seed's mirror used ~50 characters; long enough for a list page
+
 
 def summarize(markdown: str, digest: str = "", title: str = "", limit: int = SUMMARY_CHARS) -> str:
     """The page's own digest when it has one (and it is not just the title), else the body's start."""
@@ -57,7 +58,7 @@ def parse_china_datetime(text: str) -> datetime | None:
         return None
     if tz:
         if tz == "Z":
-            return value.replace(tzinfo=timezone.utc)
+            return value.replace(tzinfo=UTC)
         sign = 1 if tz[0] == "+" else -1
         digits = tz[1:].replace(":", "")
         offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))

@@ -177,7 +177,9 @@ def _get(data: dict[str, Any], *path: str) -> Any:
     return cur
 
 
-def _first_str(data: dict[str, Any], keys: tuple[str, ...]) -> str:
+def _first_str(data: Any, keys: tuple[str, ...]) -> str:
+    if not isinstance(data, dict):
+        return ""
     for key in keys:
         value = data.get(key)
         if isinstance(value, (str, int)) and not isinstance(value, bool) and squash(str(value)):
@@ -270,9 +272,9 @@ def _find_body(
             if isinstance(html, str) and html.strip():
                 sub = parse(html if "<" in html else f"<p>{html}</p>", url)
                 for sel in _selectors("body"):
-                    node = sub.css_first(sel)
-                    if _has_content(node):
-                        return node, sub
+                    found = sub.css_first(sel)
+                    if _has_content(found):
+                        return found, sub
                 if _has_content(sub.body):
                     return sub.body, sub
     return None, tree
