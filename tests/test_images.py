@@ -251,6 +251,27 @@ def test_an_unknown_placeholder_is_caught_by_the_foreign_referer_trick(setup, we
     assert PLACEHOLDER_SHA in catalog.placeholders("qpic.cn")
 
 
+def test_repeated_bytes_on_a_protected_host_are_caught_after_a_clean_probe(setup, web: FixtureWeb) -> None:  # type: ignore[no-untyped-def]
+    config, catalog, store, fetcher, bundle = setup
+    # the first image is served to anyone (so the weekly probe finds the host unprotected) …
+    free = "https://mmbiz.qpic.cn/mmbiz_jpg/free/640?wx_fmt=jpeg"
+    web.add(free, make_jpeg(20, 20, (5, 5, 5)), content_type="image/jpeg")
+    # … but the next two answer our (here misconfigured) Referer with the placeholder
+    two = [f"https://mmbiz.qpic.cn/mmbiz_png/guarded{i}/640?wx_fmt=png" for i in (1, 2)]
+    reals = [make_png(12 + i, 12, (i * 40, 0, 0)) for i in (1, 2)]
+    for url, data in zip(two, reals, strict=True):
+        web.add(url, data, content_type="image/png", referer_prefix="https://only.this.example/")
+    collector = ImageCollector(config, catalog, bundle.parent, fetcher=fetcher, rawstore=store)
+    results = collector.collect(wechat_article(free, *two), bundle, PAGE)
+    assert all(r.ok for r in results.values()), results
+    stored = {p.read_bytes() for p in bundle.iterdir()}
+    assert PLACEHOLDER_PNG not in stored
+    # the second guarded image repeats the first one's bytes: recognised, both fetched again without
+    # Referer, and the placeholder file written for the first one is gone from the bundle
+    assert stored == {make_jpeg(20, 20, (5, 5, 5)), *reals}
+    assert PLACEHOLDER_SHA in catalog.placeholders("qpic.cn")
+
+
 def test_placeholder_everywhere_fails_the_image_not_the_article(setup, web: FixtureWeb) -> None:  # type: ignore[no-untyped-def]
     config, catalog, store, fetcher, bundle = setup
     url = "https://mmbiz.qpic.cn/mmbiz_png/always/640?wx_fmt=png"
