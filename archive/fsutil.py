@@ -178,13 +178,18 @@ def safe_component(name: str, *, fallback: str = "item") -> str:
     NFC-normalised, only ``[a-z0-9._-]``, no leading dots or dashes, not a Windows device name,
     at most :data:`MAX_COMPONENT_BYTES` bytes. Lower case because Hugo lower-cases URL paths by default
     (so ``/wechat/<id>/`` must equal the directory name for the thumbnail to resolve) and because
-    case-insensitive filesystems would merge ids that differ only in case. When anything had to change,
-    a stable hash of the original is appended, so two different ids never land on the same name.
+    case-insensitive filesystems would merge ids that differ only in case. When anything else had to
+    change, or the id mixes upper and lower case, a stable hash of the original is appended, so two
+    different ids never land on the same name; an id in one case only is just lower-cased.
     """
     original = unicodedata.normalize("NFC", name or "")
     cleaned = _UNSAFE.sub("-", original)
-    cleaned = re.sub(r"-{2,}", "-", cleaned).strip("-.").lower()
-    changed = cleaned != original
+    cleaned = re.sub(r"-{2,}", "-", cleaned).strip("-.")
+    # why: an id in one case only (Tencent's 20250213A06FMB00) loses nothing by lower-casing; a mixed-case
+    # id (a WeChat short link) would, so only that one needs the disambiguating hash
+    single_case = cleaned == cleaned.upper() or cleaned == cleaned.lower()
+    changed = cleaned != original or not single_case
+    cleaned = cleaned.lower()
     if not cleaned:
         cleaned, changed = fallback, True
     if _WINDOWS_RESERVED.match(cleaned):  # "nul.txt" is reserved too: the part before the dot counts

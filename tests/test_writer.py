@@ -307,6 +307,8 @@ def test_safe_component_is_stable_and_distinguishes_case_and_normal_forms() -> N
     assert safe_component("abc123") == "abc123"  # already safe: unchanged
     assert safe_component("AbC") == safe_component("AbC")
     assert safe_component("AbC") != safe_component("aBc")  # case-only collision avoided
+    assert safe_component("20250213A06FMB00") == "20250213a06fmb00"  # one case only: just lower-cased
+    assert safe_component("KDWh_qGpFN5Vu1TR9t30Mw").startswith("kdwh_qgpfn5vu1tr9t30mw-")
     assert safe_component("caf\u00e9") == safe_component("cafe\u0301")  # NFC: one name for one text
 
 
