@@ -32,6 +32,19 @@ from scraper.models import Removal
 
 _SOURCE_LINK = re.compile(r"^\[[^\]\n]+\]\(\S+\)\s*$")
 _SUMMARY_KEY = re.compile(r"^summary\s*:")
+# Some mirrors wrote an image as ``![]()https://…/x.png![]()``: the URL outside the brackets.
+_BROKEN_IMAGE = re.compile(r"!\[([^\]\n]*)\]\(\)[ \t]*(https?://[^\s()<>!\[\]]+)[ \t]*!\[\]\(\)")
+
+
+def repair_images(body: str) -> tuple[str, list[Removal]]:
+    """Mend images a converter wrote with the URL outside the brackets; report each one mended."""
+    repaired: list[Removal] = []
+
+    def mend(m: re.Match[str]) -> str:
+        repaired.append(Removal("repair:broken-image", m.group(0)))
+        return f"![{m.group(1)}]({m.group(2)})"
+
+    return _BROKEN_IMAGE.sub(mend, body), repaired
 
 
 class CleanError(Exception):
@@ -146,8 +159,9 @@ def clean_file(path: str | Path, *, dry_run: bool = False, summary_chars: int = 
         stripped = stripped[: max(last_nl, 0)]
     categories = meta.get("categories")
     site = str(categories[0]) if isinstance(categories, list) and categories else ""
+    stripped, repaired = repair_images(stripped)
     cleaned_text, cleaned = clean_markdown(stripped, site=site)
-    removed = list(cleaned.removed)
+    removed = repaired + list(cleaned.removed)
 
     new_body_core = cleaned_text.strip("\n") if removed else stripped.strip("\n")
     summary_before = meta.get("summary") if isinstance(meta.get("summary"), str) else None

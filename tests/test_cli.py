@@ -391,6 +391,22 @@ def test_clean_a_file_written_by_the_archiver_changes_nothing_without_boilerplat
     assert yaml.safe_load(text.split("---")[1])["summary"] == "页面自己的摘要"
 
 
+def test_clean_mends_images_written_with_the_url_outside_the_brackets(tmp_path: Path) -> None:
+    path = tmp_path / "post.md"
+    broken = "![]()https://static001.example.cn/wechat/images/cd/cd2c.png![]()"
+    text = (
+        '---\ntitle: "标题"\nsummary: "摘要"\ncategories:\n  - "infoq"\n---\n\n'
+        f"第一段正文，足够长的正文内容在这里。\n\n{broken}\n\n第二段正文。\n\n[infoq](https://www.infoq.cn/article/x)\n"
+    )
+    path.write_text(text, encoding="utf-8")
+    result = invoke("clean", path)
+    assert result.exit_code == 0, result.output
+    assert f"repair:broken-image: {broken}" in result.output
+    after = path.read_text(encoding="utf-8")
+    assert "![](https://static001.example.cn/wechat/images/cd/cd2c.png)" in after and "![]()" not in after
+    assert after.rstrip().endswith("[infoq](https://www.infoq.cn/article/x)")
+
+
 # ---------------------------------------------------------------------- the installed console script
 
 
