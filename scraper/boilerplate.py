@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -64,42 +65,48 @@ _BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*$")
 # --- rules ---------------------------------------------------------------------------------------
 
 
+Family = re.Pattern[str] | None  # one alternation of a family's phrases; None when it has none
+
+
 @dataclass(frozen=True)
 class Rules:
-    """The compiled rule pack for one site (global rules + the site's ``[boilerplate]``)."""
+    """The compiled rule pack for one site (global rules + the site's ``[boilerplate]``).
+
+    Each phrase family is one alternation (``_compile``): one regex scan per block, not one per phrase.
+    """
 
     limits: dict[str, float]
     selectors: tuple[tuple[str, str], ...]  # (rule name, css)
-    promo: tuple[re.Pattern[str], ...]
-    promo_follow: tuple[re.Pattern[str], ...]
-    cta: tuple[re.Pattern[str], ...]
-    qr: tuple[re.Pattern[str], ...]
-    end_marker: tuple[re.Pattern[str], ...]
-    related: tuple[re.Pattern[str], ...]
-    disclaimer_heading: tuple[re.Pattern[str], ...]
-    disclaimer_starts: tuple[re.Pattern[str], ...]
-    disclaimer_contains: tuple[re.Pattern[str], ...]
-    ad: tuple[re.Pattern[str], ...]
-    tail_promo: tuple[re.Pattern[str], ...] = ()
-    blurb: tuple[re.Pattern[str], ...] = ()
-    credit_lines: tuple[re.Pattern[str], ...] = ()
+    promo: Family
+    promo_follow: Family
+    cta: Family
+    qr: Family
+    end_marker: Family
+    related: Family
+    disclaimer_heading: Family
+    disclaimer_starts: Family
+    disclaimer_contains: Family
+    ad: Family
+    tail_promo: Family = None
+    blurb: Family = None
+    credit_lines: Family = None
     site: str = ""
-    site_phrases: tuple[re.Pattern[str], ...] = ()
-    site_tail: tuple[re.Pattern[str], ...] = ()
-    site_head: tuple[re.Pattern[str], ...] = ()
+    site_phrases: Family = None
+    site_tail: Family = None
+    site_head: Family = None
 
     def limit(self, name: str) -> float:
         return self.limits[name]
 
 
-def _compile(patterns: list[str] | None) -> tuple[re.Pattern[str], ...]:
+def _compile(patterns: list[str] | None) -> Family:
     """One alternation per family (one regex scan per block instead of one per phrase)."""
     if not patterns:
-        return ()
+        return None
     for pattern in patterns:
         re.compile(pattern)  # a bad phrase is reported on its own
     scoped = [f"(?i:{p[4:]})" if p.startswith("(?i)") else p for p in patterns]
-    return (re.compile("|".join(f"(?:{p})" for p in scoped)),)
+    return re.compile("|".join(f"(?:{p})" for p in scoped))
 
 
 @lru_cache(maxsize=64)
@@ -150,23 +157,28 @@ def compile_rules(base: dict[str, Any], pack: dict[str, Any], site: str = "") ->
 # --- blocks --------------------------------------------------------------------------------------
 
 
-@dataclass
 class Block:
     """One leaf block: text (white space squashed), or an image / media embed.
 
-    ``link_share`` is the part of the text inside links whose host is mp.weixin.qq.com (related-post
-    lists); ``ref`` is what the applier removes (DOM nodes, or a Markdown paragraph index).
+    ``key`` is the text without any white space (what the rules match); ``wx_link_share`` is the part
+    of the text inside links whose host is mp.weixin.qq.com (related-post lists), -1 until computed;
+    ``ref`` is what the applier removes (DOM nodes, or a Markdown paragraph index).
     """
 
-    text: str
-    kind: str = "text"  # text | image | media
-    url: str = ""
-    ref: Any = None
-    wx_link_share: float = 0.0
+    __slots__ = ("text", "key", "kind", "url", "ref", "wx_link_share")
 
-    @property
-    def key(self) -> str:
-        return _SPACE.sub("", self.text)
+    def __init__(
+        self, text: str, kind: str = "text", url: str = "", ref: Any = None, wx_link_share: float = 0.0
+    ) -> None:
+        self.text = text
+        key = text.replace(" ", "")
+        # why the replace first: block texts come squashed (one plain space per white-space run), so
+        # the regex only has to confirm there is nothing else to remove (it finds nothing at C speed)
+        self.key = _SPACE.sub("", key) if _SPACE.search(key) else key
+        self.kind = kind  # text | image | media
+        self.url = url
+        self.ref = ref
+        self.wx_link_share = wx_link_share
 
     def describe(self) -> str:
         if self.kind == "image":
@@ -182,17 +194,9 @@ def _core(key: str) -> str:
     return _EDGES.sub("", key)
 
 
-def _any(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
-    return any(p.search(text) for p in patterns)
-
-
-def _starts(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
-    """For families whose patterns are anchored with ``^``: ``match`` does not scan the whole text."""
-    return any(p.match(text) for p in patterns)
-
-
-def _full(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
-    return bool(text) and any(p.fullmatch(text) for p in patterns)
+def _full(family: Family, text: str) -> bool:
+    """A "whole block" family: the (decoration-stripped) text is one of its phrases."""
+    return family is not None and bool(text) and family.fullmatch(text) is not None
 
 
 _CREDIT_SEPARATORS = str.maketrans({"︱": "|", "┃": "|", "│": "|"})
@@ -216,59 +220,56 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
     """Pick the blocks to remove: ``{index: rule}``, valve refusals, and credit metadata.
 
     Pure: works on texts and positions only, so DOM bodies and Markdown files get the same answers.
+    Why it is written flat (lists indexed by block, each family a local): it runs once per body over
+    every block, and per-block helper calls were most of its cost.
     """
-    lim = rules.limit
+    lim = rules.limits
+    count = len(blocks)
     keys = [b.key for b in blocks]
     sizes = [len(k) for k in keys]
     total = sum(sizes) or 1
-    present = [i for i, b in enumerate(blocks) if b.kind != "text" or sizes[i]]
+    is_text = [b.kind == "text" for b in blocks]
+    present = [i for i in range(count) if sizes[i] or not is_text[i]]
     n = len(present)
-    rank = {i: r for r, i in enumerate(present)}
-    offset: dict[int, int] = {}
-    seen = 0
-    for i in range(len(blocks)):
-        offset[i] = seen
-        seen += sizes[i]
+    offset = list(accumulate(sizes, initial=0))  # offset[i]: characters before block i
 
     # zones, computed once (the rules below ask for them per block)
-    head_z, tail_z, anchor_z, late_z = (set(), set(), set(), set())  # type: ignore[var-annotated]
-    head_blocks, head_chars = lim("head_blocks"), lim("head_fraction") * total
-    tail_rank, late_chars = n - lim("tail_blocks"), lim("tail_fraction") * total
-    anchor_offset = lim("anchor_fraction") * total
-    for i in present:
-        r, o = rank[i], offset[i]
+    head, tail, late, anchor_zone = ([False] * count for _ in range(4))
+    head_blocks, head_chars = lim["head_blocks"], lim["head_fraction"] * total
+    tail_rank, late_chars = n - lim["tail_blocks"], lim["tail_fraction"] * total
+    anchor_offset = lim["anchor_fraction"] * total
+    for r, i in enumerate(present):
+        o = offset[i]
         if r < head_blocks or o < head_chars:
-            head_z.add(i)
+            head[i] = True
         if o >= late_chars:
-            late_z.add(i)
-            tail_z.add(i)
+            late[i] = tail[i] = True
         elif r >= tail_rank:
-            tail_z.add(i)
+            tail[i] = True
         if o >= anchor_offset:
-            anchor_z.add(i)
-    head, tail, anchor_zone, late = (
-        head_z.__contains__,
-        tail_z.__contains__,
-        anchor_z.__contains__,
-        late_z.__contains__,
-    )
+            anchor_zone[i] = True
 
     chosen: dict[int, str] = {}
+    anchor_chars = lim["anchor_chars"]
     # 1. head anchors (site packs only): cut the anchor and everything before it
-    for i in present:
-        if blocks[i].kind == "text" and head(i) and _any(rules.site_head, keys[i]):
-            for j in range(i + 1):
-                chosen.setdefault(j, f"site:{rules.site}:head-anchor")
-            break
+    site_head = rules.site_head
+    if site_head is not None:
+        for i in present:
+            if is_text[i] and head[i] and site_head.search(keys[i]):
+                for j in range(i + 1):
+                    chosen.setdefault(j, f"site:{rules.site}:head-anchor")
+                break
     # 2. tail anchors: END / 往期推荐 / a 免责声明 heading / the site's anchors cut to the end
+    tail_promo, site_tail = rules.tail_promo, rules.site_tail
     for i in present:
-        if blocks[i].kind != "text" or not anchor_zone(i) or i in chosen:
+        if not is_text[i] or not anchor_zone[i] or i in chosen:
             continue
-        core = _core(keys[i]) if sizes[i] <= 2 * lim("anchor_chars") else keys[i]
+        key = keys[i]
+        core = _core(key) if sizes[i] <= 2 * anchor_chars else key
         rule = None
-        if _starts(rules.tail_promo, keys[i]):
+        if tail_promo is not None and tail_promo.match(key):
             rule = "tail:promo"
-        elif len(core) > lim("anchor_chars") and not _any(rules.site_tail, keys[i]):
+        elif len(core) > anchor_chars and not (site_tail is not None and site_tail.search(key)):
             continue
         elif _full(rules.end_marker, core):
             rule = "tail:end-marker"
@@ -276,10 +277,10 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
             rule = "tail:related-list"
         elif _full(rules.disclaimer_heading, core):
             rule = "disclaimer"
-        elif _any(rules.site_tail, keys[i]):
+        elif site_tail is not None and site_tail.search(key):
             rule = f"site:{rules.site}:tail-anchor"
         if rule:
-            for j in range(i, len(blocks)):
+            for j in range(i, count):
                 chosen.setdefault(j, rule)
             break
     # 3. a trailing run of links to other WeChat posts (with or without a heading above it)
@@ -293,50 +294,54 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
         break
     if len(run) >= 2:  # why: one trailing link can be the article's own "阅读原文"-style pointer
         first = min(run)
-        above = [i for i in present if i < first and i not in chosen]
-        if above and blocks[above[-1]].kind == "text" and len(_core(keys[above[-1]])) <= lim("anchor_chars"):
-            run.append(above[-1])  # the list's heading ("【轻金融好文】")
+        above = next((i for i in reversed(present) if i < first and i not in chosen), None)
+        if above is not None and is_text[above] and len(_core(keys[above])) <= anchor_chars:
+            run.append(above)  # the list's heading ("【轻金融好文】")
         for i in run:
             chosen[i] = "tail:related-list"
-    # 4. per-block rules
-    short, tail_short = lim("short_chars"), lim("tail_short_chars")
-    credit_chars, contains_chars = lim("credit_chars"), lim("disclaimer_contains_chars")
+    # 4. per-block rules, in priority order (the first family that matches names the rule)
+    short, tail_short = lim["short_chars"], lim["tail_short_chars"]
+    credit_chars, contains_chars = lim["credit_chars"], lim["disclaimer_contains_chars"]
+    site_phrases, ad, promo, cta = rules.site_phrases, rules.ad, rules.promo, rules.cta
+    credit_lines, blurb = rules.credit_lines, rules.blurb
+    starts, contains = rules.disclaimer_starts, rules.disclaimer_contains
+    phrase_rule = f"site:{rules.site}:phrase"
     for i in present:
-        if i in chosen or blocks[i].kind != "text":
+        if i in chosen or not is_text[i]:
             continue
         key, size = keys[i], sizes[i]
-        core = _core(key) if size <= 12 else key  # why: only tiny blocks (ad labels) need it
-        in_head, in_tail = head(i), tail(i)
-        limit = tail_short if late(i) else short  # why: long calls only at the very end
-        if rules.site_phrases and size <= tail_short and _any(rules.site_phrases, key):
-            chosen[i] = f"site:{rules.site}:phrase"
-        elif _full(rules.ad, core):
+        in_head, in_tail = head[i], tail[i]
+        edge = in_head or in_tail
+        if site_phrases is not None and size <= tail_short and site_phrases.search(key):
+            chosen[i] = phrase_rule
+        elif _full(ad, _core(key) if size <= 12 else key):  # why: only tiny blocks (ad labels) need it
             chosen[i] = "ad-label"
-        elif in_head and size <= short and _any(rules.promo, key):
+        elif in_head and size <= short and promo is not None and promo.search(key):
             chosen[i] = "promo:header"
-        elif (in_head or in_tail) and size <= credit_chars and _credit(blocks[i].text) is not None:
+        elif edge and size <= credit_chars and _credit(blocks[i].text) is not None:
             chosen[i] = "credit"
-        elif size <= limit and _any(rules.cta, key):
+        # why tail_short: long calls only at the very end
+        elif size <= (tail_short if late[i] else short) and cta is not None and cta.search(key):
             chosen[i] = "cta:line"
-        elif (in_head or in_tail) and size <= short and _starts(rules.credit_lines, key):
+        elif edge and size <= short and credit_lines is not None and credit_lines.match(key):
             chosen[i] = "credit"
-        elif in_tail and _starts(rules.blurb, key):
+        elif in_tail and blurb is not None and blurb.match(key):
             chosen[i] = "promo:blurb"
-        elif (in_head or in_tail) and (
-            _starts(rules.disclaimer_starts, key)
-            or (size <= contains_chars and _any(rules.disclaimer_contains, key))
+        elif edge and (
+            (starts is not None and starts.match(key))
+            or (size <= contains_chars and contains is not None and contains.search(key))
         ):
             chosen[i] = "disclaimer"
     # 5. the account banner: short slogan lines and the image right after a header promo
-    for pos, i in enumerate(present[:-1]):
-        nxt = present[pos + 1]
-        if chosen.get(i) == "promo:header" and nxt not in chosen and sizes[nxt] <= short:
-            if blocks[nxt].kind == "text" and _any(rules.promo_follow, keys[nxt]):
-                chosen[nxt] = "promo:header"
-    promos = [i for i in present if chosen.get(i) == "promo:header"]
-    if promos:
-        last = promos[-1]
-        follow = [i for i in present if i > last][: int(lim("banner_lines")) + 1]
+    if "promo:header" in chosen.values():
+        follow_family = rules.promo_follow
+        for pos in range(n - 1):
+            i, nxt = present[pos], present[pos + 1]
+            if chosen.get(i) == "promo:header" and nxt not in chosen and sizes[nxt] <= short:
+                if is_text[nxt] and follow_family is not None and follow_family.search(keys[nxt]):
+                    chosen[nxt] = "promo:header"
+        last = max(i for i, rule in chosen.items() if rule == "promo:header")
+        follow = [i for i in present if i > last][: int(lim["banner_lines"]) + 1]
         group: list[int] = []
         for i in follow:
             if i in chosen:
@@ -349,33 +354,36 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
             if sizes[i] > 20:  # why: slogan lines ("走进商业背后的故事") are a few words
                 break
             group.append(i)
-    # 6. QR images next to a CTA line that points at a code
-    for i in present:
-        if chosen.get(i) != "cta:line":
-            continue
-        if not (_any(rules.qr, keys[i]) or (tail(i) and "关注" in keys[i])):
-            continue
-        pos = present.index(i)
-        dist = int(lim("qr_distance"))
-        near = present[max(0, pos - dist) : pos][::-1] + present[pos + 1 : pos + 1 + dist]
-        near.sort(key=lambda j: (abs(present.index(j) - pos), j < i))
-        for j in near:
-            if blocks[j].kind == "image" and j not in chosen:
-                chosen[j] = "qr-image"
-                break
-    # 7. footer fragments: a short line between a CTA and another CTA/QR block in the second half
-    #    ("关注公众号，发送消息：" / "666，领取…资料" / "…记得点在看") belongs to that footer
-    calls = ("cta:line", "qr-image")
-    footer_chars = lim("footer_chars")
-    for pos in range(1, len(present) - 1):
-        i = present[pos]
-        if i in chosen or blocks[i].kind != "text" or sizes[i] > footer_chars:
-            continue
-        if offset[i] < anchor_offset:
-            continue  # why: footers sit in the second half; a short body's middle is body
-        # why: the line must continue a call (CTA before it); after a QR image a new item may start
-        if chosen.get(present[pos - 1]) == "cta:line" and chosen.get(present[pos + 1]) in calls:
-            chosen[i] = "cta:footer"
+    if "cta:line" in chosen.values():
+        position = {i: pos for pos, i in enumerate(present)}
+        # 6. QR images next to a CTA line that points at a code
+        qr = rules.qr
+        dist = int(lim["qr_distance"])
+        for i in present:
+            if chosen.get(i) != "cta:line":
+                continue
+            if not ((qr is not None and qr.search(keys[i])) or (tail[i] and "关注" in keys[i])):
+                continue
+            pos = position[i]
+            near = present[max(0, pos - dist) : pos][::-1] + present[pos + 1 : pos + 1 + dist]
+            near.sort(key=lambda j: (abs(position[j] - pos), j < i))
+            for j in near:
+                if blocks[j].kind == "image" and j not in chosen:
+                    chosen[j] = "qr-image"
+                    break
+        # 7. footer fragments: a short line between a CTA and another CTA/QR block in the second half
+        #    ("关注公众号，发送消息：" / "666，领取…资料" / "…记得点在看") belongs to that footer
+        calls = ("cta:line", "qr-image")
+        footer_chars = lim["footer_chars"]
+        for pos in range(1, n - 1):
+            i = present[pos]
+            if i in chosen or not is_text[i] or sizes[i] > footer_chars:
+                continue
+            if offset[i] < anchor_offset:
+                continue  # why: footers sit in the second half; a short body's middle is body
+            # why: the line must continue a call (CTA before it); after a QR image a new item may start
+            if chosen.get(present[pos - 1]) == "cta:line" and chosen.get(present[pos + 1]) in calls:
+                chosen[i] = "cta:footer"
     # 8. the safety valve
     refusals: list[Removal] = []
     by_rule: dict[str, list[int]] = {}
@@ -383,7 +391,7 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
         by_rule.setdefault(rule, []).append(i)
     for rule, idxs in sorted(by_rule.items()):
         cut = sum(sizes[i] for i in idxs)
-        if cut > lim("valve_fraction") * total and sizes and total > 1:
+        if cut > lim["valve_fraction"] * total and sizes and total > 1:
             for i in idxs:
                 del chosen[i]
             refusals.append(
