@@ -9,8 +9,9 @@ WeChat ships most metadata as JavaScript, not JSON::
     window.cgiDataNew = {title: JsDecode('\\x0a…'), mid: '2247504179' * 1, flag: 'true' === 'true' ? 1 : 0, …};
 
 These helpers evaluate only *literal* expressions: strings (with their JS escapes), numbers, booleans,
-object and array literals, and the handful of operators and calls WeChat wraps around literals
-(``||``, ``* 1``, ``? :``, ``===``, ``JsDecode(…)``, ``htmlDecode(…)``, ``.html(false)``). Anything that
+object and array literals, and the handful of operators and calls pages wrap around literals
+(``||``, ``* 1``, ``? :``, ``===``, ``JsDecode(…)``, ``htmlDecode(…)``, ``.html(false)``; the news
+portals' ``JSON.parse("…")`` and ``'…'.slice(6, -6)``). Anything that
 needs a real JS engine (a variable, a function call we do not know) evaluates to ``UNKNOWN`` and is
 skipped, so ``var biz = opt.biz || window.biz;`` never hides the literal ``var biz = "MzI…";``.
 
@@ -21,8 +22,9 @@ is parsed within a window of the page, so a 4 MB page of scripts costs milliseco
 from __future__ import annotations
 
 import html as _html
+import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -171,11 +173,12 @@ _FAST_VALUE = re.compile(
     r"""(?(1)\s*\))(\s*\*\s*1(?![\d.]))?(?=\s*[,}\]])"""
 )
 """``'x'``, ``"x"``, ``JsDecode('x')``, ``'7' * 1`` directly followed by the end of the member."""
-_CALLS = {
+_CALLS: dict[str, Callable[[str], Any]] = {
     "JsDecode": js_decode,
     "htmlDecode": html_decode,
     "decodeURIComponent": lambda s: _url_unquote(s),
     "String": lambda s: s,
+    "JSON.parse": lambda s: _json_parse(s),
 }
 _CONSTANTS: dict[str, Any] = {"true": True, "false": False, "null": None, "undefined": None, "NaN": UNKNOWN}
 
@@ -184,6 +187,40 @@ def _url_unquote(text: str) -> str:
     from urllib.parse import unquote
 
     return unquote(text)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _json_parse(text: str) -> Any:
+    """``JSON.parse`` of a literal string (Toutiao's ``gallery: JSON.parse("{…}")``); ``UNKNOWN``
+    where JS would throw (Python's ``NaN``/``Infinity`` extensions included)."""
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        return UNKNOWN
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _js_slice(text: str, args: list[Any]) -> Any:
+    """``String.prototype.slice(start, end)`` with literal numbers; JS counts UTF-16 code units.
+
+    Toutiao wraps its BASE_DATA strings as ``'&quot;…&quot;'.slice(6, -6)``. Any argument that is not
+    a number (a variable, ``undefined``) gives ``UNKNOWN``.
+    """
+    bounds: list[int | None] = [0, None]  # slice() and slice(start) run to the end
+    for i, arg in enumerate(args[:2]):
+        if isinstance(arg, bool) or not isinstance(arg, (int, float)) or arg != arg:
+            return UNKNOWN
+        bounds[i] = int(max(min(arg, len(text) * 2), -len(text) * 2))  # ±Infinity: past either end
+    start, end = bounds
+    if _ASTRAL.search(text) is None:
+        return text[start:end]
+    units = text.encode("utf-16-le", "surrogatepass")
+    return units[2 * (start or 0) : None if end is None else 2 * end].decode("utf-16-le", "surrogatepass")
 
 
 def _truthy(value: Any) -> bool:
@@ -401,11 +438,16 @@ class _Parser:
                     raise _ParseError("property name expected")
                 if self.eat("("):
                     args = self.arguments()
-                    if isinstance(value, str) and prop == "html":
+                    called = f"{name}.{prop}" if name else ""
+                    if called in _CALLS and args and isinstance(args[0], str):
+                        value = _CALLS[called](args[0])  # JSON.parse("…")
+                    elif isinstance(value, str) and prop == "html":
                         # String.prototype.html(false) decodes entities; html(true) encodes
                         value = html_decode(value) if not args or args[0] is False else value
                     elif isinstance(value, str) and prop in ("replace", "trim", "toString"):
                         value = value.strip() if prop == "trim" else value
+                    elif isinstance(value, str) and prop == "slice":
+                        value = _js_slice(value, args)
                     else:
                         value = UNKNOWN
                     name = None
@@ -920,9 +962,21 @@ class JsPage:
 _STATEMENT_END = re.compile(r"[ \t]*(?:$|[;,)}\]\n\r]|</|//)")
 
 
+_GAP_LOOKBACK = 256  # why: the white space between a value and the next statement is a few characters
+
+
 def _ends_statement(text: str, end: int) -> bool:
-    """A real assignment's value ends the statement; ``mid=2247\\x26amp;…`` inside a URL does not."""
-    return _STATEMENT_END.match(text, end) is not None
+    """A real assignment's value ends the statement; ``mid=2247\\x26amp;…`` inside a URL does not.
+
+    ``end`` is where the parser stopped, past the white space after the value; a line break in that
+    white space ends the statement too (JS inserts the ``;``: ``var a = {…}`` then
+    ``a.more = {…}`` on the next line, as Toutiao writes BASE_DATA).
+    """
+    if _STATEMENT_END.match(text, end) is not None:
+        return True
+    before = text[max(0, end - _GAP_LOOKBACK) : end]
+    gap = before[len(before.rstrip()) :]
+    return "\n" in gap or "\r" in gap
 
 
 def js_literal(html: str, name: str, owners: tuple[str, ...] = _DEFAULT_OWNERS) -> Any:

@@ -39,6 +39,7 @@ from scraper.jsvars import (
         ("con\\\ntinued", "continued"),
         (r"tab\there", "tab\there"),
         ("plain 中文", "plain 中文"),
+        (r"\u003Cp\u003E\'a\' \x41\n", "<p>'a' A\n"),  # Toutiao's BASE_DATA bodies
     ],
 )
 def test_js_unescape(body: str, expected: str) -> None:
@@ -75,6 +76,17 @@ def test_html_decode_covers_wechats_entity_list() -> None:
         ("null", None),
         ("'a' + 'b'", "ab"),
         ("`template`", "template"),
+        # Toutiao's BASE_DATA: entity-wrapped strings cut by slice, galleries as JSON.parse of a string
+        ("'&quot;标题&quot;'.slice(6, -6),", "标题"),
+        ("'abc'.slice(1)", "bc"),
+        ("'abc'.slice()", "abc"),
+        ("'abc'.slice(-2, 10)", "bc"),
+        ("'abc'.slice(2, 1)", ""),
+        ("'abc'.slice(1.9, -0.5)", ""),
+        ("'\U0001f600x'.slice(1)", "\ude00x"),  # JS counts UTF-16 code units: half a surrogate pair
+        ("'\U0001f600x'.slice(2)", "x"),
+        ('JSON.parse("{\\"n\\": [1, \\"a\\\\u002Fb\\"]}")', {"n": [1, "a/b"]}),
+        ("JSON.parse('[true, null]')", [True, None]),
     ],
 )
 def test_parse_js_value_literals(source: str, expected: object) -> None:
@@ -90,6 +102,12 @@ def test_parse_js_value_literals(source: str, expected: object) -> None:
         "xml ? getXmlValue('a') : 'b'",
         "params['uin'] || ''",
         "new Date()",
+        "'abc'.slice(start)",
+        "'abc'.substr(1)",
+        "JSON.parse('{bad')",  # JS throws
+        "JSON.parse('NaN')",  # Python's json would accept it; JSON.parse throws
+        "JSON.parse(text)",
+        "JSON.stringify('a')",
     ],
 )
 def test_non_literal_expressions_are_unknown(source: str) -> None:
@@ -178,6 +196,18 @@ def test_js_object_and_literal() -> None:
     assert data == {"title": "标题", "mid": 2247504179, "tags": [{"tag_name": "专题"}]}
     assert js_literal(PAGE, "window.cgiDataNew")["title"] == "标题"
     assert js_object(PAGE, "nothing") is None
+
+
+def test_a_line_break_ends_an_assignment_without_semicolon() -> None:
+    # Toutiao: "var BASE_DATA = {…}" and, on a later line, "BASE_DATA.galleryInfo = {…}" (no ";")
+    script = "var BASE_DATA = {\n  mediaInfo: {name: '去驴行'}\n}\n\n  BASE_DATA.galleryInfo = {title: 'x'}\n"
+    assert js_object(script, "BASE_DATA") == {"mediaInfo": {"name": "去驴行"}}
+    assert JsPage(script, ["BASE_DATA"]).object("BASE_DATA") == {"mediaInfo": {"name": "去驴行"}}
+    assert js_object(script, "BASE_DATA.galleryInfo") == {"title": "x"}
+    assert js_var("var a = 'x' // note\nvar b = 1", "a") == "x"
+    # on one line, a value followed by more code is not the whole statement
+    assert js_var("var a = 'x' b = 1", "a") is None
+    assert js_var("var a = 'x' /* c */ b", "a") is None
 
 
 # --- script-written text
