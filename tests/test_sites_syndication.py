@@ -25,7 +25,6 @@ from scraper.sites._newsbase import (
     compile_rules,
     credit_box,
     inline_byline,
-    js_unescape,
     paragraphs_from_breaks,
     parse_when,
     site_rules,
@@ -498,13 +497,12 @@ def test_credit_box_never_takes_the_editor() -> None:
     assert credit_box("本文来源：新京报 责任编辑：史建磊_NBJ11331") == {"source": "新京报"}
 
 
-def test_title_suffixes_and_js_strings() -> None:
+def test_title_suffixes() -> None:
     rules = site_rules("sina")
     assert (
         strip_title_suffix("苹果发布新品|苹果|新品_电信_新浪科技_新浪网", rules.title_suffixes)
         == "苹果发布新品"
     )
-    assert js_unescape(r"\u003Cp\u003E\'a\' \x41\n") == "<p>'a' A\n"
 
 
 def test_paragraphs_from_breaks_keeps_blocks_and_inline_markup() -> None:

@@ -21,7 +21,6 @@ all links, an inline ``display:none`` duplicate). Every cut is recorded as a ``R
 from __future__ import annotations
 
 import html as htmlmod
-import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -447,63 +446,25 @@ def strip_title_suffix(title: str, suffixes: Iterable[re.Pattern[str]]) -> str:
 # Embedded JS data
 
 
-def js_value(html: str, marker: str) -> Any:
-    """The JSON value that follows ``marker`` (e.g. ``"var allData = "``) in the page, else ``None``."""
-    start = html.find(marker)
-    while start != -1:
-        pos = start + len(marker)
-        while pos < len(html) and html[pos] in " \t\r\n=":
-            pos += 1
-        try:
-            value, _ = json.JSONDecoder().raw_decode(html, pos)
-            return value
-        except ValueError:
-            start = html.find(marker, pos)
-    return None
-
-
-_JS_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.S)
-_JS_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
-# why: Toutiao bodies carry thousands of these; plain replaces are ~20x faster than a callback each
-_JS_COMMON = (
-    ("\\u003C", "<"),
-    ("\\u003E", ">"),
-    ("\\u002F", "/"),
-    ("\\u0026", "&"),
-    ('\\"', '"'),
-    ("\\'", "'"),
-)
-_BACKSLASH_HOLD = "\x00"
-
-
-def js_unescape(literal: str) -> str:
-    """The value of a JS string literal's body (quotes removed): ``\\u003C`` → ``<``, ``\\'`` → ``'``."""
-    if "\\" not in literal:
-        return literal
-    # escaped backslashes first, so that every backslash left starts an escape sequence
-    text = literal.replace("\\\\", _BACKSLASH_HOLD)
-    for escaped, plain in _JS_COMMON:
-        text = text.replace(escaped, plain)
-
-    def repl(m: re.Match[str]) -> str:
-        esc = m.group(1)
-        if esc[0] in "ux" and len(esc) > 1:
-            return chr(int(esc[1:], 16))
-        return _JS_SIMPLE.get(esc, esc)
-
-    if "\\" in text:
-        text = _JS_ESCAPE.sub(repl, text)
-    return text.replace(_BACKSLASH_HOLD, "\\")
-
-
-def js_string_field(script: str, key: str) -> str | None:
-    """The string literal assigned to ``key:`` in a JS object literal (single or double quoted)."""
-    for m in re.finditer(
-        rf"{re.escape(key)}\s*:\s*(?:'([^'\\]*(?:\\.[^'\\]*)*)'|\"([^\"\\]*(?:\\.[^\"\\]*)*)\")", script, re.S
-    ):
-        before = script[m.start() - 1] if m.start() else " "
-        if before in " \t\r\n,{":
-            return js_unescape(m.group(1) if m.group(1) is not None else m.group(2))
+def content_record(data: Any, title_keys: tuple[str, ...]) -> dict[str, Any] | None:
+    """The record of a page's JSON data (Toutiao's RENDER_DATA, The Paper's ``__NEXT_DATA__``) that is
+    the article: a dict whose ``content`` is HTML and which names it by a string under one of
+    ``title_keys``. The data nests it at a depth that changes with each site release, so it is
+    searched for, not addressed (depth first, later members first)."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            content = item.get("content")
+            if (
+                isinstance(content, str)
+                and "<" in content
+                and any(isinstance(item.get(key), str) for key in title_keys)
+            ):
+                return item
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return None
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from scraper.html import squash
+from scraper.jsvars import JsPage
 from scraper.models import Article
 from scraper.sites import register
 from scraper.sites._newsbase import (
@@ -21,7 +22,6 @@ from scraper.sites._newsbase import (
     finish,
     fragment,
     has_media,
-    js_value,
     parse_when,
     read_page,
     site_rules,
@@ -54,8 +54,8 @@ def _content_html(doc: dict[str, Any]) -> str:
 
 
 def _apply_doc_data(draft: Draft, html: str) -> None:
-    data = js_value(html, "allData")
-    doc = data.get("docData") if isinstance(data, dict) else None
+    data = JsPage(html, ("allData",)).object("allData")
+    doc = data.get("docData") if data is not None else None
     if not isinstance(doc, dict):
         return
     draft.title = squash(doc.get("title")) or draft.title

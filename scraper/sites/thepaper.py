@@ -14,7 +14,6 @@ Selectors and phrases are in ``config/sites/thepaper.toml``. Quirks kept here:
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from scraper.html import squash
 from scraper.models import Article
@@ -23,6 +22,7 @@ from scraper.sites._newsbase import (
     Draft,
     byline_names,
     clean_source,
+    content_record,
     finish,
     fragment,
     has_media,
@@ -46,26 +46,12 @@ def _media_of_byline(draft: Draft) -> str:
     return ""
 
 
-def _find_detail(data: Any) -> dict[str, Any] | None:
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            content = item.get("content")
-            if isinstance(content, str) and "<" in content and ("name" in item or "title" in item):
-                return item
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return None
-
-
 def _apply_next_data(draft: Draft) -> None:
     node = draft.tree.css_first("script#__NEXT_DATA__")
     if node is None:
         return
     try:
-        detail = _find_detail(json.loads(node.text(deep=True)))
+        detail = content_record(json.loads(node.text(deep=True)), ("name", "title"))
     except ValueError:
         return
     if detail is None:

@@ -15,20 +15,20 @@ from __future__ import annotations
 
 import html as htmlmod
 import json
-import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
 from scraper.html import squash
+from scraper.jsvars import JsPage
 from scraper.models import Article
 from scraper.sites import register
 from scraper.sites._newsbase import (
     Draft,
     clean_source,
+    content_record,
     finish,
     fragment,
-    js_string_field,
-    js_unescape,
     parse_when,
     read_page,
     site_rules,
@@ -38,93 +38,65 @@ from scraper.sites._newsbase import (
 SITE = "toutiao"
 HOSTS = ("toutiao.com", "toutiaocdn.com", "toutiao.cn")
 
-_ENTITY_WRAP = "&quot;"  # why: Toutiao wraps every BASE_DATA string in &quot;…&quot; then .slice(6, -6)
-# why [^\\] in the second branch: both branches could take a backslash, so an unclosed string of
-# backslashes backtracked exponentially (a hostile page hung the extractor)
-_GALLERY = re.compile(r"gallery\s*:\s*JSON\.parse\((\"|')((?:\\.|(?!\1)[^\\])*)\1\)", re.S)
+_BASE_DATA = "BASE_DATA"
+_SECTIONS = ("articleInfo", "galleryInfo", "mediaInfo")
+"""The BASE_DATA records read: members of ``var BASE_DATA = {…}`` or assigned after it
+(``BASE_DATA.galleryInfo = {…}``)."""
 
 
-def _unwrap(value: str | None) -> str:
-    """A BASE_DATA string's text: the ``&quot;`` wrapper removed, HTML entities decoded."""
-    if not value:
-        return ""
-    if value.startswith(_ENTITY_WRAP) and value.endswith(_ENTITY_WRAP):
-        value = value[len(_ENTITY_WRAP) : -len(_ENTITY_WRAP)]
-    return htmlmod.unescape(value)
+def _text(record: Mapping[str, Any] | None, key: str) -> str:
+    """A string member of a BASE_DATA record; '' when absent or not a string."""
+    value = record.get(key) if record is not None else None
+    return value if isinstance(value, str) else ""
 
 
-_BRACE_OR_QUOTE = re.compile(r"['\"{}]")
-_STRING_END = {q: re.compile(rf"[^{q}\\]*(?:\\.[^{q}\\]*)*{q}", re.S) for q in "'\""}
+def _unescaped(record: Mapping[str, Any] | None, key: str) -> str:
+    """A BASE_DATA string's text: Toutiao HTML-escapes them (the ``&quot;`` wrapper around each is
+    already cut by the page's own ``.slice(6, -6)``, which jsvars evaluates)."""
+    return htmlmod.unescape(_text(record, key))
 
 
-def _section(script: str, name: str) -> str:
-    """The text of ``name: {…}`` inside BASE_DATA, up to its closing brace (balanced, strings skipped)."""
-    for m in re.finditer(rf"{re.escape(name)}\s*[:=]\s*\{{", script):
-        if m.start() == 0 or script[m.start() - 1] in " \t\r\n,{.":
-            break
-    else:
-        return ""
-    start = m.end() - 1
-    depth, pos = 0, start
-    while True:
-        token = _BRACE_OR_QUOTE.search(script, pos)
-        if token is None:
-            return script[start:]
-        char, pos = token.group(), token.end()
-        if char in "'\"":
-            closing = _STRING_END[char].match(script, pos)
-            if closing is None:
-                return script[start:]
-            pos = closing.end()
-        elif char == "{":
-            depth += 1
-        else:
-            depth -= 1
-            if depth == 0:
-                return script[start:pos]
+def _sections(draft: Draft) -> dict[str, Mapping[str, Any]]:
+    """The BASE_DATA records of the page by name (see ``_SECTIONS``); {} when it has no BASE_DATA."""
+    script = next((t for t in (n.text(deep=True) for n in draft.tree.css("script")) if _BASE_DATA in t), "")
+    if not script:
+        return {}
+    page = JsPage(script, (_BASE_DATA, *(f"{_BASE_DATA}.{name}" for name in _SECTIONS)))
+    whole = page.object(_BASE_DATA) or {}
+    found: dict[str, Mapping[str, Any]] = {}
+    for name in _SECTIONS:
+        record = whole.get(name)
+        if not isinstance(record, Mapping):
+            record = page.object(f"{_BASE_DATA}.{name}")
+        if record is not None:
+            found[name] = record
+    return found
 
 
-def _base_data(draft: Draft) -> str:
-    for node in draft.tree.css("script"):
-        text = node.text(deep=True)
-        if "BASE_DATA" in text:
-            return text
-    return ""
-
-
-def _apply_article_info(draft: Draft, script: str) -> None:
-    info = _section(script, "articleInfo")
-    if not info:
+def _apply_article_info(draft: Draft, sections: dict[str, Mapping[str, Any]]) -> None:
+    info = sections.get("articleInfo")
+    if info is None:
         return
-    title = _unwrap(js_string_field(info, "title"))
-    content = _unwrap(js_string_field(info, "content"))
-    sub = _section(info, "subInfo")
-    media = _section(script, "mediaInfo")
-    draft.title = draft.title or squash(title)
+    sub = info.get("subInfo")
+    sub = sub if isinstance(sub, Mapping) else None
+    media = sections.get("mediaInfo")
+    content = _unescaped(info, "content")
+    draft.title = draft.title or squash(_unescaped(info, "title"))
     if draft.body is None and content:
         draft.body = fragment(content)
-    when = parse_when(js_string_field(sub, "time") or "")
-    draft.published = when or draft.published
-    source = clean_source(js_string_field(sub, "source") or "") or clean_source(
-        js_string_field(media, "name") or ""
-    )
+    draft.published = parse_when(_text(sub, "time")) or draft.published
+    source = clean_source(_text(sub, "source")) or clean_source(_text(media, "name"))
     if source:
         draft.source = draft.source or source
         draft.account = draft.account or source
-    draft.article_id = draft.article_id or (
-        js_string_field(info, "itemId") or js_string_field(info, "groupId") or ""
-    )
+    draft.article_id = draft.article_id or _text(info, "itemId") or _text(info, "groupId")
 
 
-def _apply_gallery(draft: Draft, script: str) -> bool:
+def _apply_gallery(draft: Draft, sections: dict[str, Mapping[str, Any]]) -> bool:
     """Rebuild a 图集 post from ``galleryInfo``; False when the page is not one."""
-    info = _section(script, "galleryInfo")
-    m = _GALLERY.search(info) if info else None
-    if not m:
-        return False
-    try:
-        gallery = json.loads(js_unescape(m.group(2)))
-    except ValueError:
+    info = sections.get("galleryInfo")
+    gallery = info.get("gallery") if info is not None else None  # JSON.parse("…") of the page
+    if not isinstance(gallery, dict):
         return False
     images = gallery.get("sub_images") or []
     captions = gallery.get("sub_abstracts") or []
@@ -139,29 +111,13 @@ def _apply_gallery(draft: Draft, script: str) -> bool:
         return False
     draft.kind = "picshare"
     draft.body = fragment("".join(parts))
-    draft.title = squash(_unwrap(js_string_field(info, "title"))) or draft.title
-    draft.published = parse_when(js_string_field(info, "publish_time") or "") or draft.published
-    media = _section(script, "mediaInfo")
-    name = clean_source(js_string_field(media, "name") or "")
+    draft.title = squash(_unescaped(info, "title")) or draft.title
+    draft.published = parse_when(_text(info, "publish_time")) or draft.published
+    name = clean_source(_text(sections.get("mediaInfo"), "name"))
     if name:  # the gallery's own record outranks anything read off the DOM
         draft.account = draft.source = name
-    draft.article_id = draft.article_id or (js_string_field(info, "item_id") or "")
+    draft.article_id = draft.article_id or _text(info, "item_id")
     return True
-
-
-def _find_article(data: Any) -> dict[str, Any] | None:
-    """The dict of RENDER_DATA that holds the article: an HTML ``content`` next to a ``title``."""
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            content = item.get("content")
-            if isinstance(content, str) and "<" in content and isinstance(item.get("title"), str):
-                return item
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return None
 
 
 def _apply_render_data(draft: Draft) -> None:
@@ -173,7 +129,7 @@ def _apply_render_data(draft: Draft) -> None:
         data = json.loads(unquote(raw) if raw.startswith("%") else raw)
     except ValueError:
         return
-    article = _find_article(data)
+    article = content_record(data, ("title",))
     if article is None:
         return
     draft.title = draft.title or squash(article.get("title"))
@@ -193,9 +149,9 @@ def _apply_render_data(draft: Draft) -> None:
 @register(SITE, HOSTS)
 def extract(html: str, url: str) -> Article:
     draft = read_page(html, url, site_rules(SITE))
-    script = _base_data(draft)
-    if script and not _apply_gallery(draft, script):
-        _apply_article_info(draft, script)
+    sections = _sections(draft)
+    if sections and not _apply_gallery(draft, sections):
+        _apply_article_info(draft, sections)
     _apply_render_data(draft)
     if not draft.canonical_url and draft.article_id.isdigit():
         # /a<id>/, /i<id>/, /group/<id>/ and m.toutiao.com all name one item; /article/<id>/ is current
