@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html import escape as html_escape
 from urllib.parse import parse_qs, unquote, urljoin, urlsplit
@@ -64,6 +65,7 @@ CARD_TAGS = frozenset(
         "mp-common-sticker", "mp-common-search", "mp-common-miniprogram",
     }
 )  # fmt: skip
+_SKIP_OR_CARD = SKIP_TAGS | CARD_TAGS  # the walker's one test for both
 CARD_CLASSES = frozenset(
     {
         "js_product_container", "js_miniprogram_container", "js_editor_vote_card", "js_editor_shopcard",
@@ -97,23 +99,26 @@ CLOSERS = "”’」』）)\"'"  # looked through: “好，明天可以恢复�
 # style (some are 700 characters long); a first-letter class lets the engine skip to the candidates
 _HIDDEN = re.compile(r"[dDvV](?:(?<=[dD])(?i:isplay\s*:\s*none)|(?<=[vV])(?i:isibility\s*:\s*hidden))")
 # (same why for the first letter outside (?i:): "f" is only ever "f" or "F" in a case-insensitive match)
-_BOLD_ON = re.compile(r"[fF](?i:ont-weight\s*:\s*(?:bold|bolder|[6-9]00))")
-_BOLD_OFF = re.compile(r"[fF](?i:ont-weight\s*:\s*(?:normal|lighter|[1-5]00))")
-_ITALIC_ON = re.compile(r"[fF](?i:ont-style\s*:\s*(?:italic|oblique))")
-_ITALIC_OFF = re.compile(r"[fF](?i:ont-style\s*:\s*normal)")
+# Every font-weight / font-style declaration of a style in one scan; the group that matched says which:
+# (bold on, bold off, italic on, italic off). Declarations cannot overlap (no value contains "font-").
+_FONT_DECL = re.compile(
+    r"[fF](?i:ont-(?:weight\s*:\s*(?:(bold|bolder|[6-9]00)|(normal|lighter|[1-5]00))"
+    r"|style\s*:\s*(?:(italic|oblique)|(normal))))"
+)
 _LANG_CLASS = re.compile(r"(?:^|\s)(?:language|lang)-([\w+#.-]+)")
 _SNIPPET_LANG = re.compile(r"(?:^|\s)code-snippet__(?!fix\b|line|outer|js_|ios\b)([a-z][\w+#-]*)")
 _URL_JUNK = re.compile(r"[\x00-\x1f\x7f]")
 _SPACES = "[ \t\n\r\f\u00a0\u3000\u2028\u2029]"
 _WS_RUN = re.compile(f"[\ue000]*{_SPACES}[{_SPACES[1:-1]}\ue000]*")
 _ZW = re.compile("[\u200b\ufeff\u00ad]")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_INVISIBLE = re.compile("[\u200b\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # zero-width + controls
 _INLINE_ESCAPE = re.compile(
     r"\\(?=[!-/:-@\[-`{-~])|[`*~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|\](?=[(\[:])|<(?=[A-Za-z/!?])|&(?=#?\w+;)"
 )
 _LINK_TEXT_ESCAPE = re.compile(
     r"\\(?=[!-/:-@\[-`{-~])|[`*~\[\]]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|<(?=[A-Za-z/!?])"
 )
+_ESCAPABLE = re.compile(r"[\\`*~_\[\]<&]")  # every character either escape pattern can escape
 _LINE_START = re.compile(r"^(#{1,6}(?=\s|$)|>|[-+](?=\s|$)|(\d{1,9})(?=[.)](?:\s|$)))")
 _RULE_LINE = re.compile(r"^([-_=*])(?:\s*\1){2,}\s*$")
 _SHORTCODE = re.compile(r"\{\{(?=[<%])")
@@ -171,11 +176,11 @@ def safe_url(raw: str | None, base: str) -> str | None:
 
 
 def _escape_text(text: str) -> str:
-    return _INLINE_ESCAPE.sub(r"\\\g<0>", text)
+    return _render(text, _INLINE_ESCAPE)
 
 
 def _link_text(text: str) -> str:
-    return _LINK_TEXT_ESCAPE.sub(r"\\\g<0>", text)
+    return _render(text, _LINK_TEXT_ESCAPE)
 
 
 def _escape_line_start(text: str) -> str:
@@ -264,18 +269,20 @@ class _Flow:
 
     # -- walking --
     def walk(self, node: LexborNode) -> None:
+        runs = self.runs
         for child in node.iter(include_text=True):
             tag = child.tag
             if tag == "-text":
                 text = child.text_content
                 if text:
-                    self.runs.append(("t", text, self.bold, self.italic, self.link))
-            elif tag and tag[0] != "-":
+                    runs.append(("t", text, self.bold, self.italic, self.link))
+            elif tag and tag[0] != "-" and tag not in _SKIP_OR_CARD:
                 self.element(child, tag)
+                # why re-read: a block inside flushed self.runs into a new list
+                runs = self.runs
 
     def element(self, el: LexborNode, tag: str) -> None:
-        if tag in SKIP_TAGS or tag in CARD_TAGS:
-            return
+        """One element that is neither skipped nor an app card (``walk`` filtered those out)."""
         conv = self.conv
         if conv.depth >= MAX_DEPTH:  # hostile nesting: the rest of this subtree is plain text
             text = el.text(deep=True)
@@ -289,11 +296,17 @@ class _Flow:
             conv.depth -= 1
 
     def _element(self, el: LexborNode, tag: str) -> None:
-        attrs = el.attributes
+        attrs = el.attributes  # why once: selectolax builds this dict anew on every access
+        style = None
         if attrs:
-            if _hidden(attrs):
+            style = attrs.get("style")
+            # (inlined _hidden: this runs for every element of every body)
+            if style and ("none" in style or "hidden" in style) and _HIDDEN.search(style):
                 return
-            classes = _classes(attrs)
+            if "hidden" in attrs:
+                return
+            cls = attrs.get("class")
+            classes = cls.split() if cls else []
             if classes and not CARD_CLASSES.isdisjoint(classes):
                 return
             if "data-formula" in attrs:
@@ -331,15 +344,21 @@ class _Flow:
             self.bold = True
         elif tag in ("em", "i", "cite", "dfn"):
             self.italic = True
-        style = attrs.get("style") if attrs else None
         if style and "font-" in style:
-            if _BOLD_ON.search(style):
+            # one scan finds every font-weight / font-style declaration (they cannot overlap)
+            weights_on = weights_off = styles_on = styles_off = False
+            for on, off, ital, normal in _FONT_DECL.findall(style):
+                weights_on = weights_on or bool(on)
+                weights_off = weights_off or bool(off)
+                styles_on = styles_on or bool(ital)
+                styles_off = styles_off or bool(normal)
+            if weights_on:
                 self.bold = True
-            elif _BOLD_OFF.search(style):
+            elif weights_off:
                 self.bold = False
-            if _ITALIC_ON.search(style):
+            if styles_on:
                 self.italic = True
-            elif _ITALIC_OFF.search(style):
+            elif styles_off:
                 self.italic = False
         if tag in BLOCK_TAGS:
             self.block(el, tag)
@@ -650,46 +669,60 @@ class _Flow:
                 for t, r in zip(texts, runs, strict=True)
             ]
             joined = _SEP.join(texts)
-        joined = _CONTROL.sub("", _ZW.sub("", joined))
+        joined = _INVISIBLE.sub("", joined)
 
-        def space(m: re.Match[str]) -> str:
-            group = m.group()
-            start, end = m.start(), m.end()
-            keep = not (start == 0 or end == len(joined))
-            if keep and "\n" in group and _is_cjk(joined[start - 1]) and _is_cjk(joined[end]):
-                keep = False  # why: pretty-printed source newlines between CJK runs render as a stray gap
-            if _SEP not in group:
-                return " " if keep else ""
-            segs = group.split(_SEP)
-            if not keep:
-                return _SEP * (len(segs) - 1)
-            # the space goes to the first run that had white space (never into a code/math atom)
-            first = next(i for i, seg in enumerate(segs) if seg)
-            return _SEP.join(" " if i == first else "" for i in range(len(segs)))
+        if len(runs) == 1 and "\n" not in joined:
+            # why a shortcut: one run without a newline has no separator to place and no CJK line
+            # break to join, so every inner white-space run is one space and the ends go (as below)
+            normalized = [_WS_RUN.sub(" ", joined).strip(" ")]
+        else:
 
-        normalized = _WS_RUN.sub(space, joined).split(_SEP)
+            def space(m: re.Match[str]) -> str:
+                group = m.group()
+                start, end = m.start(), m.end()
+                keep = not (start == 0 or end == len(joined))
+                if keep and "\n" in group and _is_cjk(joined[start - 1]) and _is_cjk(joined[end]):
+                    keep = False  # why: pretty-printed source newlines between CJK runs render as a stray gap
+                if _SEP not in group:
+                    return " " if keep else ""
+                segs = group.split(_SEP)
+                if not keep:
+                    return _SEP * (len(segs) - 1)
+                # the space goes to the first run that had white space (never into a code/math atom)
+                first = next(i for i, seg in enumerate(segs) if seg)
+                return _SEP.join(" " if i == first else "" for i in range(len(segs)))
+
+            normalized = _WS_RUN.sub(space, joined).split(_SEP)
         # links outer, then bold, then italic; code/math/images are atoms inside
         pieces: list[tuple[str, bool, bool, str | None]] = []  # (kind+text, bold, italic, link)
         plain_parts: list[str] = []
         bold_only = True
+        styled = False  # any bold, italic or link at all (else the pieces are just escaped and joined)
         for run, text in zip(runs, normalized, strict=True):
-            kind = run[0]
+            kind, _, bold, italic, link = run
+            if heading:
+                bold = italic = False
+            if bold or italic or link is not None:
+                styled = True
             if kind == "t":
                 if not text:
                     continue
                 plain_parts.append(text)
-                if text.strip() and (not run[2] or run[4]):
+                if bold_only and text.strip() and (not run[2] or link):
                     bold_only = False
-                pieces.append((text, run[2] and not heading, run[3] and not heading, run[4]))
+                pieces.append((text, bold, italic, link))
             else:
                 value = _inline_code(run[1]) if kind == "c" else run[1]
                 if kind != "i":
                     plain_parts.append(run[1] if kind == "c" else value)
                 bold_only = False
-                pieces.append(("\x00" + value, run[2] and not heading, run[3] and not heading, run[4]))
+                pieces.append(("\x00" + value, bold, italic, link))
         plain = "".join(plain_parts).strip()
         if not pieces:
             return "", "", False
+        if not styled:  # (what the grouping below gives for one plain group, without the grouping)
+            text = "".join(t[1:] if t.startswith("\x00") else _render(t, _INLINE_ESCAPE) for t, *_ in pieces)
+            return text.strip(), plain, bold_only and bool(plain)
         out: list[str] = []
         i = 0
         while i < len(pieces):
@@ -809,11 +842,15 @@ def _backslashed(m: re.Match[str]) -> str:
 
 
 def _render(text: str, esc: re.Pattern[str]) -> str:
-    return esc.sub(_backslashed, text) if text else ""
+    # why the pre-check: the escape patterns start with look-arounds, so re tries them at every
+    # character; _ESCAPABLE (the characters they can escape) is skipped through at C speed, and most
+    # texts (CJK prose) contain none of them
+    return esc.sub(_backslashed, text) if _ESCAPABLE.search(text) else text
 
 
-def _render_items(items: list[tuple[str, bool]], esc: re.Pattern[str]) -> str:
-    return "".join(t[1:] if t.startswith("\x00") else esc.sub(_backslashed, t) for t, _ in items)
+def _render_items(items: Iterable[tuple[str, bool]], esc: re.Pattern[str]) -> str:
+    """Texts escaped, atoms (``\\x00``-prefixed code, math, images) as they are, joined."""
+    return "".join(t[1:] if t.startswith("\x00") else _render(t, esc) for t, _ in items)
 
 
 def _join_delims(parts: list[str]) -> list[str]:
