@@ -109,6 +109,7 @@ _LANG_CLASS = re.compile(r"(?:^|\s)(?:language|lang)-([\w+#.-]+)")
 _SNIPPET_LANG = re.compile(r"(?:^|\s)code-snippet__(?!fix\b|line|outer|js_|ios\b)([a-z][\w+#-]*)")
 _URL_JUNK = re.compile(r"[\x00-\x1f\x7f]")
 _SPACES = "[ \t\n\r\f\u00a0\u3000\u2028\u2029]"
+_SPACE_CHARS = _SPACES[1:-1]
 _WS_RUN = re.compile(f"[\ue000]*{_SPACES}[{_SPACES[1:-1]}\ue000]*")
 _ZW = re.compile("[\u200b\ufeff\u00ad]")
 _INVISIBLE = re.compile("[\u200b\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # zero-width + controls
@@ -136,6 +137,14 @@ def _is_cjk(ch: str) -> bool:
         or 0x3000 <= o <= 0x303F
         or 0x2018 <= o <= 0x201F  # curly quotes around CJK text
     )
+
+
+def _inner_space(m: re.Match[str]) -> str:
+    """A white-space run inside one run's text: one space, none for a source newline between CJK."""
+    text, start, end = m.string, m.start(), m.end()
+    if "\n" in m.group() and _is_cjk(text[start - 1]) and _is_cjk(text[end]):
+        return ""  # why: pretty-printed source newlines between CJK runs render as a stray gap
+    return " "
 
 
 def _is_punct(ch: str) -> bool:
@@ -277,23 +286,19 @@ class _Flow:
                 if text:
                     runs.append(("t", text, self.bold, self.italic, self.link))
             elif tag and tag[0] != "-" and tag not in _SKIP_OR_CARD:
-                self.element(child, tag)
+                conv = self.conv
+                if conv.depth >= MAX_DEPTH:  # hostile nesting: the rest of this subtree is plain text
+                    text = child.text(deep=True)
+                    if text:
+                        runs.append(("t", text, self.bold, self.italic, self.link))
+                    continue
+                conv.depth += 1
+                try:
+                    self._element(child, tag)
+                finally:
+                    conv.depth -= 1
                 # why re-read: a block inside flushed self.runs into a new list
                 runs = self.runs
-
-    def element(self, el: LexborNode, tag: str) -> None:
-        """One element that is neither skipped nor an app card (``walk`` filtered those out)."""
-        conv = self.conv
-        if conv.depth >= MAX_DEPTH:  # hostile nesting: the rest of this subtree is plain text
-            text = el.text(deep=True)
-            if text:
-                self.runs.append(("t", text, self.bold, self.italic, self.link))
-            return
-        conv.depth += 1
-        try:
-            self._element(el, tag)
-        finally:
-            conv.depth -= 1
 
     def _element(self, el: LexborNode, tag: str) -> None:
         attrs = el.attributes  # why once: selectolax builds this dict anew on every access
@@ -656,10 +661,33 @@ class _Flow:
         if text:
             self.blocks.append(_Block("p", _escape_line_start(text), plain=plain, bold_only=bold_only))
 
+    def serialize_text(self, run: Run, heading: bool) -> tuple[str, str, bool]:
+        """``serialize`` of a single text run, the shape of most paragraphs, without the run lists.
+
+        Same steps, same result: with no separator to place, the white space at the ends goes and
+        each inner run of it is one space, or nothing for a source newline between CJK characters.
+        """
+        _, text, bold, italic, link = run
+        if _SEP in text:  # the page itself uses our private-use marker characters
+            text = text.replace(_SEP, "").replace(_ATOM, "")
+        text = _INVISIBLE.sub("", text).strip(_SPACE_CHARS)
+        if not text:
+            return "", "", False
+        text = _WS_RUN.sub(_inner_space if "\n" in text else " ", text)
+        plain = text.strip()
+        bold_only = not (plain and (not bold or link))
+        if heading:
+            bold = italic = False
+        if bold or italic or link is not None:
+            return self.serialize_pieces([(text, bold, italic, link)], plain, bold_only)
+        return _render(text, _INLINE_ESCAPE).strip(), plain, bold_only and bool(plain)
+
     def serialize(self, runs: list[Run], heading: bool = False) -> tuple[str, str, bool]:
         """Inline runs → (markdown, visible text, every visible character bold and unlinked)."""
         if not runs:
             return "", "", False
+        if len(runs) == 1 and runs[0][0] == "t":
+            return self.serialize_text(runs[0], heading)
         texts = [r[1] if r[0] == "t" else _ATOM for r in runs]
         joined = _SEP.join(texts)
         if joined.count(_SEP) != len(runs) - 1:
@@ -671,28 +699,22 @@ class _Flow:
             joined = _SEP.join(texts)
         joined = _INVISIBLE.sub("", joined)
 
-        if len(runs) == 1 and "\n" not in joined:
-            # why a shortcut: one run without a newline has no separator to place and no CJK line
-            # break to join, so every inner white-space run is one space and the ends go (as below)
-            normalized = [_WS_RUN.sub(" ", joined).strip(" ")]
-        else:
+        def space(m: re.Match[str]) -> str:
+            group = m.group()
+            start, end = m.start(), m.end()
+            keep = not (start == 0 or end == len(joined))
+            if keep and "\n" in group and _is_cjk(joined[start - 1]) and _is_cjk(joined[end]):
+                keep = False  # why: pretty-printed source newlines between CJK runs render as a stray gap
+            if _SEP not in group:
+                return " " if keep else ""
+            segs = group.split(_SEP)
+            if not keep:
+                return _SEP * (len(segs) - 1)
+            # the space goes to the first run that had white space (never into a code/math atom)
+            first = next(i for i, seg in enumerate(segs) if seg)
+            return _SEP.join(" " if i == first else "" for i in range(len(segs)))
 
-            def space(m: re.Match[str]) -> str:
-                group = m.group()
-                start, end = m.start(), m.end()
-                keep = not (start == 0 or end == len(joined))
-                if keep and "\n" in group and _is_cjk(joined[start - 1]) and _is_cjk(joined[end]):
-                    keep = False  # why: pretty-printed source newlines between CJK runs render as a stray gap
-                if _SEP not in group:
-                    return " " if keep else ""
-                segs = group.split(_SEP)
-                if not keep:
-                    return _SEP * (len(segs) - 1)
-                # the space goes to the first run that had white space (never into a code/math atom)
-                first = next(i for i, seg in enumerate(segs) if seg)
-                return _SEP.join(" " if i == first else "" for i in range(len(segs)))
-
-            normalized = _WS_RUN.sub(space, joined).split(_SEP)
+        normalized = _WS_RUN.sub(space, joined).split(_SEP)
         # links outer, then bold, then italic; code/math/images are atoms inside
         pieces: list[tuple[str, bool, bool, str | None]] = []  # (kind+text, bold, italic, link)
         plain_parts: list[str] = []
@@ -723,6 +745,12 @@ class _Flow:
         if not styled:  # (what the grouping below gives for one plain group, without the grouping)
             text = "".join(t[1:] if t.startswith("\x00") else _render(t, _INLINE_ESCAPE) for t, *_ in pieces)
             return text.strip(), plain, bold_only and bool(plain)
+        return self.serialize_pieces(pieces, plain, bold_only)
+
+    def serialize_pieces(
+        self, pieces: list[tuple[str, bool, bool, str | None]], plain: str, bold_only: bool
+    ) -> tuple[str, str, bool]:
+        """Styled pieces → Markdown: links outer, then bold, then italic (``_emphasize``)."""
         out: list[str] = []
         i = 0
         while i < len(pieces):
