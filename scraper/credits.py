@@ -212,6 +212,7 @@ _LABEL_RE = re.compile(
 _WS = re.compile(r"[\s\u00a0\u3000\u200b\u200c\u200d\ufeff]+")
 _PARENS = re.compile(r"[（(][^（()）]{0,30}[)）]")
 _OUTER_BRACKETS = (("【", "】"), ("[", "]"), ("（", "）"), ("(", ")"), ("〔", "〕"), ("「", "」"))
+_OUTER_LEFTS = tuple(left for left, _ in _OUTER_BRACKETS)
 COURTESY_PHRASES = ("欢迎关注", "欢迎阅读", "敬请关注", "欢迎分享", "已获授权", "已获得授权", "经授权发布",
                     "经授权转载", "授权发布", "授权转载", "转载已获授权")  # fmt: skip
 """Courtesy notes that may end a credit line (``作者：李四，经授权发布``); cut before reading it."""
@@ -267,7 +268,8 @@ def _squash(text: str) -> str:
 def _strip_outer(text: str) -> str:
     """Remove one pair of brackets around the whole line and trailing full stops."""
     text = text.strip()
-    for _ in range(2):
+    # why the guard: most lines open with no bracket, and then both rounds below change nothing
+    for _ in range(2 if text.startswith(_OUTER_LEFTS) else 0):
         for left, right in _OUTER_BRACKETS:
             if text.startswith(left) and text.endswith(right) and text.count(left) == 1:
                 text = text[len(left) : -len(right)].strip()
