@@ -19,8 +19,10 @@ from scraper.jsvars import (
     js_decode,
     js_literal,
     js_object,
+    js_record,
     js_unescape,
     js_var,
+    object_member,
     parse_js_value,
 )
 
@@ -44,6 +46,16 @@ from scraper.jsvars import (
 )
 def test_js_unescape(body: str, expected: str) -> None:
     assert js_unescape(body) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["\\", "u003C", "u002F", "u003c", "x26", '"', "'", "n", "a", "中", "\n"])))
+def test_js_unescape_fast_path_equals_one_regex_pass(pieces: list[str]) -> None:
+    # the plain replaces for Toutiao's \u003C… must give what the escape regex alone gives
+    from scraper.jsvars import _ESCAPE, _escape_repl
+
+    body = "".join(pieces)
+    assert js_unescape(body) == _ESCAPE.sub(_escape_repl, body)
 
 
 def test_js_decode_turns_literal_escapes_left_in_values_into_characters() -> None:
@@ -321,7 +333,9 @@ def test_lazy_object_falls_back_for_larger_expressions_and_keeps_siblings_of_a_b
 
 _MEMBERS = ['a: "x"', "b: 1", "a: 'y' * 1", "c: {d: [1, 'e']}", "r: /[,}]/", "u: foo", "v: foo.bar(1)",
             "w: 1 ? 'p' : 'q'", "s: JsDecode('\\x26')", "...rest", "m() {}", "t: `tpl`", "k", "'q': 2",
-            "n: [/]/, 3]", "o: a / b", "x: (1, 2)", "// note\n y: 3", "z: }", "e: ["]  # fmt: skip
+            "n: [/]/, 3]", "o: a / b", "x: (1, 2)", "// note\n y: 3", "z: }", "e: [",
+            '"j": {"k": [1, "l"], "m": {}}', "g: {h: 'i'} || {}", "f: {p: 1}.p",
+            "'qq': {'r': 2}", 'c: {d: "over"}']  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)
@@ -331,3 +345,62 @@ def test_lazy_object_equals_the_eager_object(members: list[str], tail: str) -> N
     eager = js_object(text, "o")
     lazy = JsPage(text, ("o",)).object("o")
     assert (dict(lazy) if lazy is not None else None) == eager
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_MEMBERS), max_size=8))
+def test_object_member_is_the_eager_member(members: list[str]) -> None:
+    text = "var o = {" + ", ".join(members) + "};"
+    eager = js_object(text, "o")
+    lazy = JsPage(text, ("o",)).object("o")
+    for key in ("a", "c", "g", "j", "qq", "f", "nothing"):
+        value = (eager or {}).get(key)
+        found = object_member(lazy, key)
+        assert (dict(found) if found is not None else None) == (value if isinstance(value, dict) else None)
+
+
+def test_object_member_reads_a_record_lazily() -> None:
+    text = (
+        "var BASE_DATA = {articleInfo: {title: 'x'.slice(0), content: '<p>a</p>', tags: [{\"name\": 't'}]}};"
+    )
+    record = object_member(JsPage(text, ("BASE_DATA",)).object("BASE_DATA"), "articleInfo")
+    assert isinstance(record, LazyObject) and record["title"] == "x"
+    assert set(record._read) == {"title"}  # type: ignore[attr-defined]
+    assert object_member({"a": {"b": 1}, "c": 2}, "a") == {"b": 1}
+    assert object_member({"c": 2}, "c") is None and object_member(None, "a") is None
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=5), _JSON_VALUES, max_size=4), st.booleans())
+def test_a_json_object_reads_as_the_js_reader_reads_it(data: dict[str, object], ascii_only: bool) -> None:
+    # ifeng's "var allData = {…JSON…}" goes to the JSON decoder; the value must be the JS reader's
+    import json
+
+    text = "var allData = " + json.dumps(data, ensure_ascii=ascii_only) + ";"
+    assert JsPage(text, ("allData",)).object("allData") == js_object(text, "allData")
+    assert js_record(text, "allData") == js_object(text, "allData")
+
+
+@pytest.mark.parametrize(
+    "literal",
+    [
+        '{"a": "\\ud800"}',  # a lone surrogate escape: the JS reader's U+FFFD, not the decoder's surrogate
+        '{"a": "\\ud83d\\ude00", "b": 1}',
+        '{"a": NaN, "b": 1}',  # Python's json accepts NaN; JS data has no such literal
+        '{"a": 1} || {}',
+        '{"a": [1, 2]}.a',
+        '{"a": 1, "b": {"c": "\\u{41}"}}',  # JS escapes, not JSON
+        "{}",
+    ],
+)
+def test_json_like_objects_read_as_the_js_reader_reads_them(literal: str) -> None:
+    text = f"var allData = {literal};"
+    lazy = JsPage(text, ("allData",)).object("allData")
+    assert (dict(lazy) if lazy is not None else None) == js_object(text, "allData")

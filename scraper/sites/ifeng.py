@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from scraper.html import squash
-from scraper.jsvars import JsPage
+from scraper.jsvars import js_record
 from scraper.models import Article
 from scraper.sites import register
 from scraper.sites._newsbase import (
@@ -54,7 +54,7 @@ def _content_html(doc: dict[str, Any]) -> str:
 
 
 def _apply_doc_data(draft: Draft, html: str) -> None:
-    data = JsPage(html, ("allData",)).object("allData")
+    data = js_record(html, "allData")
     doc = data.get("docData") if data is not None else None
     if not isinstance(doc, dict):
         return

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from scraper.html import squash
-from scraper.jsvars import JsPage
+from scraper.jsvars import JsPage, object_member
 from scraper.models import Article
 from scraper.sites import register
 from scraper.sites._newsbase import (
@@ -62,11 +62,11 @@ def _sections(draft: Draft) -> dict[str, Mapping[str, Any]]:
     if not script:
         return {}
     page = JsPage(script, (_BASE_DATA, *(f"{_BASE_DATA}.{name}" for name in _SECTIONS)))
-    whole = page.object(_BASE_DATA) or {}
+    whole = page.object(_BASE_DATA)  # lazy: only the records below are read (never ``or {}``: len reads all)
     found: dict[str, Mapping[str, Any]] = {}
     for name in _SECTIONS:
-        record = whole.get(name)
-        if not isinstance(record, Mapping):
+        record = object_member(whole, name)
+        if record is None:
             record = page.object(f"{_BASE_DATA}.{name}")
         if record is not None:
             found[name] = record
