@@ -23,6 +23,7 @@ from scraper.sites._newsbase import (
     byline_names,
     clean_source,
     compile_rules,
+    content_record,
     credit_box,
     inline_byline,
     paragraphs_from_breaks,
@@ -319,6 +320,44 @@ def test_toutiao_render_data_when_the_dom_is_empty() -> None:
         "昨天上午，三十万尾鲢鳙鱼苗被放入水库，用来净化水质。",
         "工作人员说，这些鱼以藻类为食，不投喂饲料。",
     ]
+
+
+TOUTIAO_LATE_ARTICLE_INFO = """<html><head><meta charset="utf-8"><title></title></head><body>
+<script>var BASE_DATA = {
+    mediaInfo: {name: '江畔晚报'},
+    articleInfo: {tagInfo: {title: '不是标题', content: '<p>标签</p>'}}
+  }
+  BASE_DATA.articleInfo = {
+    title: '&quot;&quot;夜跑&quot;成了新习惯&quot;'.slice(6, -6),
+    content: '&quot;\\u003Cp\\u003E晚上八点，河堤上的路灯一盏盏亮起，夜跑的人多了起来。他们沿着河堤慢慢跑，\\
+一边跑一边聊天，跑完再一起去吃宵夜。\\u003C\\u002Fp\\u003E&quot;'.slice(6, -6),
+    subInfo: {time: '2020-04-11 20:35:12'}
+  }
+</script></body></html>"""
+
+
+def test_toutiao_base_data_is_evaluated_as_the_page_evaluates_it() -> None:
+    # the page's own slice(6, -6) cuts the &quot; wrapper once: a headline in quotes keeps them; the
+    # record is the articleInfo the script builds (a later assignment here), not the first "title:"
+    a = extract(TOUTIAO_LATE_ARTICLE_INFO, "https://www.toutiao.com/a6800000000000000777/")
+    assert (a.kind, a.title, a.account) == ("article", '"夜跑"成了新习惯', "江畔晚报")
+    assert a.published == at("2020-04-11T20:35:12+08:00")
+    # a backslash at a line end continues the JS string: no line break is left in the sentence
+    assert blocks(a) == [
+        "晚上八点，河堤上的路灯一盏盏亮起，夜跑的人多了起来。他们沿着河堤慢慢跑，一边跑一边聊天，跑完再一起去吃宵夜。"
+    ]
+
+
+def test_one_walk_finds_the_article_record_in_page_json() -> None:
+    data = {
+        "props": {
+            "related": [{"content": "<p>另一篇</p>", "name": None}],
+            "detail": {"contentDetail": {"name": "标题", "content": "<p>正文</p>", "pubTime": "2023-10-20"}},
+        }
+    }
+    assert content_record(data, ("name", "title")) == data["props"]["detail"]["contentDetail"]
+    assert content_record(data, ("title",)) is None  # Toutiao's records are titled "title"
+    assert content_record([{"content": "no html", "title": "x"}], ("title",)) is None
 
 
 def test_toutiao_empty_shell_is_not_an_article() -> None:

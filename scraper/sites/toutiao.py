@@ -40,8 +40,8 @@ HOSTS = ("toutiao.com", "toutiaocdn.com", "toutiao.cn")
 
 _BASE_DATA = "BASE_DATA"
 _SECTIONS = ("articleInfo", "galleryInfo", "mediaInfo")
-"""The BASE_DATA records read: members of ``var BASE_DATA = {…}`` or assigned after it
-(``BASE_DATA.galleryInfo = {…}``)."""
+"""The BASE_DATA records read: assigned after the literal (``BASE_DATA.galleryInfo = {…}``), else
+members of ``var BASE_DATA = {…}``."""
 
 
 def _text(record: Mapping[str, Any] | None, key: str) -> str:
@@ -65,9 +65,10 @@ def _sections(draft: Draft) -> dict[str, Mapping[str, Any]]:
     whole = page.object(_BASE_DATA)  # lazy: only the records below are read (never ``or {}``: len reads all)
     found: dict[str, Mapping[str, Any]] = {}
     for name in _SECTIONS:
-        record = object_member(whole, name)
+        # "BASE_DATA.galleryInfo = {…}" after the literal replaces its member, as when the script runs
+        record = page.object(f"{_BASE_DATA}.{name}")
         if record is None:
-            record = page.object(f"{_BASE_DATA}.{name}")
+            record = object_member(whole, name)
         if record is not None:
             found[name] = record
     return found
