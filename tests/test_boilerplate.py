@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
-from scraper.boilerplate import Cleaned, clean_body, compile_rules, rules_for
+from scraper.boilerplate import Cleaned, Phrases, _required_strings, clean_body, compile_rules, rules_for
 from scraper.config import load_rules
 from scraper.errors import ConfigError
 from scraper.markdown import to_markdown
@@ -307,3 +311,56 @@ def test_cleaning_is_idempotent() -> None:
     once = node.html
     again = clean_body(node, site="wechat")
     assert again.removed == [] and node.html == once
+
+
+SITES = ("", "wechat", "qq", "163", "sina", "sohu", "toutiao", "baijiahao", "ifeng", "thepaper", "web")
+
+
+def test_required_strings_are_read_from_the_pattern() -> None:
+    assert _required_strings("点击|长按") == {"点击", "长按"}
+    # the longest literal run of a sequence; optional parts require nothing
+    assert _required_strings("(?:^|[^\\w])点个?(?:关注|阅读原文)") == {"关注", "阅读原文"}
+    assert _required_strings("(?:分享|点赞)[、，]+(?:收藏|评论)") == {"分享", "点赞"}
+    assert _required_strings("x+[一二]") == {"x"}
+    # nothing known: case-insensitive letters, a dot, an optional part, a negated class
+    assert _required_strings("(?i:end)") is None
+    assert _required_strings("(?i:end)|结束") is None
+    assert _required_strings(".{0,16}") is None
+    assert _required_strings("(?:关注)?") is None
+    assert _required_strings("[^。]+") is None
+    # characters without case still count inside a case-insensitive part
+    assert _required_strings("(?i:广告)") == {"广告"}
+
+
+def _hinted_families() -> list[tuple[str, str, Phrases]]:
+    """Every distinct family with a pre-check, over the global pack and every site pack."""
+    out: dict[str, tuple[str, str, Phrases]] = {}
+    for site in SITES:
+        rules = rules_for(site)
+        for f in dataclasses.fields(rules):
+            family = getattr(rules, f.name)
+            if isinstance(family, Phrases) and family.hint is not None:
+                out.setdefault(family.pattern.pattern, (site, f.name, family))
+    return list(out.values())
+
+
+@pytest.mark.parametrize(
+    ("site", "name", "family"), _hinted_families(), ids=lambda v: v if isinstance(v, str) else ""
+)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_family_pre_check_never_refuses_a_text_the_family_matches(
+    site: str, name: str, family: Phrases, data: st.DataObject
+) -> None:
+    # the pre-check is only a shortcut: on any text a phrase matches, it must say "maybe"
+    text = data.draw(st.from_regex(family.pattern))
+    assert family.pattern.search(text)
+    assert family.hint is not None and family.hint.search(text), (site, name, text)
+    assert family.search(text) is not None
+
+
+def test_the_call_to_action_family_has_a_pre_check() -> None:
+    cta = rules_for("wechat").cta
+    assert cta is not None and cta.hint is not None
+    assert cta.search("这是一段普通的正文") is None and cta.search("长按识别二维码关注") is not None
+    assert isinstance(cta.pattern, re.Pattern)
