@@ -35,6 +35,7 @@ from scraper.config import load_rules
 from scraper.errors import ConfigError
 from scraper.html import parse, squash
 from scraper.models import Article, Removal
+from scraper.sites import generic
 from scraper.sites._common import build_article, china_time, not_article, parse_china_datetime
 
 # ---------------------------------------------------------------------------------------------------
@@ -632,43 +633,23 @@ def paragraphs_from_breaks(body: LexborNode) -> LexborNode:
 
 _DENSE_MIN_TEXT = 120  # why: a short news item has ~150 characters; a notice or error box has fewer
 _DENSE_MAX_LINKS = 0.4  # why: a link-dominated block is a list or navigation, not prose
-_DENSE_MIN_PARA = 10  # why: shorter paragraphs are labels, buttons and bylines; they do not locate prose
-_TEXT_HOLDERS = "div, td, font, span, section, article"
 
 
 def densest_block(tree: LexborHTMLParser) -> LexborNode | None:
-    """Fallback for a layout the selectors do not know: readability's scoring, reduced to length.
+    """Fallback for a layout the selectors do not know: the body is found by text density, with the
+    generic extractor's scorer (:func:`scraper.sites.generic.find_body`, one scorer for both), on
+    the page as it reads it: without its scripts and styles, which are removed from ``tree``.
 
-    Every paragraph (a ``<p>``, or a run of text directly inside a div/td, as in ``<br>``-separated
-    bodies) gives its length to its parent and half of it to its grandparent; the best-scored element
-    is the body if it holds enough text and is not mostly links.
+    The pick is refused when it holds too little text or is mostly links: a site page whose body
+    is not found is then typed by :func:`non_article` instead of archived as chrome.
     """
-    scores: dict[int, float] = {}
-    nodes: dict[int, LexborNode] = {}
-
-    def add(node: LexborNode | None, value: float) -> None:
-        if node is None or node.tag in ("body", "html", None):
-            return
-        scores[node.mem_id] = scores.get(node.mem_id, 0.0) + value
-        nodes[node.mem_id] = node
-
-    for para in tree.css("p"):
-        length = len(text_of(para))
-        if length >= _DENSE_MIN_PARA:
-            add(para.parent, length)
-            add(para.parent.parent if para.parent is not None else None, length / 2)
-    for holder in tree.css(_TEXT_HOLDERS):
-        own = sum(
-            len((c.text_content or "").strip())
-            for c in holder.iter(include_text=True)
-            if c.tag == "-text" and len((c.text_content or "").strip()) >= _DENSE_MIN_PARA
-        )
-        if own:
-            add(holder, own)
-            add(holder.parent, own / 2)
-    if not scores:
+    root = tree.body
+    if root is None:
         return None
-    best = nodes[max(scores, key=lambda k: scores[k])]
+    tree.strip_tags(generic.STRIP_TAGS)
+    best = generic.find_body(root)
+    if best is None:
+        return None
     total = len(text_of(best))
     if total < _DENSE_MIN_TEXT or _link_text(best) / total > _DENSE_MAX_LINKS:
         return None

@@ -201,7 +201,7 @@ def extract(html: str, url: str) -> Article:
     root = tree.body
     if root is None:
         return not_article(url, SITE, "not_article", f"The page {url} has no body.", title=info.title)
-    best = _find_body(root)
+    best = find_body(root)
     if best is None:
         return _refuse(url, info, "has no article text")
     # read the lines around the title before pruning, which may remove them (and the title node)
@@ -248,8 +248,12 @@ def _is_article_text(chars: int, punct: int) -> bool:
 # body detection
 
 
-def _find_body(root: LexborNode) -> LexborNode | None:
-    """The container with the best text-density score, or None when the page has no prose."""
+def find_body(root: LexborNode) -> LexborNode | None:
+    """The container with the best text-density score, or None when the page has no prose.
+
+    Also the news portals' fallback for a layout their selectors do not know
+    (``_newsbase.densest_block``); both callers strip ``STRIP_TAGS`` from the tree first.
+    """
     blocks: dict[int, _Block] = {}
     seen = 0
     for node in root.traverse(include_text=True):
