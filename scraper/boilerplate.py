@@ -34,7 +34,7 @@ from selectolax.lexbor import LexborNode
 from scraper.config import load_rules
 from scraper.credits import merge_credits, parse_credit
 from scraper.errors import ConfigError
-from scraper.html import plain_text, squash
+from scraper.html import has_text, plain_text, squash
 from scraper.markdown import BLOCK_TAGS, EMBED_TAGS, MAX_DEPTH, SKIP_TAGS
 from scraper.models import Removal
 
@@ -542,18 +542,18 @@ class _Segmenter:
         blocks = self.seg(self.root, False, 0)
         if blocks is None:  # the whole body is one inline run
             blocks = []
-            self.text_block(list(self.root.iter(include_text=True)), False, blocks)
+            nodes = list(self.root.iter(include_text=True))
+            if nodes:
+                self.text_block(nodes, False, blocks)
         return blocks
 
     def text_block(self, nodes: list[LexborNode], in_wx_link: bool, out: list[Block]) -> None:
-        if not nodes:
-            return
-        text = squash("".join(n.text(deep=True) or "" for n in nodes))
-        if not text:
-            return
-        block = Block(text, ref=nodes)
-        block.wx_link_share = 1.0 if in_wx_link else -1.0  # -1: computed on demand (link_share)
-        out.append(block)
+        """The block of a run of inline nodes (callers skip empty runs)."""
+        raw = nodes[0].text(deep=True) if len(nodes) == 1 else "".join(n.text(deep=True) or "" for n in nodes)
+        text = squash(raw)
+        if text:
+            # wx_link_share -1: computed on demand (_link_share)
+            out.append(Block(text, ref=nodes, wx_link_share=1.0 if in_wx_link else -1.0))
 
     def seg(self, node: LexborNode, in_wx_link: bool, depth: int) -> list[Block] | None:
         if depth >= MAX_DEPTH:
@@ -570,13 +570,15 @@ class _Segmenter:
                 continue
             if tag == "br":
                 split = True
-                self.text_block(run, in_wx_link, out)
-                run = []
+                if run:
+                    self.text_block(run, in_wx_link, out)
+                    run = []
                 continue
             if tag == "img" or tag in EMBED_TAGS:
                 split = True
-                self.text_block(run, in_wx_link, out)
-                run = []
+                if run:
+                    self.text_block(run, in_wx_link, out)
+                    run = []
                 if tag == "img":
                     url = _image_url(child)
                     if url:
@@ -590,8 +592,9 @@ class _Segmenter:
                 continue
             if tag == "pre":
                 split = True
-                self.text_block(run, in_wx_link, out)
-                run = []
+                if run:
+                    self.text_block(run, in_wx_link, out)
+                    run = []
                 self.text_block([child], in_wx_link, out)
                 continue
             link = in_wx_link or (tag == "a" and _is_wx_link(child.attributes.get("href")))
@@ -600,15 +603,17 @@ class _Segmenter:
                 run.append(child)
                 continue
             split = True
-            self.text_block(run, in_wx_link, out)
-            run = []
+            if run:
+                self.text_block(run, in_wx_link, out)
+                run = []
             if sub is None:
                 self.text_block([child], link, out)
             else:
                 out.extend(sub)
         if not split:
             return None
-        self.text_block(run, in_wx_link, out)
+        if run:
+            self.text_block(run, in_wx_link, out)
         return out
 
 
@@ -632,28 +637,48 @@ def _remove(root: LexborNode, nodes: list[LexborNode]) -> None:
 
     Iterative, deepest ancestor first: a wrapper is never used after lexbor freed its node (every
     ancestor checked later is shallower, so still alive), and hostile nesting cannot overflow the
-    Python stack.
+    Python stack. Why the bookkeeping: an ancestor that keeps text or media keeps it for all its own
+    ancestors too, so those are not asked again (asking means reading the text of a whole wrapper,
+    up to the entire body); and a climb stops at an ancestor already recorded by an earlier node.
     """
     if not nodes:
         return
     root_id = root.mem_id
-    ancestors: dict[int, tuple[int, LexborNode]] = {}
+    # mem_id -> (depth below the root, node, mem_id of its parent or 0 for a child of the root)
+    ancestors: dict[int, tuple[int, LexborNode, int]] = {}
     attached: list[LexborNode] = []
     for n in nodes:
         chain: list[LexborNode] = []
         anc = n.parent
-        while anc is not None and anc.mem_id != root_id:
+        known = 0
+        while anc is not None:
+            mem_id = anc.mem_id
+            if mem_id == root_id:
+                break
+            if mem_id in ancestors:
+                known = mem_id  # the rest of the way up is recorded already
+                break
             chain.append(anc)
             anc = anc.parent
         if anc is None:
             continue  # not under the root (already detached): nothing to do
         attached.append(n)
-        for depth, a in enumerate(reversed(chain)):
-            ancestors.setdefault(a.mem_id, (depth, a))
+        parent_id, depth = known, (ancestors[known][0] + 1 if known else 0)
+        for a in reversed(chain):
+            mem_id = a.mem_id
+            ancestors[mem_id] = (depth, a, parent_id)
+            parent_id, depth = mem_id, depth + 1
     for n in attached:
         n.decompose()
-    for _, a in sorted(ancestors.values(), key=lambda item: -item[0]):
-        if not squash(a.text(deep=True)) and a.css_first(_MEDIA_OR_FORMULA) is None:
+    kept: set[int] = set()
+    for _, a, parent_id in sorted(ancestors.values(), key=lambda item: -item[0]):
+        if a.mem_id in kept:
+            continue
+        if has_text(a) or a.css_first(_MEDIA_OR_FORMULA) is not None:
+            while parent_id and parent_id not in kept:
+                kept.add(parent_id)
+                parent_id = ancestors[parent_id][2]
+        else:
             a.decompose()
 
 
@@ -701,8 +726,14 @@ def clean_body(node: LexborNode, *, site: str = "", url: str = "", rules: Rules 
     drops: list[tuple[str, LexborNode]] = [("noise", n) for n in node.css(_NOISE_TAGS)]
     drops += [("hidden", n) for n in node.css(_HIDDEN_CANDIDATES) if _hidden(n)]
     if rules.selectors:
-        # one traversal for all selectors; the (few) matches then learn which selector named them
-        for n in node.css(", ".join(css for _, css in rules.selectors)):
+        # one traversal for all selectors; the (few) matches then learn which selector named them.
+        # Why dict.fromkeys: site packs repeat global selectors, and lexbor tests every node against
+        # each one; it also lists a node once per selector it matches, hence the mem_id check
+        seen: set[int] = set()
+        for n in node.css(", ".join(dict.fromkeys(css for _, css in rules.selectors))):
+            if n.mem_id in seen:
+                continue
+            seen.add(n.mem_id)
             rule = next((r for r, css in rules.selectors if n.css_matches(css)), rules.selectors[0][0])
             drops.append((rule, n))
     drops = [(r, n) for r, n in _outermost(node, drops) if n.mem_id != node.mem_id]
