@@ -515,7 +515,10 @@ def _labelled(line: str) -> Credit | None:
 
 def read_credit(text: str) -> Credit | None:
     """Read a whole block as a credit line; ``None`` when it is anything else (see module doc)."""
-    line = _squash(_MARKDOWN_LEAD.sub("", _MARKDOWN_EMPHASIS.sub("", text or "")))
+    text = text or ""
+    if "*" in text or "_" in text or "`" in text:  # why: re would try the pattern at every character
+        text = _MARKDOWN_EMPHASIS.sub("", text)
+    line = _squash(_MARKDOWN_LEAD.sub("", text))
     if not line or len(line) > MAX_CREDIT_CHARS:
         return None
     line = _strip_outer(line)
