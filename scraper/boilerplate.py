@@ -35,7 +35,7 @@ from scraper.config import load_rules
 from scraper.credits import merge_credits, parse_credit
 from scraper.errors import ConfigError
 from scraper.html import has_text, plain_text, squash
-from scraper.markdown import BLOCK_TAGS, EMBED_TAGS, MAX_DEPTH, SKIP_TAGS
+from scraper.markdown import BLOCK_TAGS, EMBED_TAGS, MAX_DEPTH, SKIP_TAGS, hidden_style
 from scraper.models import Removal
 
 
@@ -48,9 +48,6 @@ class Cleaned:
 REMOVAL_TEXT_CHARS = 200  # why: the JSON report shows what was cut, not a second copy of a long footer
 _NOISE_TAGS = "script, style, noscript, template"
 _HIDDEN_CANDIDATES = '[style*="display"], [style*="visibility"], [hidden]'
-# why the first letter outside (?i:): a case-insensitive pattern is tried at every character of a
-# style (some are 700 characters long); a first-letter class lets the engine skip to the candidates
-_HIDDEN = re.compile(r"[dDvV](?:(?<=[dD])(?i:isplay\s*:\s*none)|(?<=[vV])(?i:isibility\s*:\s*hidden))")
 _MEDIA = "img, video, audio, iframe, embed, mpvoice, mp-common-mpaudio, mpaudio, mpvideo, mp-common-videosnap"
 _MEDIA_OR_FORMULA = _MEDIA + ", [data-formula]"
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
@@ -515,8 +512,8 @@ def _hidden(node: LexborNode) -> bool:
     attrs = node.attributes
     if "hidden" in attrs:
         return True
-    style = attrs.get("style") or ""
-    return bool(_HIDDEN.search(style))
+    style = attrs.get("style")
+    return bool(style and hidden_style(style))
 
 
 def _image_url(node: LexborNode) -> str:

@@ -98,6 +98,8 @@ CLOSERS = "”’」』）)\"'"  # looked through: “好，明天可以恢复�
 # why the first letter outside (?i:): a case-insensitive pattern is tried at every character of a
 # style (some are 700 characters long); a first-letter class lets the engine skip to the candidates
 _HIDDEN = re.compile(r"[dDvV](?:(?<=[dD])(?i:isplay\s*:\s*none)|(?<=[vV])(?i:isibility\s*:\s*hidden))")
+_DISPLAY_NONE = re.compile(r"display\s*:\s*none")  # on a lower-cased ASCII style (hidden_style)
+_VISIBILITY_HIDDEN = re.compile(r"visibility\s*:\s*hidden")
 # (same why for the first letter outside (?i:): "f" is only ever "f" or "F" in a case-insensitive match)
 # Every font-weight / font-style declaration of a style in one scan; the group that matched says which:
 # (bold on, bold off, italic on, italic off). Declarations cannot overlap (no value contains "font-").
@@ -222,9 +224,21 @@ def _classes(attrs: dict[str, str | None]) -> list[str]:
     return cls.split() if cls else []
 
 
+def hidden_style(style: str) -> bool:
+    """Whether a ``style`` attribute hides its element: ``display: none`` / ``visibility: hidden``,
+    in any case (shared with the boilerplate engine)."""
+    if style.isascii():
+        # why: for ASCII, lower() is exactly what re's case-insensitive match does, and a pattern
+        # with a literal prefix is found by a fast scan; _HIDDEN tries a branch at every d and v of
+        # a style (WeChat styles run to hundreds of characters)
+        low = style.lower()
+        return _DISPLAY_NONE.search(low) is not None or _VISIBILITY_HIDDEN.search(low) is not None
+    return _HIDDEN.search(style) is not None
+
+
 def _hidden(attrs: dict[str, str | None]) -> bool:
     style = attrs.get("style")
-    if style and ("none" in style or "hidden" in style) and _HIDDEN.search(style):
+    if style and ("none" in style or "hidden" in style) and hidden_style(style):
         return True
     return "hidden" in attrs
 
@@ -306,7 +320,7 @@ class _Flow:
         if attrs:
             style = attrs.get("style")
             # (inlined _hidden: this runs for every element of every body)
-            if style and ("none" in style or "hidden" in style) and _HIDDEN.search(style):
+            if style and ("none" in style or "hidden" in style) and hidden_style(style):
                 return
             if "hidden" in attrs:
                 return

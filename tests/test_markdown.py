@@ -9,9 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
-from scraper.markdown import Markdown, safe_url, to_markdown
+from scraper.markdown import _HIDDEN, Markdown, hidden_style, safe_url, to_markdown
 from scraper.models import ImageRef
 
 FIXTURES = Path(__file__).parent / "fixtures" / "markdown"
@@ -388,3 +390,14 @@ def test_hostile_nesting_is_read_as_text_without_overflowing_the_stack() -> None
     root = tree.css_first("#r")
     clean_body(root)
     assert to_markdown(root, BASE).text == "深层文字\n\n正文。\n"
+
+
+_STYLE_PARTS = ["display", "DISPLAY", "Display", "visibility", "VISIBILITY", "none", "NONE", "hidden", "Hidden",
+                ":", " ", "\t", "\x1c", ";", "block", "diſplay", "İ", "微软雅黑", "d", "v"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_STYLE_PARTS), max_size=12).map("".join))
+def test_hidden_style_fast_path_answers_like_the_case_insensitive_pattern(style: str) -> None:
+    # the ASCII fast path (lower() + two literal-prefix patterns) is a shortcut, not a new rule
+    assert hidden_style(style) == bool(_HIDDEN.search(style))
