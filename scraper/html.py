@@ -20,15 +20,37 @@ MAX_HTML_CHARS = 40_000_000  # why: selectolax caps input at 8e7 bytes; a real a
 _WS = re.compile(r"[\s\u00a0\u3000\u200b\u200c\u200d\ufeff]+")
 
 
-_MD_NOISE = re.compile(
-    r"!\[[^\]]*\]\([^)]*\)|\[([^\]]*)\]\([^)]*\)|\\([\\`*_{}\[\]()#+\-.!|>~$])|[#>*_`|~$]|^\s*[-+]\s+|^\s*\d+\.\s+",
-    re.M,
-)
+_MD_MARKUP = r"\\([\\`*_{}\[\]()#+\-.!|>~$])|[#>*_`|~$]|^[^\S\n]*(?:[-+]|\d+\.)\s+"
+"""An escaped character (group 1: kept), a markup character, a list marker at a line start."""
+_MD_URL = r"\((?:[^()]++|\([^()]*+\))*+\)"
+"""A link's ``(url)``: our URLs hold no parenthesis (``safe_url`` encodes them); one nested pair is
+allowed (``…/Foo_(bar))``). It ends at the next ``(`` it cannot pair, so a run of ``[a](`` costs a
+look at each, not a scan to the end of the text."""
+_MD_NOISE = re.compile(rf"!\[[^\]]*\]{_MD_URL}|\[(?:([^\]]*)\]{_MD_URL}|([^\]]*\]?))|{_MD_MARKUP}", re.M)
+"""An image (dropped), a link (group 1: its text, as written), else a ``[`` that starts no link
+(group 2: up to the first ``]``), then markup. The link text ends at the first ``]``, so nested or
+escaped brackets in it (``[a [b] c](u)``, ``[\\[语音\\] …](u)``) make no link: the text stays as written,
+its markup reduced. Group 2 is why this is linear: every ``[`` before that ``]`` fails the same way,
+so the run is taken at once instead of being rescanned from each ``[`` (a run of 40 000 ``[`` took 7 s)."""
+_MD_MARKUP_RE = re.compile(_MD_MARKUP, re.M)
+
+
+def _markup(m: re.Match[str]) -> str:
+    return m.group(1) or ""
+
+
+def _noise(m: re.Match[str]) -> str:
+    if m.group(2) is not None:  # no link there: its markup goes, as from any other text
+        return _MD_MARKUP_RE.sub(_markup, m.group(0))  # from the "[": no list marker can start there
+    return m.group(1) or m.group(3) or ""
 
 
 def plain_text(markdown: str) -> str:
-    """Markdown reduced to its visible words: images dropped, links to their text, markup removed."""
-    return squash(_MD_NOISE.sub(lambda m: m.group(1) or m.group(2) or "", markdown))
+    """Markdown reduced to its visible words: images dropped, links to their text, markup removed.
+
+    Linear in the length of the text (hostile runs of ``[``, ``![``, ``[a](`` or blank lines too).
+    """
+    return squash(_MD_NOISE.sub(_noise, markdown))
 
 
 _UTF8_SOURCE: ContextVar[tuple[str, bytes] | None] = ContextVar("utf8_source", default=None)
