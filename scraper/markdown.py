@@ -103,6 +103,7 @@ _VISIBILITY_HIDDEN = re.compile(r"visibility\s*:\s*hidden")
 # (same why for the first letter outside (?i:): "f" is only ever "f" or "F" in a case-insensitive match)
 # Every font-weight / font-style declaration of a style in one scan; the group that matched says which:
 # (bold on, bold off, italic on, italic off). Declarations cannot overlap (no value contains "font-").
+_FONT_KEYS = re.compile("font-(?:weight|style)")  # on a lower-cased ASCII style: is there any to read
 _FONT_DECL = re.compile(
     r"[fF](?i:ont-(?:weight\s*:\s*(?:(bold|bolder|[6-9]00)|(normal|lighter|[1-5]00))"
     r"|style\s*:\s*(?:(italic|oblique)|(normal))))"
@@ -246,7 +247,7 @@ def _hidden(attrs: dict[str, str | None]) -> bool:
 # --- output model -----------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Block:
     kind: str  # p, h, img, code, math, list, quote, table, html, embed
     text: str
@@ -363,7 +364,9 @@ class _Flow:
             self.bold = True
         elif tag in ("em", "i", "cite", "dfn"):
             self.italic = True
-        if style and "font-" in style:
+        # why the ASCII look first: "font-" alone is in nearly every WeChat style (font-size); lower() is
+        # exact for ASCII, and most styles then show no weight or style declaration to scan for
+        if style and "font-" in style and (not style.isascii() or _FONT_KEYS.search(style.lower())):
             # one scan finds every font-weight / font-style declaration (they cannot overlap)
             weights_on = weights_off = styles_on = styles_off = False
             for on, off, ital, normal in _FONT_DECL.findall(style):
@@ -418,10 +421,12 @@ class _Flow:
                 self.conv.images[imgs[-1].image][2] = cap
                 for c in caps:
                     c.caption_of = imgs[-1].image
-        else:
-            self.flush()
+        else:  # p, div, section …: a paragraph boundary on both sides
+            if self.runs:
+                self.flush()
             self.walk(el)
-            self.flush()
+            if self.runs:
+                self.flush()
 
     def sub_blocks(self, el: LexborNode, *, cell: bool = False) -> list[_Block]:
         sub = _Flow(self.conv, cell=cell)
