@@ -525,6 +525,9 @@ def _image_url(node: LexborNode) -> str:
     return ""
 
 
+_LEAF_SPLITS = EMBED_TAGS | {"br", "pre", "img"}
+
+
 class _Segmenter:
     """Cuts a body node into leaf blocks, in document order, in one pass over the tree.
 
@@ -555,9 +558,9 @@ class _Segmenter:
     def seg(self, node: LexborNode, in_wx_link: bool, depth: int) -> list[Block] | None:
         if depth >= MAX_DEPTH:
             return None  # hostile nesting: the subtree is one inline run
-        out: list[Block] = []
+        # out stays None until something splits the node into blocks (most inline nodes never do)
+        out: list[Block] | None = None
         run: list[LexborNode] = []
-        split = False
         for child in node.iter(include_text=True):
             tag = child.tag
             if tag == "-text":
@@ -565,18 +568,17 @@ class _Segmenter:
                 continue
             if not tag or tag[0] == "-" or tag in SKIP_TAGS:
                 continue
-            if tag == "br":
-                split = True
+            if tag in _LEAF_SPLITS:  # br, pre, img and embeds end the inline run
+                if out is None:
+                    out = []
                 if run:
                     self.text_block(run, in_wx_link, out)
                     run = []
-                continue
-            if tag == "img" or tag in EMBED_TAGS:
-                split = True
-                if run:
-                    self.text_block(run, in_wx_link, out)
-                    run = []
-                if tag == "img":
+                if tag == "br":
+                    continue
+                if tag == "pre":
+                    self.text_block([child], in_wx_link, out)
+                elif tag == "img":
                     url = _image_url(child)
                     if url:
                         out.append(
@@ -587,19 +589,13 @@ class _Segmenter:
                     url = attrs.get("data-src") or attrs.get("src") or ""
                     out.append(Block("", kind="media", url=url, ref=[child]))
                 continue
-            if tag == "pre":
-                split = True
-                if run:
-                    self.text_block(run, in_wx_link, out)
-                    run = []
-                self.text_block([child], in_wx_link, out)
-                continue
             link = in_wx_link or (tag == "a" and _is_wx_link(child.attributes.get("href")))
             sub = self.seg(child, link, depth + 1)
             if sub is None and tag not in BLOCK_TAGS:
                 run.append(child)
                 continue
-            split = True
+            if out is None:
+                out = []
             if run:
                 self.text_block(run, in_wx_link, out)
                 run = []
@@ -607,9 +603,7 @@ class _Segmenter:
                 self.text_block([child], link, out)
             else:
                 out.extend(sub)
-        if not split:
-            return None
-        if run:
+        if out is not None and run:
             self.text_block(run, in_wx_link, out)
         return out
 
