@@ -332,6 +332,75 @@ def test_registered_for_the_host_and_sniffs_saved_pages() -> None:
     assert saved.article_id == "3226319644_2247500001_2"
 
 
+# --- bare error pages saved under any URL (no WeChat host in them)
+
+FOREIGN = "https://example.com/x.html"
+
+
+@pytest.mark.corpus
+def test_a_bare_error_page_keeps_its_kind_under_any_url(corpus: Path) -> None:
+    # 934 bytes: <title>该内容暂时无法查看</title> and one <p> saying so; no WeChat host anywhere
+    raw = (corpus / "raw" / "wechat" / "edge-wae-unavailable-01.html").read_bytes()
+    for url in (FOREIGN, "file:///home/me/saved.html", SHORT):
+        article = extract(raw, url)
+        assert (article.site, article.kind) == ("wechat", "unavailable")
+        assert url in (article.error or "") and "该内容暂时无法查看" in (article.error or "")
+
+
+KNOWN = [(kind, message) for kind, messages in wechat.KNOWN_ERROR_MESSAGES.items() for message in messages]
+
+
+@pytest.mark.parametrize(("kind", "message"), KNOWN)
+def test_each_known_error_message_alone_on_a_page_is_its_kind(kind: str, message: str) -> None:
+    style = "<style>body{background:#f4f4f4}.mesg-block p{color:#858585}</style>"
+    pages = [
+        f"<html><head><title>{message}</title></head><body></body></html>",
+        f"<html><body><div class='panel'><p>{message}</p></div></body></html>",
+        f"<html><head><title>{message}</title>{style}</head><body><h2> {message}。</h2></body></html>",
+    ]
+    for html in pages:
+        article = extract(html, FOREIGN)
+        assert (article.site, article.kind) == ("wechat", kind), html
+
+
+SHELL = "<html><head><title>{title}</title></head><body>{body}</body></html>"
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        SHELL.format(
+            title="该内容暂时无法查看", body="<p>该内容暂时无法查看</p><p>返回首页</p>"
+        ),  # more words
+        SHELL.format(title="链接已过期", body="<p>本站说明：链接已过期的处理办法。</p>"),  # a text about it
+        SHELL.format(title="", body="<p>该内容暂时无法查看了吗</p>"),  # not word for word
+        SHELL.format(title="参数错误", body="<p>参数错误</p><a href='/'>首页</a>"),  # a link
+        SHELL.format(title="", body="<p>系统出错</p><img src='a.png'>"),  # an image
+        SHELL.format(title="", body="<article><p>环境异常</p></article>"),  # article structure
+        SHELL.format(title="如何删除聊天记录", body="<p>该内容已被发布者删除</p>"),  # another title
+        SHELL.format(title="访问过于频繁", body="<p>访问过于频繁</p>" + "<!-- padding -->" * 600),  # not tiny
+        SHELL.format(title="", body=""),
+    ],
+)
+def test_a_page_with_anything_but_a_known_message_is_not_claimed(html: str) -> None:
+    assert not wechat.sniff(html)
+    assert extract(html, FOREIGN).site == "web"
+
+
+@pytest.mark.corpus
+def test_no_page_of_another_site_is_claimed_as_wechat(corpus: Path) -> None:
+    from scraper.decode import decode
+    from tests.corpus import annotations, site_of, url_for
+
+    others = [r for r in annotations() if site_of(r) != "wechat"]
+    assert len(others) > 40
+    for record in others:
+        raw = (corpus / record["file"]).read_bytes()
+        assert not wechat.sniff(decode(raw).text), record["file"]
+        for url in (url_for(record), FOREIGN):
+            assert extract(raw, url).site != "wechat", (record["file"], url)
+
+
 def test_embedded_media_become_links() -> None:
     html = """<html><body><div id="js_article"><div id="js_content" style="visibility: hidden;">
     <p>视频如下：</p>

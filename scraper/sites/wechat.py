@@ -973,7 +973,7 @@ def _non_article(page: _Page) -> Article:
         if tree is None:
             continue
         messages = _container_messages(tree)
-        if tree is page.tree and ERROR_TITLES.match(title):
+        if tree is page.tree and (ERROR_TITLES.match(title) or known_error_message(title)):
             messages.append(title)
         found = _classify(messages)
         if found is not None:
@@ -1092,15 +1092,75 @@ SNIFF_ARTICLE_MARKERS = (
 SNIFF_ERROR_MARKERS = ('class="weui-msg', "mesg-block", "js_div_rename_history", "appmsgqrcode")
 SNIFF_HOSTS = ("mp.weixin.qq.com", "res.wx.qq.com", "mmbiz.qpic.cn")
 
+KNOWN_ERROR_MESSAGES: dict[str, tuple[str, ...]] = {
+    "deleted": ("该内容已被发布者删除", "The content has been deleted by the author", "此帐号已自主注销"),
+    "violation": (
+        "此内容因违规无法查看",
+        "此内容发送失败无法查看",
+        "涉嫌违反相关法律法规和政策发送失败",
+        "网页包含敏感内容",
+        "该内容被投诉且经审核涉嫌侵权，无法查看",
+        "此帐号已被屏蔽",
+    ),
+    "unavailable": ("该内容暂时无法查看", "此帐号处于帐号迁移流程中", "该公众号已迁移", "系统出错"),
+    "expired": ("链接已过期", "参数错误"),
+    "rate_limited": (
+        "访问过于频繁，请用微信扫描二维码进行访问",
+        "访问过于频繁",
+        "当前环境异常，完成验证后即可继续访问",
+        "环境异常",
+    ),
+}
+"""WeChat's error pages word for word (SITES.md 3.6, the corpus), by the kind ``extract`` gives them.
+A page saved without WeChat's hosts is claimed by them alone: see :func:`bare_error_page`."""
+_KNOWN_ERRORS = frozenset(m for messages in KNOWN_ERROR_MESSAGES.values() for m in messages)
+BARE_ERROR_PAGE_CHARS = 8_000  # why: WeChat's bare error page is ~1 KB (a title, a style block, one
+# <p>); only pages this small are parsed to read their words, and an article never is one
+NOT_AN_ERROR_PAGE = (
+    "article, main, img, picture, video, audio, iframe, embed, object, table, ul, ol, form, a[href], "
+    "#js_content, #js_article"
+)
+"""What an error page never holds: any of it is article structure, and the page is not claimed."""
+_MESSAGE_END = "。.!！ "
+
+
+def bare_error_page(html: str) -> bool:
+    """A tiny page whose ``<title>`` and whole visible text are each empty or exactly one of
+    ``KNOWN_ERROR_MESSAGES`` (at least one of them not empty), with no article structure.
+
+    Why: WeChat's plain error page (``<title>该内容暂时无法查看</title>`` and one ``<p>`` saying so)
+    names no WeChat host, so a user's ``extract FILE --url <anything>`` of it would otherwise get
+    the generic "not an article" instead of its kind. Nothing but the message may be on the page,
+    so no page of another site with content is ever taken.
+    """
+    if len(html) > BARE_ERROR_PAGE_CHARS:
+        return False
+    tree = parse(html)
+    body = tree.body
+    if body is not None and body.css_first(NOT_AN_ERROR_PAGE) is not None:
+        return False
+    if body is not None:
+        for node in body.css("script, style, noscript, template"):
+            node.decompose()
+    words = [node_text(node) for node in (tree.css_first("title"), body)]
+    return any(words) and all(not w or known_error_message(w) for w in words)
+
+
+def known_error_message(text: str) -> bool:
+    """Whether ``text`` is word for word one of ``KNOWN_ERROR_MESSAGES`` (closing punctuation aside)."""
+    return squash(text).rstrip(_MESSAGE_END) in _KNOWN_ERRORS
+
 
 def sniff(html: str) -> bool:
     """Claim a WeChat page saved under another URL (a browser save, an archive copy): WeChat's
-    hosts plus its article structure, or its error / profile page markup."""
-    if not any(host in html for host in SNIFF_HOSTS):
-        return False
-    if any(marker in html for marker in SNIFF_ARTICLE_MARKERS + SNIFF_ERROR_MARKERS):
-        return True
-    return bool(re.search(r"""og:url["']\s+content=["']https?://mp\.weixin\.qq\.com/""", html[:300_000]))
+    hosts plus its article structure, or its error / profile page markup; or, without the hosts,
+    a bare WeChat error page (:func:`bare_error_page`)."""
+    if any(host in html for host in SNIFF_HOSTS):
+        if any(marker in html for marker in SNIFF_ARTICLE_MARKERS + SNIFF_ERROR_MARKERS):
+            return True
+        if re.search(r"""og:url["']\s+content=["']https?://mp\.weixin\.qq\.com/""", html[:300_000]):
+            return True
+    return bare_error_page(html)
 
 
 @register(SITE, (HOST,), sniff=sniff)
