@@ -247,6 +247,40 @@ def _hidden(attrs: dict[str, str | None]) -> bool:
 # --- output model -----------------------------------------------------------------------------------
 
 
+StyleLook = tuple[bool, bool | None, bool | None]  # (hidden, bold set to, italic set to)
+ClassLook = tuple[list[str], bool, bool]  # (classes, an app card, a 视频号 card)
+
+
+def _style_look(style: str) -> StyleLook:
+    """What a non-empty ``style`` attribute does: hides the element, and sets or clears bold / italic."""
+    hidden = ("none" in style or "hidden" in style) and hidden_style(style)
+    bold = italic = None
+    # why the ASCII look first: "font-" alone is in nearly every WeChat style (font-size); lower() is
+    # exact for ASCII, and most styles then show no weight or style declaration to scan for
+    if "font-" in style and (not style.isascii() or _FONT_KEYS.search(style.lower())):
+        # one scan finds every font-weight / font-style declaration (they cannot overlap)
+        weights_on = weights_off = styles_on = styles_off = False
+        for on, off, ital, normal in _FONT_DECL.findall(style):
+            weights_on = weights_on or bool(on)
+            weights_off = weights_off or bool(off)
+            styles_on = styles_on or bool(ital)
+            styles_off = styles_off or bool(normal)
+        if weights_on:
+            bold = True
+        elif weights_off:
+            bold = False
+        if styles_on:
+            italic = True
+        elif styles_off:
+            italic = False
+    return hidden, bold, italic
+
+
+def _class_look(cls: str) -> ClassLook:
+    classes = cls.split()
+    return classes, not CARD_CLASSES.isdisjoint(classes), "js_video_channel_card" in classes
+
+
 @dataclass(slots=True)
 class _Block:
     kind: str  # p, h, img, code, math, list, quote, table, html, embed
@@ -264,6 +298,10 @@ class _Conv:
     image_index: dict[str, int] = field(default_factory=dict)
     has_math: bool = False
     depth: int = 0
+    # what a style / class attribute says, per distinct value: editors repeat the same long style on
+    # every span, and reading it (hidden? bold? italic?) costs more than a dict lookup
+    styles: dict[str, StyleLook] = field(default_factory=dict)
+    classes: dict[str, ClassLook] = field(default_factory=dict)
 
     def add_image(self, url: str, alt: str) -> int:
         idx = self.image_index.get(url)
@@ -317,22 +355,33 @@ class _Flow:
 
     def _element(self, el: LexborNode, tag: str) -> None:
         attrs = el.attributes  # why once: selectolax builds this dict anew on every access
-        style = None
+        look: StyleLook | None = None
         if attrs:
+            conv = self.conv
             style = attrs.get("style")
-            # (inlined _hidden: this runs for every element of every body)
-            if style and ("none" in style or "hidden" in style) and hidden_style(style):
-                return
+            if style:
+                look = conv.styles.get(style)
+                if look is None:
+                    look = conv.styles[style] = _style_look(style)
+                if look[0]:
+                    return  # hidden
             if "hidden" in attrs:
                 return
             cls = attrs.get("class")
-            classes = cls.split() if cls else []
-            if classes and not CARD_CLASSES.isdisjoint(classes):
-                return
+            classes: list[str] = []
+            if cls:
+                cls_look = conv.classes.get(cls)
+                if cls_look is None:
+                    cls_look = conv.classes[cls] = _class_look(cls)
+                classes, card, video_card = cls_look
+                if card:
+                    return
+            else:
+                video_card = False
             if "data-formula" in attrs:
                 self.formula(attrs.get("data-formula") or "", tag, classes)
                 return
-            if "js_video_channel_card" in classes:  # a 视频号 card rendered as a section
+            if video_card:  # a 视频号 card rendered as a section
                 self.embed(el, "mp-common-videosnap", attrs)
                 return
         if tag == "br":
@@ -364,24 +413,11 @@ class _Flow:
             self.bold = True
         elif tag in ("em", "i", "cite", "dfn"):
             self.italic = True
-        # why the ASCII look first: "font-" alone is in nearly every WeChat style (font-size); lower() is
-        # exact for ASCII, and most styles then show no weight or style declaration to scan for
-        if style and "font-" in style and (not style.isascii() or _FONT_KEYS.search(style.lower())):
-            # one scan finds every font-weight / font-style declaration (they cannot overlap)
-            weights_on = weights_off = styles_on = styles_off = False
-            for on, off, ital, normal in _FONT_DECL.findall(style):
-                weights_on = weights_on or bool(on)
-                weights_off = weights_off or bool(off)
-                styles_on = styles_on or bool(ital)
-                styles_off = styles_off or bool(normal)
-            if weights_on:
-                self.bold = True
-            elif weights_off:
-                self.bold = False
-            if styles_on:
-                self.italic = True
-            elif styles_off:
-                self.italic = False
+        if look is not None:
+            if look[1] is not None:
+                self.bold = look[1]
+            if look[2] is not None:
+                self.italic = look[2]
         if tag in BLOCK_TAGS:
             self.block(el, tag)
         else:
