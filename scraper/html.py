@@ -118,6 +118,24 @@ def meta(tree: LexborHTMLParser, *names: str) -> str:
     return ""
 
 
+def meta_map(tree: LexborHTMLParser) -> dict[str, str]:
+    """Every ``<meta property|name|itemprop=… content=…>`` of the page: the name, trimmed and
+    lower-cased (ifeng writes ``og:time ``, old portals ``Description``), to the first non-empty
+    content, white space collapsed. For pages read for many names (the generic extractor, the news
+    portals' selector specs); :func:`meta` looks up a few names without building the map."""
+    out: dict[str, str] = {}
+    for node in tree.css("meta[content]"):
+        attrs = node.attributes
+        content = squash(attrs.get("content"))
+        if not content:
+            continue
+        for attr in ("property", "name", "itemprop"):
+            name = (attrs.get(attr) or "").strip().lower()
+            if name and name not in out:
+                out[name] = content
+    return out
+
+
 def unescape_stored(html: str) -> str:
     """Undo a page stored as a JSON string body (literal ``\\n`` and ``\\"``, no real newlines).
 

@@ -33,7 +33,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.config import load_rules
 from scraper.errors import ConfigError
-from scraper.html import parse, squash
+from scraper.html import meta_map, node_text, parse, squash
 from scraper.models import Article, Removal
 from scraper.sites import generic
 from scraper.sites._common import build_article, china_time, not_article, parse_china_datetime
@@ -100,21 +100,6 @@ def compile_rules(site: str, pack: dict[str, Any]) -> SiteRules:
 # Reading values
 
 
-def meta_map(tree: LexborHTMLParser) -> dict[str, str]:
-    """Every ``<meta>`` of the page: lower-cased name/property/itemprop → content (first one wins)."""
-    found: dict[str, str] = {}
-    for node in tree.css("meta[content]"):
-        attrs = node.attributes
-        value = squash(attrs.get("content"))
-        if not value:
-            continue
-        for attr in ("property", "name", "itemprop"):
-            key = attrs.get(attr)
-            if key:
-                found.setdefault(key.strip().lower(), value)
-    return found
-
-
 class Metas:
     """The ``<meta>`` map of one page, built on the first ``meta:`` lookup and then reused.
 
@@ -154,21 +139,17 @@ def read_spec(tree: LexborHTMLParser | LexborNode, spec: str, metas: Metas | Non
     return ""
 
 
-def first_value(tree: LexborHTMLParser, specs: Iterable[str], metas: Metas | None = None) -> str:
-    metas = metas or Metas(tree)
-    for spec in specs:
-        value = read_spec(tree, spec, metas)
-        if value:
-            return value
-    return ""
-
-
 def all_values(tree: LexborHTMLParser, specs: Iterable[str], metas: Metas | None = None) -> Iterator[str]:
+    """The non-empty values of the specs, in their order (read as they are asked for)."""
     metas = metas or Metas(tree)
     for spec in specs:
         value = read_spec(tree, spec, metas)
         if value:
             yield value
+
+
+def first_value(tree: LexborHTMLParser, specs: Iterable[str], metas: Metas | None = None) -> str:
+    return next(all_values(tree, specs, metas), "")
 
 
 _DATELINE_MAX = 160  # why: a dateline is one short line; longer matches are containers of the whole page
@@ -188,7 +169,7 @@ def datelines(tree: LexborHTMLParser, specs: Iterable[str], metas: Metas | None 
                 out.append(value)
             continue
         for node in tree.css(spec):
-            value = text_of(node)
+            value = node_text(node)
             if value and len(value) <= _DATELINE_MAX and _DATE_TIME.search(value):
                 out.append(value)
     return out
@@ -203,16 +184,12 @@ def scan_datelines(tree: LexborHTMLParser) -> list[str]:
     """Short elements holding a full date and time, in page order (fallback for unknown layouts)."""
     out: list[str] = []
     for node in tree.css("time, span, em, p, div, td, font"):
-        value = text_of(node)
+        value = node_text(node)
         if len(value) <= _SCAN_MAX and _FULL_DATE_TIME.search(value):
             out.append(value)
             if len(out) >= _SCAN_LIMIT:
                 break
     return out
-
-
-def text_of(node: LexborNode | None) -> str:
-    return squash(node.text(deep=True, separator=" ")) if node is not None else ""
 
 
 def inner(node: LexborNode, css: str) -> list[LexborNode]:
@@ -232,7 +209,7 @@ def first_node(tree: LexborHTMLParser | LexborNode, selectors: Iterable[str]) ->
     """The first element matched by the selector list that holds text or an image."""
     for css in selectors:
         for node in tree.css(css):
-            if text_of(node) or has_media(node):
+            if node_text(node) or has_media(node):
                 return node
     return None
 
@@ -512,11 +489,11 @@ def absolute_url(href: str, base: str) -> str:
 def read_title(tree: LexborHTMLParser, rules: SiteRules, metas: Metas | None = None) -> str:
     """The headline; site suffixes (``_新浪网``) are cut only from ``<title>``/meta values, never from
     a heading, where a ``|`` or ``_`` belongs to the headline itself."""
-    page_title = text_of(tree.css_first("title"))
+    page_title = node_text(tree.css_first("title"))
     for spec in rules.title:
         if spec in _BARE_HEADINGS:
             # a bare h1/h2 may be the site logo: prefer the heading that the <title> repeats
-            texts = [t for t in (text_of(n) for n in tree.css(spec)) if len(t) >= _MIN_TITLE]
+            texts = [t for t in (node_text(n) for n in tree.css(spec)) if len(t) >= _MIN_TITLE]
             value = next((t for t in texts if t in page_title), texts[0] if texts else "")
         else:
             value = read_spec(tree, spec, metas)
@@ -650,7 +627,7 @@ def densest_block(tree: LexborHTMLParser) -> LexborNode | None:
     best = generic.find_body(root)
     if best is None:
         return None
-    total = len(text_of(best))
+    total = len(node_text(best))
     if total < _DENSE_MIN_TEXT or _link_text(best) / total > _DENSE_MAX_LINKS:
         return None
     return best
@@ -691,11 +668,11 @@ _HIDDEN_MAX_TEXT = 200  # why: hidden notes/duplicates are short; a long hidden 
 
 
 def _record(removed: list[Removal], rule: str, node: LexborNode) -> None:
-    removed.append(Removal(rule=rule, text=text_of(node)[:200]))
+    removed.append(Removal(rule=rule, text=node_text(node)[:200]))
 
 
 def _link_text(node: LexborNode) -> int:
-    return sum(len(text_of(a)) for a in node.css("a"))
+    return sum(len(node_text(a)) for a in node.css("a"))
 
 
 def strip_structure(body: LexborNode, site: str, drop: Iterable[str], base_url: str) -> list[Removal]:
@@ -706,7 +683,7 @@ def strip_structure(body: LexborNode, site: str, drop: Iterable[str], base_url: 
     before the structural rules measure text; the engine then finds nothing left to drop.
     """
     removed: list[Removal] = []
-    total = max(len(text_of(body)), 1)
+    total = max(len(node_text(body)), 1)
     for css in drop:
         for node in inner(body, css):
             if node.parent is not None:
@@ -719,7 +696,7 @@ def strip_structure(body: LexborNode, site: str, drop: Iterable[str], base_url: 
         if node.css_first(_PLUGIN) is not None or node.css_first("script") is not None:
             for s in node.css("script, style"):
                 s.decompose()
-            if len(text_of(node)) <= _AD_SLOT_MAX_TEXT:
+            if len(node_text(node)) <= _AD_SLOT_MAX_TEXT:
                 _record(removed, "news:ad-slot", node)
                 node.decompose()
     for node in inner(body, _SILENT):
@@ -728,17 +705,17 @@ def strip_structure(body: LexborNode, site: str, drop: Iterable[str], base_url: 
     for node in inner(body, "[style]"):
         if node.parent is None:
             continue
-        if _HIDDEN.search(node.attributes.get("style") or "") and len(text_of(node)) < min(
+        if _HIDDEN.search(node.attributes.get("style") or "") and len(node_text(node)) < min(
             total * _HIDDEN_MAX_SHARE, _HIDDEN_MAX_TEXT
         ):
-            if text_of(node) or has_media(node):
+            if node_text(node) or has_media(node):
                 _record(removed, "news:hidden", node)
             node.decompose()
     for node in inner(body, "table, ul, ol, div, dl"):
         if node.parent is None:
             continue
         links = node.css("a[href]")
-        text = text_of(node)
+        text = node_text(node)
         if len(links) >= _LINK_BOX_MIN_LINKS and text and _link_text(node) / len(text) >= _LINK_BOX_DENSITY:
             if len(text) < total * _HIDDEN_MAX_SHARE:
                 _record(removed, "news:link-box", node)
@@ -772,7 +749,7 @@ def _blocks(body: LexborNode) -> list[LexborNode]:
 
 
 def _only_links(node: LexborNode) -> bool:
-    text = text_of(node)
+    text = node_text(node)
     return bool(text) and node.css_first("a[href]") is not None and len(text) - _link_text(node) <= 2
 
 
@@ -785,12 +762,12 @@ def _strip_related_runs(body: LexborNode, removed: list[Removal]) -> None:
         if node.parent is None:
             i += 1
             continue
-        text = text_of(node)
+        text = node_text(node)
         m = _RELATED_LABEL.match(text)
         if m and len(text) <= 60 and (text[m.end() :].strip() == "" or _only_links_after_label(node)):
             run = [node]
             j = i + 1
-            while j < len(blocks) and _only_links(blocks[j]) and len(text_of(blocks[j])) <= 60:
+            while j < len(blocks) and _only_links(blocks[j]) and len(node_text(blocks[j])) <= 60:
                 run.append(blocks[j])
                 j += 1
             if len(run) > 1 or text[m.end() :].strip():
@@ -804,7 +781,7 @@ def _strip_related_runs(body: LexborNode, removed: list[Removal]) -> None:
 
 
 def _only_links_after_label(node: LexborNode) -> bool:
-    text = text_of(node)
+    text = node_text(node)
     m = _RELATED_LABEL.match(text)
     rest = text[m.end() :] if m else text
     return bool(rest.strip()) and abs(len(rest.strip()) - _link_text(node)) <= 2
@@ -838,14 +815,14 @@ def _fix_images(body: LexborNode, base_url: str) -> None:
 
 
 def text_blocks(body: LexborNode) -> list[str]:
-    return [t for t in (text_of(b) for b in _blocks(body)) if t]
+    return [t for t in (node_text(b) for b in _blocks(body)) if t]
 
 
 def edge_text_blocks(body: LexborNode) -> list[str]:
     """The first and the last non-empty text block of the body (what inline bylines need), cheaply."""
     blocks = _blocks(body)
-    first = next((t for t in map(text_of, blocks) if t), "")
-    last = next((t for t in map(text_of, reversed(blocks)) if t), "")
+    first = next((t for t in map(node_text, blocks) if t), "")
+    last = next((t for t in map(node_text, reversed(blocks)) if t), "")
     return [first, last] if first and last and first != last else [t for t in (first,) if t]
 
 
@@ -858,7 +835,7 @@ def page_text(tree: LexborHTMLParser, limit: int = 3000) -> str:
     node = tree.body
     if node is None:
         return ""
-    return text_of(node)[:limit]
+    return node_text(node)[:limit]
 
 
 _NOTICE_MAX = 80  # why: a "deleted" notice that replaced the body is one short sentence
@@ -867,9 +844,9 @@ _NOTICE_MAX = 80  # why: a "deleted" notice that replaced the body is one short 
 def non_article(draft: Draft) -> Article | None:
     """A typed outcome when the page is not an article of this site, else ``None``."""
     url, rules, tree = draft.url, draft.rules, draft.tree
-    body_text = text_of(draft.body) if draft.body is not None else ""
+    body_text = node_text(draft.body) if draft.body is not None else ""
     has_body = bool(body_text) or (draft.body is not None and has_media(draft.body))
-    head = squash(" ".join(filter(None, [text_of(tree.css_first("title")), draft.title])))
+    head = squash(" ".join(filter(None, [node_text(tree.css_first("title")), draft.title])))
     probe = head + " " + (body_text[:300] if has_body else page_text(tree))
     # why: a notice replaces the article; a real article merely mentioning 404 or 验证码 keeps its body
     short = len(body_text) < _NOTICE_MAX
@@ -911,12 +888,12 @@ def finish(draft: Draft) -> Article:
     notes += [
         b
         for b in _blocks(body)[:_ORIGINAL_TITLE_WINDOW]
-        if _ORIGINAL_TITLE.match(text_of(b)) and len(text_of(b)) <= _ORIGINAL_TITLE_MAX
+        if _ORIGINAL_TITLE.match(node_text(b)) and len(node_text(b)) <= _ORIGINAL_TITLE_MAX
     ]
     for node in notes:
         if node.parent is None:
             continue
-        note = _ORIGINAL_TITLE.sub("", text_of(node)).rstrip("）)").strip("《》 ")
+        note = _ORIGINAL_TITLE.sub("", node_text(node)).rstrip("）)").strip("《》 ")
         if note:
             draft.extra.setdefault("original_title", note)
         _record(draft.removed, f"site:{rules.site}:original-title", node)

@@ -33,7 +33,7 @@ from datetime import datetime
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.config import load_rules
-from scraper.html import node_text, parse, squash
+from scraper.html import meta_map, node_text, parse, squash
 from scraper.models import Article, Removal
 from scraper.sites import Adapter
 from scraper.sites._common import CHINA_TZ, build_article, china_time, not_article, parse_china_datetime
@@ -611,10 +611,10 @@ def _drop_head_lines(body: LexborNode, removed: list[Removal], info: _Meta) -> N
 def _metadata(tree: LexborHTMLParser, html: str, url: str) -> _Meta:
     info = _Meta()
     info.ld = _json_ld(tree)
-    metas = _meta_map(tree)
+    metas = meta_map(tree)
 
     def meta(*names: str) -> str:
-        return next((metas[n] for n in names if metas.get(n)), "")
+        return next((metas[n.lower()] for n in names if metas.get(n.lower())), "")
 
     info.title, info.title_node = _title(tree, info.ld, meta("og:title", "twitter:title"))
     info.site_name = meta("og:site_name", "application-name") or _title_site(
@@ -684,21 +684,6 @@ def _time_attrs(tree: LexborHTMLParser) -> list[str]:
     for node in tree.css('time[datetime], [itemprop="datePublished"]')[:4]:
         attrs = node.attributes
         out.append(attrs.get("datetime") or attrs.get("content") or node_text(node))
-    return out
-
-
-def _meta_map(tree: LexborHTMLParser) -> dict[str, str]:
-    """Every ``<meta property|name|itemprop=… content=…>`` of the page, first value of each name."""
-    out: dict[str, str] = {}
-    for node in tree.css("meta[content]"):
-        attrs = node.attributes
-        content = squash(attrs.get("content"))
-        if not content:
-            continue
-        for attr in ("property", "name", "itemprop"):
-            name = (attrs.get(attr) or "").strip()
-            if name and name not in out:
-                out[name] = content
     return out
 
 
@@ -872,43 +857,35 @@ def _segment(node: LexborNode) -> str:
 
 def _lines_after(node: LexborNode) -> list[str]:
     """Texts of the nodes that follow ``node`` (its siblings, then its ancestors' siblings)."""
+    return _lines_beside(node, forward=True)
+
+
+def _lines_before(node: LexborNode) -> list[str]:
+    """Texts of the nodes just before ``node``, nearest last (its previous siblings, then up)."""
+    return _lines_beside(node, forward=False)
+
+
+def _lines_beside(node: LexborNode, *, forward: bool) -> list[str]:
+    """Up to NEAR_TEXT_CHARS of the texts next to ``node`` on one side, in page order: its
+    siblings, then its ancestors' siblings."""
     lines: list[str] = []
     size = 0
     current: LexborNode | None = node
     for _ in range(4):  # why: the dateline is at most a few wrapper levels away from the title
         if current is None:
             break
-        sib = current.next
+        sib = current.next if forward else current.prev
         count = 0
         while sib is not None and size < NEAR_TEXT_CHARS and count < 8:  # why: a few lines only
             text = _segment(sib)
             if text:
-                lines.append(text[: NEAR_TEXT_CHARS - size])
-                size += len(lines[-1])
-            sib = sib.next
-            count += 1
-        if size >= NEAR_TEXT_CHARS:
-            break
-        current = current.parent
-    return lines
-
-
-def _lines_before(node: LexborNode) -> list[str]:
-    """Texts of the nodes just before ``node``, nearest last (its previous siblings, then up)."""
-    lines: list[str] = []
-    size = 0
-    current: LexborNode | None = node
-    for _ in range(4):
-        if current is None:
-            break
-        sib = current.prev
-        count = 0
-        while sib is not None and size < NEAR_TEXT_CHARS and count < 8:
-            text = _segment(sib)
-            if text:
-                lines.insert(0, text[-(NEAR_TEXT_CHARS - size) :])
-                size += len(lines[0])
-            sib = sib.prev
+                room = NEAR_TEXT_CHARS - size
+                if forward:
+                    lines.append(text[:room])
+                else:
+                    lines.insert(0, text[-room:])
+                size += len(lines[-1] if forward else lines[0])
+            sib = sib.next if forward else sib.prev
             count += 1
         if size >= NEAR_TEXT_CHARS:
             break

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scraper.html import squash
+from scraper.html import node_text, squash
 from scraper.jsvars import js_record
 from scraper.models import Article
 from scraper.sites import register
@@ -25,7 +25,6 @@ from scraper.sites._newsbase import (
     parse_when,
     read_page,
     site_rules,
-    text_of,
 )
 
 SITE = "ifeng"
@@ -68,7 +67,7 @@ def _apply_doc_data(draft: Draft, html: str) -> None:
     draft.account = account or draft.source
     if doc.get("editorName"):
         draft.extra.setdefault("editor", squash(str(doc["editorName"])))
-    if draft.body is None or not (text_of(draft.body) or has_media(draft.body)):
+    if draft.body is None or not (node_text(draft.body) or has_media(draft.body)):
         content = _content_html(doc)
         if content:
             draft.body = fragment(content)

@@ -10,9 +10,10 @@ Selectors and phrases are in ``config/sites/sohu.toml``. Quirks kept here:
 
 from __future__ import annotations
 
+from scraper.html import node_text
 from scraper.models import Article, Removal
 from scraper.sites import register
-from scraper.sites._newsbase import finish, read_page, site_rules, text_of
+from scraper.sites._newsbase import finish, read_page, site_rules
 
 SITE = "sohu"
 HOSTS = ("sohu.com",)
@@ -24,7 +25,7 @@ def extract(html: str, url: str) -> Article:
     if draft.body is not None:
         # "【编辑:刘欢】" shares its paragraph with the 返回搜狐 link: give it a block of its own
         for span in draft.body.css("p span"):
-            if text_of(span).startswith(("【编辑", "[编辑", "责任编辑")) and span.parent is not None:
-                draft.removed.append(Removal(rule="site:sohu:editor", text=text_of(span)))
+            if node_text(span).startswith(("【编辑", "[编辑", "责任编辑")) and span.parent is not None:
+                draft.removed.append(Removal(rule="site:sohu:editor", text=node_text(span)))
                 span.decompose()
     return finish(draft)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 
-from scraper.html import squash
+from scraper.html import node_text, squash
 from scraper.models import Article
 from scraper.sites import register
 from scraper.sites._newsbase import (
@@ -30,7 +30,6 @@ from scraper.sites._newsbase import (
     parse_when,
     read_page,
     site_rules,
-    text_of,
 )
 
 SITE = "thepaper"
@@ -40,7 +39,7 @@ HOSTS = ("thepaper.cn",)
 def _media_of_byline(draft: Draft) -> str:
     """``石佳/中国青年报`` → ``中国青年报``: the media after the slash of the byline line."""
     node = draft.tree.css_first(".news_about > p:first-child")
-    text = text_of(node)
+    text = node_text(node)
     if "/" in text:
         return clean_source(text.rsplit("/", 1)[1])
     return ""
@@ -57,7 +56,7 @@ def _apply_next_data(draft: Draft) -> None:
     if detail is None:
         return
     draft.title = draft.title or squash(str(detail.get("name") or detail.get("title") or ""))
-    if draft.body is None or not (text_of(draft.body) or has_media(draft.body)):
+    if draft.body is None or not (node_text(draft.body) or has_media(draft.body)):
         draft.body = fragment(str(detail["content"]))
     for key in ("pubTime", "publishTime", "pubTimeLong"):
         when = parse_when(str(detail.get(key) or ""))

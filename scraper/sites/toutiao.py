@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
-from scraper.html import squash
+from scraper.html import node_text, squash
 from scraper.jsvars import JsPage, object_member
 from scraper.models import Article
 from scraper.sites import register
@@ -32,7 +32,6 @@ from scraper.sites._newsbase import (
     parse_when,
     read_page,
     site_rules,
-    text_of,
 )
 
 SITE = "toutiao"
@@ -157,6 +156,6 @@ def extract(html: str, url: str) -> Article:
     if not draft.canonical_url and draft.article_id.isdigit():
         # /a<id>/, /i<id>/, /group/<id>/ and m.toutiao.com all name one item; /article/<id>/ is current
         draft.canonical_url = f"https://www.toutiao.com/article/{draft.article_id}/"
-    if draft.body is not None and not text_of(draft.body) and draft.kind == "article":
+    if draft.body is not None and not node_text(draft.body) and draft.kind == "article":
         draft.body = None if draft.body.css_first("img") is None else draft.body
     return finish(draft)
