@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import html as htmlmod
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -474,6 +474,37 @@ class Draft:
     @property
     def site(self) -> str:
         return self.rules.site
+
+    def offer_source(self, name: str) -> None:
+        """A media name from the page's own data: the source and the account where the DOM gave none."""
+        if name:
+            self.source = self.source or name
+            self.account = self.account or name
+
+    def picture_set(self, pictures: Iterable[tuple[Any, Any]]) -> bool:
+        """Make the body a 图集 (kind ``picshare``) from ``(image URL, caption)`` pairs, one picture
+        and its caption after another; False, and nothing changed, when no pair gives either."""
+        parts = []
+        for src, caption in pictures:
+            if src:
+                parts.append(f'<p><img src="{htmlmod.escape(str(src))}"></p>')
+            text = squash(str(caption or ""))
+            if text:
+                parts.append(f"<p>{htmlmod.escape(text)}</p>")
+        if not parts:
+            return False
+        self.kind = "picshare"
+        self.body = fragment("".join(parts))
+        return True
+
+
+def first_when(record: Mapping[str, Any], keys: Iterable[str]) -> datetime | None:
+    """The first of ``keys`` in a page's JSON record that reads as a publish time."""
+    for key in keys:
+        when = parse_when(str(record.get(key) or ""))
+        if when:
+            return when
+    return None
 
 
 def absolute_url(href: str, base: str) -> str:

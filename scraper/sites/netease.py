@@ -12,14 +12,13 @@ Selectors and phrases are in ``config/sites/163.toml``. Quirks kept here:
 
 from __future__ import annotations
 
-import html as htmlmod
 import json
 from typing import Any
 
 from scraper.html import squash
 from scraper.models import Article
 from scraper.sites import register
-from scraper.sites._newsbase import Draft, clean_source, finish, fragment, parse_when, read_page, site_rules
+from scraper.sites._newsbase import Draft, clean_source, finish, parse_when, read_page, site_rules
 
 SITE = "163"
 HOSTS = ("163.com",)
@@ -36,21 +35,14 @@ def _apply_gallery(draft: Draft) -> None:
     items = data.get("list") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:
         return
-    parts = []
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        src = item.get("img") or item.get("oimg") or item.get("timg")
-        if src:
-            parts.append(f'<p><img src="{htmlmod.escape(str(src))}"></p>')
-        note = squash(str(item.get("note") or ""))
-        if note:
-            parts.append(f"<p>{htmlmod.escape(note)}</p>")
-    if not parts:
+    pictures = (
+        (item.get("img") or item.get("oimg") or item.get("timg"), item.get("note"))
+        for item in items
+        if isinstance(item, dict)
+    )
+    if not draft.picture_set(pictures):
         return
     info = data.get("info") if isinstance(data.get("info"), dict) else {}
-    draft.kind = "picshare"
-    draft.body = fragment("".join(parts))
     draft.title = squash(str(info.get("setname") or "")) or draft.title
     draft.published = parse_when(str(info.get("lmodify") or info.get("createdate") or "")) or draft.published
     source = clean_source(str(info.get("source") or ""))

@@ -24,10 +24,10 @@ from scraper.sites._newsbase import (
     clean_source,
     content_record,
     finish,
+    first_when,
     fragment,
     has_media,
     paragraphs_from_breaks,
-    parse_when,
     read_page,
     site_rules,
 )
@@ -58,17 +58,10 @@ def _apply_next_data(draft: Draft) -> None:
     draft.title = draft.title or squash(str(detail.get("name") or detail.get("title") or ""))
     if draft.body is None or not (node_text(draft.body) or has_media(draft.body)):
         draft.body = fragment(str(detail["content"]))
-    for key in ("pubTime", "publishTime", "pubTimeLong"):
-        when = parse_when(str(detail.get(key) or ""))
-        if when:
-            draft.published = draft.published or when
-            break
+    draft.published = draft.published or first_when(detail, ("pubTime", "publishTime", "pubTimeLong"))
     author = byline_names(str(detail.get("author") or ""))
     draft.author = draft.author or author or None
-    source = clean_source(str(detail.get("source") or ""))
-    if source:
-        draft.source = draft.source or source
-        draft.account = draft.account or source
+    draft.offer_source(clean_source(str(detail.get("source") or "")))
 
 
 @register(SITE, HOSTS)

@@ -28,6 +28,7 @@ from scraper.sites._newsbase import (
     clean_source,
     content_record,
     finish,
+    first_when,
     fragment,
     parse_when,
     read_page,
@@ -85,10 +86,7 @@ def _apply_article_info(draft: Draft, sections: dict[str, Mapping[str, Any]]) ->
     if draft.body is None and content:
         draft.body = fragment(content)
     draft.published = parse_when(_text(sub, "time")) or draft.published
-    source = clean_source(_text(sub, "source")) or clean_source(_text(media, "name"))
-    if source:
-        draft.source = draft.source or source
-        draft.account = draft.account or source
+    draft.offer_source(clean_source(_text(sub, "source")) or clean_source(_text(media, "name")))
     draft.article_id = draft.article_id or _text(info, "itemId") or _text(info, "groupId")
 
 
@@ -100,17 +98,12 @@ def _apply_gallery(draft: Draft, sections: dict[str, Mapping[str, Any]]) -> bool
         return False
     images = gallery.get("sub_images") or []
     captions = gallery.get("sub_abstracts") or []
-    parts = []
-    for i, image in enumerate(images):
-        url = image.get("url") if isinstance(image, dict) else None
-        if url:
-            parts.append(f'<p><img src="{htmlmod.escape(url)}"></p>')
-        if i < len(captions) and captions[i]:
-            parts.append(f"<p>{htmlmod.escape(squash(str(captions[i])))}</p>")
-    if not parts:
+    pictures = (
+        (image.get("url") if isinstance(image, dict) else None, captions[i] if i < len(captions) else None)
+        for i, image in enumerate(images)
+    )
+    if not draft.picture_set(pictures):
         return False
-    draft.kind = "picshare"
-    draft.body = fragment("".join(parts))
     draft.title = squash(_unescaped(info, "title")) or draft.title
     draft.published = parse_when(_text(info, "publish_time")) or draft.published
     name = clean_source(_text(sections.get("mediaInfo"), "name"))
@@ -135,15 +128,8 @@ def _apply_render_data(draft: Draft) -> None:
     draft.title = draft.title or squash(article.get("title"))
     if draft.body is None:
         draft.body = fragment(article["content"])
-    for key in ("publishTime", "publish_time", "createTime"):
-        when = parse_when(str(article.get(key) or ""))
-        if when:
-            draft.published = draft.published or when
-            break
-    source = clean_source(str(article.get("source") or ""))
-    if source:
-        draft.source = draft.source or source
-        draft.account = draft.account or source
+    draft.published = draft.published or first_when(article, ("publishTime", "publish_time", "createTime"))
+    draft.offer_source(clean_source(str(article.get("source") or "")))
 
 
 @register(SITE, HOSTS)
