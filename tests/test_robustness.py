@@ -383,20 +383,26 @@ def test_no_parsed_page_outlives_its_extraction(monkeypatch: pytest.MonkeyPatch)
 # ---------------------------------------------------------------------- pipeline faults
 
 
-def _pipeline(config: Config, fetcher: Fetcher | None = None, **kw: Any) -> tuple[Archive, Pipeline, Fetcher]:
+@contextmanager
+def _pipeline(
+    config: Config, fetcher: Fetcher | None = None, **kw: Any
+) -> Iterator[tuple[Archive, Pipeline]]:
+    """An Archive and a Pipeline over ``config`` (and its own Fetcher unless one is given), all
+    three closed afterwards."""
     fetcher = fetcher or Fetcher(config.fetch)
     archive = Archive(config)
-    return archive, Pipeline(archive, fetcher=fetcher, **kw), fetcher
-
-
-def _archive(config: Config, *urls: str, **kw: Any) -> list[Result]:
-    archive, pipe, fetcher = _pipeline(config, **kw)
+    pipe = Pipeline(archive, fetcher=fetcher, **kw)
     try:
-        return [pipe.archive_url(u) for u in urls]
+        yield archive, pipe
     finally:
         pipe.close()
         fetcher.close()
         archive.close()
+
+
+def _archive(config: Config, *urls: str, **kw: Any) -> list[Result]:
+    with _pipeline(config, **kw) as (_, pipe):
+        return [pipe.archive_url(u) for u in urls]
 
 
 def _rows(root: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -420,15 +426,10 @@ def test_a_page_that_aborts_the_extractor_costs_one_url_and_keeps_its_raw_record
     serve_qq(web)
     root = tmp_path / "site"
     extractor = IsolatedExtractor("tests.archivekit:crashing_extract", timeout=60)
-    archive, pipe, fetcher = _pipeline(make_config(root, web), extract=extractor)
-    try:
+    with _pipeline(make_config(root, web), extract=extractor) as (archive, pipe):
         results = [pipe.archive_url(u) for u in (WECHAT_URL, crash_url, QQ_URL)]
         raw = archive.catalog.raw_for(crash_url, kind="page")
         kept = archive.rawstore.get(raw) if raw is not None else None
-    finally:
-        pipe.close()
-        fetcher.close()
-        archive.close()
     assert [r.outcome for r in results] == ["archived", "failed", "archived"]
     crashed = results[1]
     assert (
@@ -569,13 +570,8 @@ def test_a_day_long_retry_after_in_a_crawl_defers_the_host_instead_of_sleeping(
     )
     sleeps = Sleeps()
     fetcher = Fetcher(config.fetch, sleep=sleeps.sleep, clock=lambda: sleeps.t)
-    archive, pipe, _ = _pipeline(config, fetcher, command="crawl")
-    try:
+    with _pipeline(config, fetcher, command="crawl") as (_, pipe):
         results = pipe.crawl()
-    finally:
-        pipe.close()
-        fetcher.close()
-        archive.close()
     assert [(r.url, r.outcome) for r in results] == [
         (busy[0], "deferred"),
         (busy[1], "deferred"),
