@@ -407,10 +407,12 @@ def _special_forms(line: str) -> Credit | None:
             credit.put("author", name, RANK_INDIRECT - 1)
             credit.put("account", name, RANK_INDIRECT)
             return credit
-    if (m := _SUFFIX_PRODUCER.match(line)) and not _FUNCTION_CHARS.search(m["org"]):
+    # why the literal tests before three patterns: each needs that text (the line is stripped, so
+    # "$" is its end), and the lazy name groups make the patterns try many lengths on every line
+    if line.endswith("出品") and (m := _SUFFIX_PRODUCER.match(line)) and not _FUNCTION_CHARS.search(m["org"]):
         credit.put("account", m["org"], RANK_ROLE)
         return credit
-    if (m := _ORG_REPORTER.match(line)) and not _PHOTO_CREDIT.search(line):
+    if "记者" in line and (m := _ORG_REPORTER.match(line)) and not _PHOTO_CREDIT.search(line):
         org = m["org"]
         rest = re.sub(r"\s*(?:\S{2,8}报道|发自\S{2,8})$", "", _squash(m["names"]))
         names = _names(rest)
@@ -419,7 +421,7 @@ def _special_forms(line: str) -> Credit | None:
             credit.put("source", org, RANK_INDIRECT)
             credit.put("account", org, RANK_INDIRECT)
             return credit
-    if m := _INVERTED.match(line):
+    if line.endswith(("作者", "撰文", "文")) and (m := _INVERTED.match(line)):
         names = _names(m["names"])
         if names:
             credit.put("author", names, RANK_ROLE)
