@@ -52,6 +52,16 @@ _MEDIA = "img, video, audio, iframe, embed, mpvoice, mp-common-mpaudio, mpaudio,
 _MEDIA_OR_FORMULA = _MEDIA + ", [data-formula]"
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 _SPACE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
+# Every character _SPACE removes (all white space is below U+3001) survives html.squash only as a plain
+# space: then a squashed text's key is a plain replace (Block). Checked here, not assumed.
+_SQUASH_CLEARS_SPACE = (
+    _SPACE.search(
+        squash("a" + "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + "\u200b\ufeffb").replace(
+            " ", ""
+        )
+    )
+    is None
+)
 _MD_IMAGE_BLOCK = re.compile(r"^\s*(?:\[?!\[[^\]]*\]\(([^)\s]+)[^)]*\)(?:\]\([^)]*\))?\s*)+$")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\((https?://[^)\s]+)[^)]*\)")
 _MD_SOURCE_LINK = re.compile(
@@ -268,13 +278,18 @@ class Block:
     __slots__ = ("text", "key", "kind", "url", "ref", "wx_link_share")
 
     def __init__(
-        self, text: str, kind: str = "text", url: str = "", ref: Any = None, wx_link_share: float = 0.0
+        self,
+        text: str,
+        kind: str = "text",
+        url: str = "",
+        ref: Any = None,
+        wx_link_share: float = 0.0,
+        squashed: bool = False,
     ) -> None:
         self.text = text
-        key = text.replace(" ", "")
-        # why the replace first: block texts come squashed (one plain space per white-space run), so
-        # the regex only has to confirm there is nothing else to remove (it finds nothing at C speed)
-        self.key = _SPACE.sub("", key) if _SPACE.search(key) else key
+        # why the replace: a text from html.squash has no white space left but single plain spaces
+        # (_SQUASH_CLEARS_SPACE checked that once), so no regex has to scan it again
+        self.key = text.replace(" ", "") if squashed and _SQUASH_CLEARS_SPACE else _SPACE.sub("", text)
         self.kind = kind  # text | image | media
         self.url = url
         self.ref = ref
@@ -553,7 +568,7 @@ class _Segmenter:
         text = squash(raw)
         if text:
             # wx_link_share -1: computed on demand (_link_share)
-            out.append(Block(text, ref=nodes, wx_link_share=1.0 if in_wx_link else -1.0))
+            out.append(Block(text, ref=nodes, wx_link_share=1.0 if in_wx_link else -1.0, squashed=True))
 
     def seg(self, node: LexborNode, in_wx_link: bool, depth: int) -> list[Block] | None:
         if depth >= MAX_DEPTH:
