@@ -132,8 +132,12 @@ class Rules:
 
 def _compile(patterns: list[str] | None) -> Family:
     """One alternation per family (one regex scan per block instead of one per phrase)."""
-    if not patterns:
-        return None
+    return _compile_family(tuple(patterns)) if patterns else None
+
+
+@lru_cache(maxsize=256)
+def _compile_family(patterns: tuple[str, ...]) -> Phrases:
+    """(Cached: every site's rules share the global families, compiled and analysed once.)"""
     for pattern in patterns:
         re.compile(pattern)  # a bad phrase is reported on its own
     scoped = [f"(?i:{p[4:]})" if p.startswith("(?i)") else p for p in patterns]
