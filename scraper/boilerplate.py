@@ -321,6 +321,9 @@ def _full(family: Family, text: str) -> bool:
 _CREDIT_SEPARATORS = str.maketrans({"︱": "|", "┃": "|", "│": "|"})
 
 
+_IMAGE_CREDIT = re.compile(r"^[（(]?(?:图片|图|数据|资料|图文)?(?:来源|来自|源)[:：|丨]")
+
+
 def _credit(text: str) -> dict[str, str] | None:
     """``parse_credit`` with the rarer vertical-bar look-alikes (``出品︱网易科学人``) read as ``|``."""
     if "︱" in text or "┃" in text or "│" in text:  # why: translate looks up every character
@@ -425,6 +428,9 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
     credit_lines, blurb = rules.credit_lines, rules.blurb
     starts, contains = rules.disclaimer_starts, rules.disclaimer_contains
     phrase_rule = f"site:{rules.site}:phrase"
+    # why: "来源：微软博客" right under a picture is that picture's credit (a caption), not the article's
+    # source line: it stays in the body and names no source
+    after_image = {b for a, b in zip(present, present[1:], strict=False) if blocks[a].kind == "image"}
     for i in present:
         if i in chosen or not is_text[i]:
             continue
@@ -437,7 +443,12 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
             chosen[i] = "ad-label"
         elif in_head and size <= short and promo is not None and promo.search(key):
             chosen[i] = "promo:header"
-        elif edge and size <= credit_chars and _credit(blocks[i].text) is not None:
+        elif (
+            edge
+            and size <= credit_chars
+            and not (i in after_image and _IMAGE_CREDIT.match(key))
+            and _credit(blocks[i].text) is not None
+        ):
             chosen[i] = "credit"
         # why tail_short: long calls only at the very end
         elif size <= (tail_short if late[i] else short) and cta is not None and cta.search(key):

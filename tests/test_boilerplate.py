@@ -364,3 +364,14 @@ def test_the_call_to_action_family_has_a_pre_check() -> None:
     assert cta is not None and cta.hint is not None
     assert cta.search("这是一段普通的正文") is None and cta.search("长按识别二维码关注") is not None
     assert isinstance(cta.pattern, re.Pattern)
+
+
+def test_a_source_line_under_a_picture_is_its_caption_not_the_articles_source() -> None:
+    html = (
+        f"<div>{paras(3)}<p><img data-src='https://mmbiz.qpic.cn/a/640'></p><p>来源：微软博客</p>{paras(3)}"
+        "<p><img data-src='https://mmbiz.qpic.cn/b/640'></p><p>【来源：半岛都市报】</p></div>"
+    )
+    md, cleaned = run(html)
+    assert "来源：微软博客" in md  # the picture's credit stays, as a caption
+    assert "半岛都市报" not in md  # the bracketed source line still goes, even after a picture
+    assert cleaned.meta.get("source") == "半岛都市报"
