@@ -208,14 +208,23 @@ class ContentDecoder:
 # Transport: trust, proxies, pinned direct connections
 
 
+# why: users behind a re-signing proxy have usually set one of these for other tools already
+CA_FILE_VARIABLES = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+
+
 def ssl_context(config: FetchConfig) -> ssl.SSLContext:
-    """The TLS trust: ``config.ca_bundle``, else ``$SSL_CERT_FILE``, else the system store."""
-    cafile = config.ca_bundle or os.environ.get("SSL_CERT_FILE", "")
+    """The TLS trust: ``config.ca_bundle``, else the first of ``$SSL_CERT_FILE``, ``$REQUESTS_CA_BUNDLE``,
+    ``$CURL_CA_BUNDLE`` that is set, else ``$SSL_CERT_DIR``, else the system store."""
+    where, cafile = "ca_bundle", config.ca_bundle
+    if not cafile:
+        where, cafile = next(((v, os.environ[v]) for v in CA_FILE_VARIABLES if os.environ.get(v)), ("", ""))
     if cafile:
         if not os.path.isfile(cafile):
-            where = "ca_bundle" if config.ca_bundle else "SSL_CERT_FILE"
             raise ConfigError(f"The CA bundle {cafile} ({where}) does not exist.")
         return ssl.create_default_context(cafile=cafile)
+    capath = os.environ.get("SSL_CERT_DIR", "")
+    if capath and os.path.isdir(capath):
+        return ssl.create_default_context(capath=capath)
     ctx = ssl.create_default_context()
     if not ctx.cert_store_stats().get("x509_ca") and not os.environ.get("SSL_CERT_DIR"):
         import certifi  # why: a minimal container may ship no system store; certifi comes with httpx

@@ -119,6 +119,20 @@ def test_proxy_and_ca_from_environment_variables(web: FixtureWeb, monkeypatch: p
     assert [s.url for s in web.requests] == [url]
 
 
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_ca_from_the_other_tools_variables(
+    web: FixtureWeb, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    url = "https://new.qq.com/rain/a/20240501A00002"
+    web.add(url, PAGE)
+    monkeypatch.setenv("HTTPS_PROXY", web.proxy_url)
+    for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(variable, web.ca_bundle)
+    with Fetcher(FetchConfig(delay=0, read_timeout=2, connect_timeout=2)) as f:
+        assert f.fetch(url).body == PAGE.encode()
+
+
 def test_plain_http_proxy_from_environment(web: FixtureWeb, monkeypatch: pytest.MonkeyPatch) -> None:
     web.add("http://news.sina.com.cn/c/doc-1.shtml", PAGE)
     web.add("https://www.sohu.com/a/1", PAGE)
