@@ -65,6 +65,8 @@ POSITIVES = [
     ("文/记者 李四", {"author": "李四"}),
     ("采写：南都见习记者 林子沛", {"author": "林子沛", "source": "南都", "account": "南都"}),
     ("本文转自新华网", {"source": "新华网", "account": "新华网"}),
+    ("作者：未知 责任编辑：棒棒不是糖", {"editor": "棒棒不是糖"}),  # a placeholder names nobody
+    ("作者：佚名", {}),
 ]
 
 

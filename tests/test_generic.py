@@ -156,6 +156,29 @@ def test_editor_is_not_the_author() -> None:
     assert article.published == datetime(2021, 5, 6, 7, 8, tzinfo=CHINA_TZ)
 
 
+@pytest.mark.parametrize(
+    "head_and_byline",
+    [
+        "<meta name='author' content='104363'></head><body><h1>标题一则</h1>",  # a CMS user id
+        "</head><body><h1>标题一则</h1><div class='author'>发布于 2019-09-26 07:19:52</div>",
+        "</head><body><h1>标题一则</h1><div class='author'> </div><div class='author'>相关文章</div>",
+        "</head><body><h1>标题一则</h1><div class='info'>作者：佚名 2021-05-06 07:08</div>",
+    ],
+)
+def test_placeholders_and_labels_are_no_author(head_and_byline: str) -> None:
+    html = (
+        "<html><head><title>标题一则 - 某网</title>"
+        + head_and_byline
+        + "<div class='text'>"
+        + "<p>这是一段足够长的正文内容，用来测试作者识别，其中包含若干句子。这里还有第二句话，句子继续。</p>"
+        * 4
+        + "</div></body></html>"
+    )
+    article = generic.extract(html, "https://www.example.cn/a.html")
+    assert article.kind == "article" and article.title == "标题一则"
+    assert article.author is None
+
+
 def test_deeply_nested_divs_finish_quickly() -> None:
     depth = 5000
     text = (
@@ -226,6 +249,9 @@ def test_date_line_prefers_a_hidden_copy_with_seconds() -> None:
         ("新京报记者 彭冲 山东冠县报道", "彭冲"),
         ("作者︱春春", "春春"),
         ("2017-03-10 09:58:03 来源： 网易科学人 作者： 责任编辑：肖春芳", ""),
+        ("苹果公司9日对记者表示，大多数指控都是错误的", ""),  # prose about a reporter
+        ("记者表示，调查仍在进行", ""),
+        ("作者：未知 责任编辑：某某", ""),
     ],
 )
 def test_bylines(line: str, name: str) -> None:

@@ -433,6 +433,16 @@ def test_thepaper_byline_and_br_separated_lines() -> None:
     assert "本文来自澎湃新闻" not in body and "责任编辑" not in body and "报料" not in body
 
 
+def test_thepaper_agency_byline_is_the_media_and_the_font_control_no_source() -> None:
+    a = page("thepaper-agency.html", "https://www.thepaper.cn/newsDetail_forward_5400001")
+    assert (a.author, a.account, a.source) == (None, "新华社", "新华社")
+    assert a.published == at("2020-01-10T18:13:00+08:00")
+    assert blocks(a) == [
+        "春运首日，全国铁路发送旅客九百万人次，客流总体平稳。",
+        "各地车站增开临时窗口，重点旅客服务延伸到站台。",
+    ]
+
+
 def test_thepaper_account_post_drops_the_wechat_footer() -> None:
     a = page("thepaper-paike.html", "https://www.thepaper.cn/newsDetail_forward_6300001")
     assert a.title == "城区新增五条公交微循环线..."  # the site's own truncation is the title
@@ -489,6 +499,8 @@ def test_parse_when_needs_a_year_hint_for_month_day() -> None:
         ("【来源：半岛都市报】", "半岛都市报"),
         ("来自北京", ""),
         ("2019-09-09 16:01:46", ""),
+        ("字号 超大 大 标准 小", ""),  # a font-size control after the date is no media
+        ("新华社 字号", "新华社"),
     ],
 )
 def test_clean_source(raw: str, expected: str) -> None:
@@ -510,6 +522,8 @@ def test_source_from_dateline() -> None:
         ("新京报记者 彭冲 山东冠县报道", "彭冲"),
         ("责任编辑：刘欢", ""),
         ("这是一句很长的正文，不是署名。", ""),
+        ("新华社", ""),  # a media on the byline line is no person
+        ("张三 新华社", "张三"),
     ],
 )
 def test_byline_names(raw: str, expected: str) -> None:

@@ -257,7 +257,7 @@ def has_clock(value: datetime | None) -> bool:
 _SOURCE_LABEL = re.compile(r"(?:本文)?来\s*源\s*[:：|丨]\s*")
 _BRACKETS = "[]【】()（）「」《》<>〈〉·•"
 _SOURCE_STOP = re.compile(
-    r"\s+(?:作者|记者|编辑|责任编辑|责编|原标题|举报|分享|字号|关注|\+\s*关注|发表评论|查看评论|我有话说|评论|"
+    r"(?:^|\s+)(?:作者|记者|编辑|责任编辑|责编|原标题|举报|分享|字号|关注|\+\s*关注|发表评论|查看评论|我有话说|评论|"
     r"缩小字体|放大字体|收藏|参与|顶|\+\d|\d+\s*人)|[|｜]|\s{2,}"
 )
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff\ufffd]")  # decoding debris of old GBK pages
@@ -337,7 +337,18 @@ def byline_names(text: str) -> str:
     text = re.sub(r"\s*(?:\S{0,8}报道|发自\S*|摄影?|/摄)$", "", text)
     text = text.split("/")[0].strip()
     m = re.fullmatch(_NAMES, text)
-    return tidy_names(m.group(0)) if m else ""
+    if not m:
+        return ""
+    names = [n for n in tidy_names(m.group(0)).split() if not _NOT_NAMES.search(n)]
+    return " ".join(names)  # why: "新华社" on a byline line is the media, not a person
+
+
+def media_name(text: str) -> str:
+    """A byline line that names a media instead of a person (``新华社``, ``中国青年报``), else ''."""
+    text = squash(text).strip("（）()[]【】")
+    if 2 < len(text) <= 12 and re.fullmatch(r"[\u4e00-\u9fa5·]+", text) and _NOT_NAMES.search(text):
+        return text
+    return ""
 
 
 # Common surnames (the ~120 most frequent cover ~90 % of people): a bare "(李楠)" at the end of a

@@ -110,7 +110,9 @@ _BYLINE = [
         r"(?:^|[\s（(【\[])文\s*[/|｜丨︱:：]\s*(" + _NAME + r")(?=\s|$|[，,;；|｜丨︱）)]|来源|编辑|\d)"
     ),
     re.compile(
-        r"记者\s*[:：]?\s*([\u4e00-\u9fff·]{2,4}(?:\s*[、 ]\s*[\u4e00-\u9fff·]{2,4}){0,3})(?=\s|$|[，,;；）)]|摄|通讯员)"
+        r"(?<![对向给据受诉跟和与让请])记者\s*[:：]?\s*"
+        r"(?!表示|称|说|了解|获悉|发现|注意|看到|采访|从|在|问|调查|走访|致电|联系|证实|询问|提问|实地|现场|一行|们)"
+        r"([\u4e00-\u9fff·]{2,4}(?:\s*[、 ]\s*[\u4e00-\u9fff·]{2,4}){0,3})(?=\s|$|[，,;；）)]|摄|通讯员)"
     ),
 ]
 _SOURCE = re.compile(r"来源\s*[:：︰]\s*[\[【(（]?\s*([^\s\]】)）|｜丨,，;；:：]{2,24})")
@@ -123,6 +125,12 @@ _URL_DATE = [
     re.compile(r"/(\d{2})/(\d{2})(\d{2})/\d{2}/"),  # NetEase style /19/0907/13/
 ]
 _ISO_FRACTION = re.compile(r"(\d{2}:\d{2}:\d{2})[.,]\d+")
+# why: placeholders and labels that sit where a name should be ("作者：未知", meta author "104363",
+# "发布于 2019-…" in div.author)
+_NOT_A_NAME = re.compile(
+    r"未知|佚名|匿名|不详|无|admin(?:istrator)?|发布于?|发表于?|时间|日期|来源|本站|本网|原创|[\d\W_]+|.*(?:相关|推荐|阅读|更多|评论|分享|文章|首页).*",
+    re.I,
+)
 _SITE_WORDS = re.compile(r"网|报|新闻|频道|\.com|\.cn|日报|有限公司|编辑部|官方")
 
 META_PUBLISHED = (
@@ -676,6 +684,8 @@ def _clean_name(value: str) -> str:
     value = squash(value)
     value = re.sub(r"^(?:作者|撰文|文|记者|By|by)\s*[:：/|｜丨︱]?\s*", "", value)
     value = _DATE_HINT.split(value)[0].strip(" ,，|｜丨︱/:：")
+    if _NOT_A_NAME.fullmatch(value):
+        return ""
     return value if 0 < len(value) <= MAX_NAME_CHARS else ""
 
 

@@ -27,6 +27,7 @@ from scraper.sites._newsbase import (
     first_when,
     fragment,
     has_media,
+    media_name,
     paragraphs_from_breaks,
     read_page,
     site_rules,
@@ -37,12 +38,13 @@ HOSTS = ("thepaper.cn",)
 
 
 def _media_of_byline(draft: Draft) -> str:
-    """``石佳/中国青年报`` → ``中国青年报``: the media after the slash of the byline line."""
+    """``石佳/中国青年报`` → ``中国青年报``: the media after the slash of the byline line, or the
+    whole line when it names a media (``新华社``)."""
     node = draft.tree.css_first(".news_about > p:first-child")
     text = node_text(node)
     if "/" in text:
         return clean_source(text.rsplit("/", 1)[1])
-    return ""
+    return media_name(text)  # "新华社" alone on the byline line
 
 
 def _apply_next_data(draft: Draft) -> None:
