@@ -45,12 +45,45 @@ def _noise(m: re.Match[str]) -> str:
     return m.group(1) or m.group(3) or ""
 
 
+_FENCE = re.compile(r"^[^\S\n]{0,3}(`{3,}|~{3,})[^\n]*$", re.M)
+_CODE_SPAN = re.compile(r"(`+)([^`\n]+?)\1(?!`)")
+
+
+def _prose_text(markdown: str) -> str:
+    """Prose (no fenced code): code spans keep their text as written (``callback_2``), the rest has
+    its markup reduced."""
+    parts = []
+    at = 0
+    for m in _CODE_SPAN.finditer(markdown):
+        parts.append(_MD_NOISE.sub(_noise, markdown[at : m.start()]))
+        parts.append(m.group(2))
+        at = m.end()
+    parts.append(_MD_NOISE.sub(_noise, markdown[at:]))
+    return "".join(parts)
+
+
 def plain_text(markdown: str) -> str:
-    """Markdown reduced to its visible words: images dropped, links to their text, markup removed.
+    """Markdown reduced to its visible words: images dropped, links to their text, markup removed;
+    code (fenced blocks and spans) kept as written.
 
     Linear in the length of the text (hostile runs of ``[``, ``![``, ``[a](`` or blank lines too).
     """
-    return squash(_MD_NOISE.sub(_noise, markdown))
+    if "`" not in markdown and "~~~" not in markdown:
+        return squash(_MD_NOISE.sub(_noise, markdown))
+    parts = []
+    at = 0
+    fence: str | None = None
+    for m in _FENCE.finditer(markdown):
+        marker = m.group(1)
+        if fence is None:
+            parts.append(_prose_text(markdown[at : m.start()]))
+            fence, at = marker, m.end()
+        elif marker[0] == fence[0] and len(marker) >= len(fence) and m.group(0).strip() == marker:
+            parts.append(markdown[at : m.start()])  # the code itself, verbatim
+            fence, at = None, m.end()
+    rest = markdown[at:]
+    parts.append(rest if fence is not None else _prose_text(rest))  # an unclosed fence runs to the end
+    return squash(" ".join(parts))
 
 
 _UTF8_SOURCE: ContextVar[tuple[str, bytes] | None] = ContextVar("utf8_source", default=None)
