@@ -123,6 +123,80 @@ def test_pages_without_an_article_are_refused(html: str) -> None:
     assert article.error and url in article.error
 
 
+def _thread(i: int) -> str:
+    return (
+        f"<li class='j_thread_list clearfix'><div class='t_con'><div class='threadlist_title'>"
+        f"<a href='/p/{i}'>帖子标题第{i}号</a></div><div class='threadlist_detail'><div class='threadlist_abs'>"
+        "这是帖子的摘要，讲了学校招生的说明：招生对象、录取方式、招生专业、优惠政策，每一条都写得很长，"
+        "还有联系电话和报名地址，以及报名截止时间，欢迎大家咨询，名额有限，先到先得，报满即止。"
+        "</div></div></div></li>"
+    )
+
+
+def test_a_forum_thread_list_is_not_an_article() -> None:
+    """Each thread preview is prose, and one of them is the densest block: it is still a list."""
+    html = (
+        "<html><head><title>某某吧-百度贴吧</title></head><body><div class='head'>某某吧</div><ul id='thread_list'>"
+        + "".join(_thread(i) for i in range(12))
+        + "</ul></body></html>"
+    )
+    url = "https://tieba.example.cn/f?kw=x"
+    article = extract(html.encode("utf-8"), url)
+    assert article.kind == "not_article"
+    assert article.error and "list" in article.error and url in article.error
+
+
+def test_one_long_post_in_a_repeated_wrapper_is_still_an_article() -> None:
+    paragraph = (
+        "<p>这是一段足够长的正文内容，用来测试列表识别，其中包含若干句子。这里还有第二句话，句子继续。</p>"
+    )
+    html = (
+        "<html><head><title>长文一篇_某网</title></head><body><h1>长文一篇</h1><ul>"
+        + "<li class='post'><div class='text'>"
+        + paragraph * 40
+        + "</div></li>"
+        + "".join(f"<li class='post'><a href='/{i}'>另一篇{i}</a></li>" for i in range(8))
+        + "</ul></body></html>"
+    )
+    article = extract(html.encode("utf-8"), "https://www.example.cn/a/1.html")
+    assert article.kind == "article" and article.title == "长文一篇"
+
+
+@pytest.mark.parametrize(
+    ("head", "heading", "title"),
+    [
+        # the <title> names the channel, then the headline; the page's heading is a div
+        (
+            "明日预测--联合国报告：全球经济增长率降至2.3%",
+            "<div class='title-text'>联合国报告：全球经济增长率降至2.3%</div>",
+            "联合国报告：全球经济增长率降至2.3%",
+        ),
+        # the <title> is the site's section and name only; the headline is an h5 right above the body
+        (
+            "新闻动态--某某学会官网",
+            "<h5>2019年人文地理学术年会在重庆成功举行！</h5>",
+            "2019年人文地理学术年会在重庆成功举行！",
+        ),
+        # a CMS's class in upper case
+        ("街道调研工作 东区办事处_某某网", "<span class='Title'><b>街道调研工作</b></span>", "街道调研工作"),
+    ],
+    ids=["channel-prefix", "site-title", "class-case"],
+)
+def test_title_from_the_heading_when_the_head_title_is_not_the_headline(
+    head: str, heading: str, title: str
+) -> None:
+    html = (
+        f"<html><head><title>{head}</title></head><body><div class='nav'><a href='/'>首页</a></div>"
+        f"<div class='main'>{heading}<div class='content'>"
+        + "<p>这是一段足够长的正文内容，用来测试标题识别，其中包含若干句子。这里还有第二句话，句子继续。</p>"
+        * 4
+        + "</div></div></body></html>"
+    )
+    article = generic.extract(html, "https://www.example.cn/a.html")
+    assert article.kind == "article"
+    assert article.title == title
+
+
 def test_short_page_of_one_sentence_is_refused_but_a_short_article_is_kept() -> None:
     url = "https://www.example.cn/a.html"
     one = "<html><body><div><p>欢迎访问本站，祝您浏览愉快！</p></div></body></html>"

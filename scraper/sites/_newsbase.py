@@ -177,6 +177,7 @@ def datelines(tree: LexborHTMLParser, specs: Iterable[str], metas: Metas | None 
 
 _FULL_DATE_TIME = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*\d{1,2}\s*[:：]\s*\d{2}")
 _SCAN_MAX = 80  # why: a dateline is a short line; a paragraph quoting a date is prose
+_SCAN_RAW_MAX = 4000  # why: a short line padded by a page's indentation is still far below this
 _SCAN_LIMIT = 3  # why: the first lines with a date and time are the article's; later ones are lists
 
 
@@ -184,7 +185,10 @@ def scan_datelines(tree: LexborHTMLParser) -> list[str]:
     """Short elements holding a full date and time, in page order (fallback for unknown layouts)."""
     out: list[str] = []
     for node in tree.css("time, span, em, p, div, td, font"):
-        value = node_text(node)
+        raw = node.text(deep=True, separator=" ")
+        if len(raw) > _SCAN_RAW_MAX:
+            continue  # why: squashing every wrapper's whole text was most of the time on big pages
+        value = squash(raw)
         if len(value) <= _SCAN_MAX and _FULL_DATE_TIME.search(value):
             out.append(value)
             if len(out) >= _SCAN_LIMIT:

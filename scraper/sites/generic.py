@@ -94,6 +94,12 @@ BYLINE_LINE_CHARS = 80  # why: a byline is a short line; in a long one "记者�
 TITLE_SUFFIX_MAX = 16  # why: site and channel names ("_新浪房产_新浪网") are short; titles are not
 MAX_NAME_CHARS = 20  # why: longer "author" values are sentences, not names
 
+LIST_ITEM_MAX_CHARS = 1500  # why: a teaser or a thread preview is short; an article body is not
+LIST_ITEM_DEPTH = 7  # why: a forum's thread preview sits about six wrappers below its <li>
+LIST_ITEM_REPEATS = 5
+HEADING_SELECTOR = "h1, h2, h3, h4, h5, [class*=title i], [id*=title i]"
+HEADLINE_MIN_CHARS = 6  # why: shorter headings above a body are labels ("正文", "新闻动态")
+HEADLINE_MAX_CHARS = 80
 _TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|-{1,2}|–|—|·|::)\s*")
 _NOT_FOUND = re.compile(
     r"404|not\s*found|页面不存在|页面找不到|找不到(?:该|此)?页面|页面已删除|内容不存在|已被删除|无法访问"
@@ -190,6 +196,7 @@ class _Candidate:
 class _Meta:
     title: str = ""
     title_node: LexborNode | None = None
+    title_from_meta: bool = False  # og:title / JSON-LD headline: the page's own statement
     published: datetime | None = None
     author: str | None = None
     source: str | None = None
@@ -212,6 +219,13 @@ def extract(html: str, url: str) -> Article:
     best = find_body(root)
     if best is None:
         return _refuse(url, info, "has no article text")
+    if _in_a_list(best):
+        return _refuse(url, info, "is a list of posts or links")
+    if info.title_node is None and not info.title_from_meta:
+        # the <title> matched no heading: it may name the site or channel ("新闻动态--某学会官网")
+        heading = _heading_before(best)
+        if heading and not (info.title and _bare(info.title) in _bare(heading)):
+            info.title = heading  # why the test: "原创 <title>" is the <title> with a label before it
     # read the lines around the title before pruning, which may remove them (and the title node)
     _near_metadata(info, best, url)
     body, removed = _assemble(best, info)
@@ -232,6 +246,28 @@ def extract(html: str, url: str) -> Article:
         source=info.source,
         removed=tuple(removed),
     )
+
+
+def _in_a_list(best: LexborNode) -> bool:
+    """Whether the densest block is one item of a list (a forum's thread list, a feed of teasers):
+    it or a near ancestor repeats, same tag and class, five times or more beside itself. A long
+    block is an article whatever its wrappers."""
+    if len(node_text(best)) > LIST_ITEM_MAX_CHARS:
+        return False
+    node: LexborNode | None = best
+    for _ in range(LIST_ITEM_DEPTH):
+        if node is None or node.parent is None or node.tag in ("body", "html"):
+            return False
+        cls = node.attributes.get("class") or ""
+        if node.tag == "li" or (cls.strip() and node.tag in ("div", "article", "section", "dd", "dl")):
+            same = 0
+            for sibling in node.parent.iter():
+                if sibling.tag == node.tag and (sibling.attributes.get("class") or "") == cls:
+                    same += 1
+                    if same >= LIST_ITEM_REPEATS:
+                        return True
+        node = node.parent
+    return False
 
 
 def _refuse(url: str, info: _Meta, why: str) -> Article:
@@ -624,7 +660,9 @@ def _metadata(tree: LexborHTMLParser, html: str, url: str) -> _Meta:
     def meta(*names: str) -> str:
         return next((metas[n.lower()] for n in names if metas.get(n.lower())), "")
 
-    info.title, info.title_node = _title(tree, info.ld, meta("og:title", "twitter:title"))
+    og_title = meta("og:title", "twitter:title")
+    info.title, info.title_node = _title(tree, info.ld, og_title)
+    info.title_from_meta = bool(og_title or info.ld.get("headline"))
     info.site_name = meta("og:site_name", "application-name") or _title_site(
         node_text(tree.css_first("title"))
     )
@@ -711,11 +749,11 @@ def _title(tree: LexborHTMLParser, ld: dict[str, object], og_title: str) -> tupl
     stripped = _strip_title_suffix(head_title)
     og = _strip_title_suffix(og_title or str(ld.get("headline") or ""))
     best: tuple[str, LexborNode | None] = ("", None)
-    for node in tree.css("h1, h2, h3, [class*=title], [id*=title]")[:60]:
+    for node in tree.css(HEADING_SELECTOR)[:60]:
         text = node_text(node)
         if len(text) < 4 or len(text) <= len(best[0]):
             continue
-        if (head_title and head_title.startswith(text)) or (og and og.startswith(text)) or text == stripped:
+        if _part_of(text, head_title) or _part_of(text, og) or _bare(text) == _bare(stripped):
             best = (text, node)
     if best[0] and (len(best[0]) >= len(stripped) * 0.6 or not stripped):
         return best
@@ -725,6 +763,51 @@ def _title(tree: LexborHTMLParser, ld: dict[str, object], og_title: str) -> tupl
         return stripped, _find_heading(tree, stripped)
     h1 = tree.css_first("h1")
     return node_text(h1), h1
+
+
+def _bare(text: str) -> str:
+    return _WS_ANY.sub("", text)
+
+
+_WS_ANY = re.compile(r"[\s\u00a0\u3000]+")
+
+
+def _part_of(text: str, title: str) -> bool:
+    """Whether ``text`` is the whole of ``title`` or one end of it cut at a separator: the headline
+    of "头条_频道_站点" or of "栏目--头条" (a channel name before the headline)."""
+    if not title:
+        return False
+    text, title = _bare(text), _bare(title)
+    if title.startswith(text):
+        return True
+    if title.endswith(text):
+        head = title[: len(title) - len(text)]
+        return bool(_TITLE_SEPARATORS.search(head[-2:])) and len(head) < len(text)
+    return False
+
+
+def _heading_before(body: LexborNode) -> str:
+    """The text of the headline-like element closest above the body (h1-h5 or a *title* class),
+    for pages whose <title> is the site's or the channel's name, not the article's."""
+    current: LexborNode | None = body
+    for _ in range(4):  # why: the headline is at most a few wrapper levels away from the body
+        if current is None:
+            break
+        sibling = current.prev
+        looked = 0
+        while sibling is not None and looked < 8:
+            if sibling.tag not in ("-text", "_comment"):
+                looked += 1
+                nodes = [n for n in sibling.css(HEADING_SELECTOR) if n.mem_id != sibling.mem_id]
+                if sibling.css_matches(HEADING_SELECTOR):
+                    nodes.insert(0, sibling)
+                for node in reversed(nodes):  # nearest the body first
+                    text = node_text(node)
+                    if HEADLINE_MIN_CHARS <= len(text) <= HEADLINE_MAX_CHARS and node.css_first("a") is None:
+                        return text
+            sibling = sibling.prev
+        current = current.parent
+    return ""
 
 
 def _find_heading(tree: LexborHTMLParser, title: str) -> LexborNode | None:
