@@ -253,6 +253,67 @@ def test_placeholders_and_labels_are_no_author(head_and_byline: str) -> None:
     assert article.author is None
 
 
+_PROSE = (
+    "<p>这是一段足够长的正文内容，用来测试日期识别，其中包含若干句子。这里还有第二句话，句子继续。</p>" * 4
+)
+
+
+@pytest.mark.parametrize(
+    ("head", "after_body", "expected"),
+    [
+        # a labelled date below the body, date only (a university CMS) or with the time
+        (
+            "",
+            "<div class='info'>| 发布时间: 2018-05-17 | 浏览次数: 2168</div>",
+            datetime(2018, 5, 17, tzinfo=CHINA_TZ),
+        ),
+        (
+            "",
+            "<div>发布日期：2019-09-23 14:34:05&nbsp;&nbsp;所属分类：要闻</div>",
+            datetime(2019, 9, 23, 14, 34, 5, tzinfo=CHINA_TZ),
+        ),
+        # only the page's JSON data has it
+        (
+            '<script>window.__DATA__={"topic":{"publishDate":"2019-09-07T00:31:40.000Z"}}</script>',
+            "",
+            datetime(2019, 9, 7, 8, 31, 40, tzinfo=CHINA_TZ),
+        ),
+        (
+            "<meta name='firstpublishedtime' content='2007-08-20-23:59:59'>",
+            "",
+            datetime(2007, 8, 20, 23, 59, 59, tzinfo=CHINA_TZ),
+        ),
+    ],
+    ids=["label-date-only", "label-date-time", "script-json", "gov-meta"],
+)
+def test_dates_off_the_dateline(head: str, after_body: str, expected: datetime) -> None:
+    html = (
+        f"<html><head><title>标题一则_某网</title>{head}</head><body><h1>标题一则</h1>"
+        f"<div class='content'>{_PROSE}</div>{after_body}</body></html>"
+    )
+    article = generic.extract(html, "https://www.example.cn/a.html")
+    assert article.kind == "article"
+    assert article.published == expected
+
+
+def test_feedback_widgets_member_teasers_and_editor_lines_in_the_body_are_dropped() -> None:
+    html = (
+        "<html><head><title>标题一则_某网</title></head><body><h1>标题一则</h1><div class='article'>"
+        f"<div class='content'>{_PROSE}<p>相关资讯请关注:某某游戏专区</p></div>"
+        "<div class='edit clearfix'>(责编：汤某某、丁某)</div>"
+        "<div class='a-btool'><div id='uninterested'>不感兴趣<ul><li>广告软文</li><li>重复、旧闻</li>"
+        "<li>文字、图片、视频等展示问题</li><li>其他问题，我要吐槽</li></ul></div></div>"
+        "<div id='post-member'><h4>观察员</h4><p>【某栏目】外资撤离？相反，他们的迟疑正在消散</p><p>2019-09-08</p>"
+        "<p>【深度】某国拒用5G，原因和后果是什么</p><p>2019-09-08</p></div>"
+        "</div></body></html>"
+    )
+    article = generic.extract(html, "https://www.example.cn/a.html")
+    body = _body(article)
+    assert snippet_in("这是一段足够长的正文内容，用来测试日期识别", body)
+    for gone in ("相关资讯请关注", "责编", "我要吐槽", "展示问题", "外资撤离", "观察员"):
+        assert not snippet_in(gone, body), gone
+
+
 def test_deeply_nested_divs_finish_quickly() -> None:
     depth = 5000
     text = (
@@ -302,6 +363,7 @@ def test_title_suffixes_are_removed_but_inner_separators_kept() -> None:
         ("BUSINESS.SOHU.COM 2005-3-11 12:12", datetime(2005, 3, 11, 12, 12, tzinfo=CHINA_TZ)),
         ("2017-03-01T06:27:02.000Z", datetime(2017, 3, 1, 14, 27, 2, tzinfo=CHINA_TZ)),
         ("1606349088000", datetime(2020, 11, 26, 8, 4, 48, tzinfo=CHINA_TZ)),
+        ("2007-08-20-23:59:59", datetime(2007, 8, 20, 23, 59, 59, tzinfo=CHINA_TZ)),  # gov.cn meta
     ],
 )
 def test_dates_in_chinese_formats(text: str, expected: datetime) -> None:

@@ -45,7 +45,7 @@ def parse_china_datetime(text: str) -> datetime | None:
         return None
     m = re.search(
         r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-        r"(?:[\sT]*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?)?"
+        r"(?:(?:[\sT]*|-)(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?)?"
         r"\s*(Z|[+-]\d{2}:?\d{2})?",
         text,
     )

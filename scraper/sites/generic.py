@@ -159,6 +159,9 @@ META_PUBLISHED = (
     "pubtime",
     "publishtime",
     "article:publish_time",
+    "firstpublishedtime",  # gov.cn
+    "publishedtime",
+    "ptime",
 )
 # Last resort before the URL: when a page was last changed is usually the day it was published.
 META_MODIFIED = (
@@ -196,6 +199,7 @@ class _Candidate:
 class _Meta:
     title: str = ""
     title_node: LexborNode | None = None
+    script_date: datetime | None = None
     title_from_meta: bool = False  # og:title / JSON-LD headline: the page's own statement
     published: datetime | None = None
     author: str | None = None
@@ -689,6 +693,8 @@ def _metadata(tree: LexborHTMLParser, html: str, url: str) -> _Meta:
             author = ""
     info.author = author or None
     info.modified = _first_date([meta(name) for name in META_MODIFIED])
+    if info.published is None:
+        info.script_date = _script_date(tree)  # read now: scripts are stripped before the body search
     return info
 
 
@@ -899,7 +905,7 @@ def _near_metadata(info: _Meta, body: LexborNode, url: str) -> None:
             if m:
                 info.source = m.group(1).strip()
     if info.published is None:
-        info.published = info.modified or _url_date(url)
+        info.published = _labelled_date(body) or info.script_date or info.modified or _url_date(url)
     candidates = [name for name in (info.author, *bylines) if name]
     if candidates:
         root = body
@@ -907,6 +913,45 @@ def _near_metadata(info: _Meta, body: LexborNode, url: str) -> None:
             root = root.parent
         editors = _editors(root)
         info.author = next((name for name in candidates if name not in editors), None)
+
+
+def _labelled_date(body: LexborNode) -> datetime | None:
+    """A "发布时间：2018-05-17" line anywhere on the page (many CMS print it below the body)."""
+    root = body
+    while root.parent is not None and root.parent.tag != "#document":
+        root = root.parent
+    for node in root.css("span, em, p, div, td, font, li, time"):
+        raw = node.text(deep=False)
+        if not raw or "日" not in raw and "时" not in raw and "期" not in raw and "间" not in raw:
+            continue  # why: deep=False reads the element's own text only, so this scan stays linear
+        m = _LABELLED_DATE.search(squash(raw))
+        if m:
+            return _parse_date(m.group(1))
+    return None
+
+
+_LABELLED_DATE = re.compile(
+    r"(?:发布|发表|更新|刊发|上传)?(?:时间|日期)\s*[:：]\s*(" + _DATE_FULL.pattern + ")"
+)
+
+
+def _script_date(tree: LexborHTMLParser) -> datetime | None:
+    """A publication date in the page's script data (``"publishDate":"2019-09-07T00:31:40Z"``),
+    for pages rendered from JSON."""
+    for node in tree.css("script"):
+        text = node.text(deep=True)
+        if "ublish" not in text and "ubDate" not in text and "ubTime" not in text:
+            continue
+        m = _SCRIPT_DATE.search(text)
+        if m:
+            return _parse_date(m.group(1))
+    return None
+
+
+_SCRIPT_DATE = re.compile(
+    r"[\"']?(?:publishDate|datePublished|publishTime|publish_time|pubDate|pubTime|pub_time|publishedAt)[\"']?"
+    r"\s*[:=]\s*[\"']([^\"']{8,40})[\"']"
+)
 
 
 def _dateline_date(lines: list[str]) -> datetime | None:
