@@ -314,6 +314,37 @@ def test_feedback_widgets_member_teasers_and_editor_lines_in_the_body_are_droppe
         assert not snippet_in(gone, body), gone
 
 
+@pytest.mark.parametrize(
+    ("dateline", "tail", "author", "source"),
+    [
+        (
+            "2020-11-23 10:22:14 出处：快科技 作者： 宪瑞 编辑：宪瑞",
+            "",
+            "宪瑞",
+            None,
+        ),  # one person, two roles
+        (
+            "2019-09-18 06:23 来源：山西日报",
+            "<p>山西品牌丝路行活动由省商务厅主办，为期十天，走访三国。（张巨峰）</p>",
+            "张巨峰",
+            "山西日报",
+        ),
+        ("2019-10-31 23:00 来源：本站原创", "", None, None),  # names no outlet
+    ],
+    ids=["author-is-editor", "closing-byline", "own-site"],
+)
+def test_bylines_and_sources_of_the_dateline(
+    dateline: str, tail: str, author: str | None, source: str | None
+) -> None:
+    html = (
+        f"<html><head><title>标题一则_某网</title></head><body><h1>标题一则</h1><div class='info'>{dateline}</div>"
+        f"<div class='content'>{_PROSE}{tail}</div></body></html>"
+    )
+    article = generic.extract(html, "https://www.example.cn/a.html")
+    assert article.kind == "article"
+    assert (article.author, article.source) == (author, source)
+
+
 def test_deeply_nested_divs_finish_quickly() -> None:
     depth = 5000
     text = (
@@ -388,6 +419,10 @@ def test_date_line_prefers_a_hidden_copy_with_seconds() -> None:
         ("苹果公司9日对记者表示，大多数指控都是错误的", ""),  # prose about a reporter
         ("记者表示，调查仍在进行", ""),
         ("作者：未知 责任编辑：某某", ""),
+        ("发表于 2014-08-24 21:30 | 1164次阅读 | 来源 CSDN | 0 条评论 | 作者 魏星", "魏星"),
+        ("作者：王文 中国人民大学重阳金融研究院执行院长", "王文"),  # the title after the name goes
+        ("作者：陈智 整合", "陈智"),
+        ("作者认为，这一现象值得关注", ""),
     ],
 )
 def test_bylines(line: str, name: str) -> None:

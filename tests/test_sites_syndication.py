@@ -242,8 +242,13 @@ def test_sina_blog_post() -> None:
     assert (a.site, a.kind, a.title) == ("sina", "article", "读书笔记：城市的记忆")
     assert a.published == at("2012-05-03T10:22:33+08:00")
     assert a.author == "张三"  # the blog's owner
-    assert blocks(a)[0] == "最近读完了一本关于城市记忆的书，作者从老街巷写起，一直写到新区的高楼，读来颇有感触。"
-    assert blocks(a)[-1] == "作者最后写道：记住一座城市，不是记住它的样子，而是记住在那里生活过的人。这句话，我会一直记得。"
+    assert (
+        blocks(a)[0] == "最近读完了一本关于城市记忆的书，作者从老街巷写起，一直写到新区的高楼，读来颇有感触。"
+    )
+    assert (
+        blocks(a)[-1]
+        == "作者最后写道：记住一座城市，不是记住它的样子，而是记住在那里生活过的人。这句话，我会一直记得。"
+    )
     body = text(a)
     for chrome in ("标签", "分享", "阅读", "前一篇", "春日游园记", "博客等级", "评论", "Copyright"):
         assert chrome not in body, chrome

@@ -108,7 +108,7 @@ _EDITOR = re.compile(r"(?:编辑|责编|审核|校对)\s*[:：︰]?\s*([\u4e00-\
 _NAME = r"(?!责任|编辑|来源|记者|日期|时间|发布)[\u4e00-\u9fffA-Za-z·•][\u4e00-\u9fffA-Za-z·• .]{0,18}?"
 _BYLINE = [
     re.compile(
-        r"(?:作者|撰文|撰稿|作\s*者)\s*[:：︱|丨/｜]\s*("
+        r"(?:作者|撰文|撰稿|作\s*者)(?:\s*[:：︱|丨/｜]\s*|\s+)("
         + _NAME
         + r")(?=\s|$|[，,;；|｜丨︱）)]|来源|编辑|日期|时间|\d)"
     ),
@@ -121,7 +121,9 @@ _BYLINE = [
         r"([\u4e00-\u9fff·]{2,4}(?:\s*[、 ]\s*[\u4e00-\u9fff·]{2,4}){0,3})(?=\s|$|[，,;；）)]|摄|通讯员)"
     ),
 ]
-_SOURCE = re.compile(r"来源\s*[:：︰]\s*[\[【(（]?\s*([^\s\]】)）|｜丨,，;；:：]{2,24})")
+# why: "来源：本站原创" / "来源：网络" name no outlet
+_NO_SOURCE = re.compile(r"(?:本站|本网|原创|本站原创|本网原创|网络|互联网|网友投稿|未知|不详)")
+_SOURCE = re.compile(r"来源(?:\s*[:：︰]\s*|\s+)[\[【(（]?\s*([^\s\]】)）|｜丨,，;；:：]{2,24})")
 _DATE_FULL = re.compile(
     r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:[\sT]*\d{1,2}\s*[:：时]\s*\d{1,2}(?:\s*[:：分]\s*\d{1,2})?)?"
 )
@@ -137,7 +139,7 @@ _NOT_A_NAME = re.compile(
     r"未知|佚名|匿名|不详|无|admin(?:istrator)?|发布于?|发表于?|时间|日期|来源|本站|本网|原创|[\d\W_]+|.*(?:相关|推荐|阅读|更多|评论|分享|文章|首页).*",
     re.I,
 )
-_SITE_WORDS = re.compile(r"网|报|新闻|频道|\.com|\.cn|日报|有限公司|编辑部|官方")
+_SITE_WORDS = re.compile(r"网|报|新闻|频道|\.com|\.cn|\.net|\.org|日报|有限公司|编辑部|官方", re.I)
 
 META_PUBLISHED = (
     "article:published_time",
@@ -728,9 +730,21 @@ def _clean_name(value: str) -> str:
     value = squash(value)
     value = re.sub(r"^(?:作者|撰文|文|记者|By|by)\s*[:：/|｜丨︱]?\s*", "", value)
     value = _DATE_HINT.split(value)[0].strip(" ,，|｜丨︱/:：")
+    value = _ROLE_TAIL.sub("", value)
+    if re.search(r"[\u4e00-\u9fff]", value):
+        # "叨叨姐、胡一刀&李小飞刀" -> "叨叨姐 胡一刀 李小飞刀"; "王文 中国人民大学…执行院长" -> "王文"
+        parts = [p for p in _NAME_SEPARATORS.split(value) if p]
+        value = " ".join(p for p in parts if not _AFFILIATION.search(p))
     if _NOT_A_NAME.fullmatch(value):
         return ""
     return value if 0 < len(value) <= MAX_NAME_CHARS else ""
+
+
+_ROLE_TAIL = re.compile(r"\s*(?:整合|整理|编译|综合|报道|供稿|摄影?|/摄|撰文|文/图)$")
+_NAME_SEPARATORS = re.compile(r"[\s、,，&＆/;；]+")
+_AFFILIATION = re.compile(
+    r"大学|学院|研究院|研究所|研究中心|公司|集团|院长|主任|教授|研究员|专家|总监|经理|主编|记者|编辑"
+)
 
 
 def _time_attrs(tree: LexborHTMLParser) -> list[str]:
@@ -887,6 +901,7 @@ def _near_metadata(info: _Meta, body: LexborNode, url: str) -> None:
     windows.append(_lines_before(body))
     windows.append(_first_lines(body))
     bylines: list[str] = []
+    explicit: set[str] = set()  # names given after 作者/撰文: the writer even when also the editor
     for lines in windows:
         text = " ".join(lines)
         if not text:
@@ -900,19 +915,26 @@ def _near_metadata(info: _Meta, body: LexborNode, url: str) -> None:
                 name = _byline(line)
                 if name:
                     bylines.append(name)
+                    if _BYLINE[0].search(line):
+                        explicit.add(name)
         if info.source is None:
             m = _SOURCE.search(text)
-            if m:
+            if m and not _NO_SOURCE.fullmatch(m.group(1).strip()):
                 info.source = m.group(1).strip()
     if info.published is None:
         info.published = _labelled_date(body) or info.script_date or info.modified or _url_date(url)
+    if not bylines and info.author is None:
+        from scraper.sites._newsbase import edge_text_blocks, inline_byline  # why here: it imports us
+
+        bylines = [inline_byline(edge_text_blocks(body))]  # "…。（张三）" closing the text
     candidates = [name for name in (info.author, *bylines) if name]
     if candidates:
         root = body
         while root.parent is not None and root.parent.tag != "#document":
             root = root.parent
         editors = _editors(root)
-        info.author = next((name for name in candidates if name not in editors), None)
+        # why the second test: "作者：宪瑞 编辑：宪瑞" names one person in both roles
+        info.author = next((name for name in candidates if name not in editors or name in explicit), None)
 
 
 def _labelled_date(body: LexborNode) -> datetime | None:
