@@ -369,7 +369,12 @@ def sniff(html: str) -> bool:
     if FEED_MARKER in head:  # a crawler item: Tencent when its body carries Tencent's markup
         body = html[html.find(FEED_BODY_ID) :]
         return bool(_FEED_SNIFF.search(body))
+    if not any(word in head for word in _SNIFF_WORDS):
+        return False  # why: a substring test per word is ~50x faster than the regex on a page without any
     return bool(_SNIFF.search(head))
+
+
+_SNIFF_WORDS = ("window.DATA", "Cnt-Main-Article-QQ", "content-article", "_腾讯", "ARTICLE_INFO")
 
 
 def _is_challenge(title: str) -> bool:
