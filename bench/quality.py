@@ -220,6 +220,12 @@ def hand_cleaned(corpus: Path) -> dict[str, str]:
                 refs[str(matches[0].relative_to(corpus))] = (folder / "cleaned.txt").read_text(
                     encoding="utf-8"
                 )
+    cleaned = corpus / "expected" / "cleaned"  # <page file stem>.txt (bench/gne_pages.py builds these)
+    if cleaned.is_dir():
+        for ref in sorted(cleaned.glob("*.txt")):
+            matches = sorted(corpus.glob(f"raw/*/{ref.stem}.html"))
+            if matches:
+                refs[str(matches[0].relative_to(corpus))] = ref.read_text(encoding="utf-8")
     gmw = corpus / "expected" / "readability-gmw" / "expected.html"
     if gmw.is_file():
         from selectolax.lexbor import LexborHTMLParser
@@ -340,7 +346,7 @@ def print_report(report: dict[str, Any], names: list[str]) -> None:
     f1 = report["f1"]
     if f1["pages"]:
         print(
-            "Character 4-gram F1 of the body against the hand-cleaned text (expected/cwced, readability-gmw)"
+            "Character 4-gram F1 of the body against the hand-cleaned text (expected/: cwced, readability-gmw, cleaned)"
         )
         head = f"{'page':38}" + "".join(f" {n:>12}" for n in names)
         print(head)

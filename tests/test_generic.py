@@ -493,3 +493,31 @@ def test_bench_scoring_of_one_page() -> None:
     gone = {"file": "raw/x/b.html", "kind": "deleted", "with": [], "without": []}
     assert score_page(gone, Output(refused=True, kind="deleted"), ours=True).typed == 1
     assert score_page(gone, Output(text="正文"), ours=False).refused == 0
+
+
+def test_gne_bench_builds_a_corpus_the_quality_bench_reads(tmp_path: Path) -> None:
+    """bench/gne_pages.py: every annotated sdist page gets linked under raw/<site>/, the annotations
+    point at the links, and a hand-cleaned text becomes an F1 reference of its page."""
+    import json
+
+    from bench import gne_pages, quality
+
+    sdist = tmp_path / "sdist"
+    records = json.loads(gne_pages.ANNOTATIONS.read_text(encoding="utf-8"))
+    for rec in records:
+        (sdist / rec["file"]).parent.mkdir(parents=True, exist_ok=True)
+        (sdist / rec["file"]).write_text(f"<html><body><p>{rec['file']}</p></body></html>", encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    assert gne_pages.build_corpus(sdist, corpus) == len(records) == 44
+    assert quality.find_corpus(str(corpus)) == corpus.resolve()
+    loaded = quality.load_records(corpus)
+    assert {quality.site_of(r) for r in loaded} == {"163", "sina", "toutiao", "baijiahao", "wechat", "other"}
+    by_file = {r["file"]: r for r in loaded}
+    assert by_file["raw/sina/tests_sina_3.html"]["title"] == next(
+        r["title"] for r in records if r["file"] == "tests/sina/3.html"
+    )
+    assert (corpus / "raw/sina/tests_sina_3.html").read_text(encoding="utf-8").count("tests/sina/3.html") == 1
+    refs = quality.hand_cleaned(corpus)
+    cleaned = sorted(gne_pages.CLEANED.glob("*.txt"))
+    assert len(refs) == len(cleaned) and len(cleaned) >= 20
+    assert all(ref.startswith("raw/") for ref in refs)

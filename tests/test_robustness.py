@@ -245,6 +245,8 @@ HOSTILE_MARKDOWN = {
     "blank lines": "\n",
     "indented blank lines": " \n",
     "unclosed parentheses": "(",
+    "linked images": "[![a](u)](",
+    "linked image starts": "[![",
     "backticks": "`",
     "fences": "```\n",
     "code spans": "``a",
@@ -295,7 +297,8 @@ def test_plain_text_of_a_run_of_brackets_keeps_them() -> None:
             "[\\[语音\\] 第一期](https://res.wx.qq.com/voice/x)",
             "[[语音] 第一期](https://res.wx.qq.com/voice/x)",
         ),
-        ("[![头像](https://i/a.png)](https://u/)", "![头像](https://u/)"),
+        ("[![头像](https://i/a.png)](https://u/) 后文", "后文"),  # a linked image is an image: dropped
+        ("[![](https://i/a.png)](https://u/)", ""),
     ],
 )
 def test_plain_text_of_normal_markdown(markdown: str, plain: str) -> None:
