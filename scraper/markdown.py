@@ -1029,6 +1029,14 @@ def _code_language(pre: LexborNode) -> str:
     return ""
 
 
+_CAPTION_CUE = re.compile(
+    r"^(?:图为|上图|下图|图片|资料图|配图|图\s*[:：/]|图\d)|(?:摄|供图|图源|翻拍|截图|视觉中国|新华社发|IC photo)\s*[)）]?$"
+    r"|[（(][^（()）]{0,12}摄[)）]"
+    r"|(?:发言人|主任|书记|院长|局长|部长|市长|县长|省长|经理|董事长|教授|主席|总裁|专家)\s*[\u4e00-\u9fff·]{2,4}$",
+    re.I,
+)
+
+
 def _promote_headings(blocks: list[_Block]) -> int:
     """A short paragraph that is all bold, standing alone, not a sentence → ``## heading``."""
 
@@ -1051,6 +1059,8 @@ def _promote_headings(blocks: list[_Block]) -> int:
             continue
         if (i > 0 and flags[i - 1]) or (i + 1 < len(blocks) and flags[i + 1]):
             continue  # why: a run of bold lines is a card or a list, not a section title
+        if i > 0 and blocks[i - 1].kind == "img" and _CAPTION_CUE.search(b.plain):
+            continue  # why: "资料图：…中新社记者 贾天勇 摄" under a picture is its caption, however bold
         b.kind = "h"
         b.text = "## " + _escape_text(b.plain)
         count += 1

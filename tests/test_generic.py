@@ -299,7 +299,7 @@ def test_dates_off_the_dateline(head: str, after_body: str, expected: datetime) 
 def test_feedback_widgets_member_teasers_and_editor_lines_in_the_body_are_dropped() -> None:
     html = (
         "<html><head><title>标题一则_某网</title></head><body><h1>标题一则</h1><div class='article'>"
-        f"<div class='content'>{_PROSE}<p>相关资讯请关注:某某游戏专区</p></div>"
+        f"<div class='content'>{_PROSE}<p>相关资讯请关注:某某游戏专区</p><p>阅读数(15878）</p><p>+1</p></div>"
         "<div class='edit clearfix'>(责编：汤某某、丁某)</div>"
         "<div class='a-btool'><div id='uninterested'>不感兴趣<ul><li>广告软文</li><li>重复、旧闻</li>"
         "<li>文字、图片、视频等展示问题</li><li>其他问题，我要吐槽</li></ul></div></div>"
@@ -310,7 +310,17 @@ def test_feedback_widgets_member_teasers_and_editor_lines_in_the_body_are_droppe
     article = generic.extract(html, "https://www.example.cn/a.html")
     body = _body(article)
     assert snippet_in("这是一段足够长的正文内容，用来测试日期识别", body)
-    for gone in ("相关资讯请关注", "责编", "我要吐槽", "展示问题", "外资撤离", "观察员"):
+    for gone in (
+        "相关资讯请关注",
+        "责编",
+        "我要吐槽",
+        "展示问题",
+        "外资撤离",
+        "观察员",
+        "阅读数",
+        "15878",
+        "+1",
+    ):
         assert not snippet_in(gone, body), gone
 
 
@@ -330,8 +340,9 @@ def test_feedback_widgets_member_teasers_and_editor_lines_in_the_body_are_droppe
             "山西日报",
         ),
         ("2019-10-31 23:00 来源：本站原创", "", None, None),  # names no outlet
+        ("2019-03-06 15:00 来源于：东区办事处", "", None, "东区办事处"),
     ],
-    ids=["author-is-editor", "closing-byline", "own-site"],
+    ids=["author-is-editor", "closing-byline", "own-site", "source-label-variant"],
 )
 def test_bylines_and_sources_of_the_dateline(
     dateline: str, tail: str, author: str | None, source: str | None

@@ -120,6 +120,26 @@ def test_bold_sentences_runs_of_bold_lines_and_long_bold_lines_stay_paragraphs()
     assert "**入驻平台**\n\n**读者互动**" in result.text
 
 
+@pytest.mark.parametrize(
+    "caption",
+    [
+        "资料图：市民在寒冷天气中出行。中新社记者 贾天勇 摄",
+        "图为启动仪式现场（刘通摄）",
+        "工程新闻发言人 武平",
+    ],
+)
+def test_a_bold_caption_under_a_picture_is_no_heading(caption: str) -> None:
+    html = f"<p>正文一。</p><p><img src='/a.jpg'></p><p><strong>{caption}</strong></p><p>正文二。</p>"
+    result = md(html)
+    assert result.headings == 0 and "## " not in result.text
+    assert caption.rstrip("）") in result.text
+
+
+def test_a_bold_section_title_under_a_picture_is_still_a_heading() -> None:
+    result = md("<p>正文一。</p><p><img src='/a.jpg'></p><p><strong>一、项目背景</strong></p><p>正文二。</p>")
+    assert "## 一、项目背景" in result.text and result.headings == 1
+
+
 # --- links ------------------------------------------------------------------------------------
 
 

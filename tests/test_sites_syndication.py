@@ -211,6 +211,7 @@ def test_sina_2019_article() -> None:
     assert body.startswith("一座闲置多年的纺织厂车间")
     assert "改造后的攀岩墙高十八米（受访者供图）" in body  # the caption
     assert "初学者也能找到合适的线路" in body
+    assert "运营方某某体育表示，周末将延长开放时间。" in body  # the stock quote widget goes, the name stays
     for chrome in ("原标题", "视频-攀岩馆开放首日", "相关新闻", "老厂区改造的三种思路", "此前报道",
                    "纺织厂旧址将对外招商", "点击进入专题", "责任编辑", "文章关键词", "更多猛料", "条评论"):  # fmt: skip
         assert chrome not in body
