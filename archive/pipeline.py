@@ -36,6 +36,7 @@ what the bundle was built from, and its images are all stored, the page is not e
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import logging
 from collections.abc import Callable, Iterable
@@ -64,6 +65,7 @@ from scraper.errors import (
 )
 from scraper.html import plain_text
 from scraper.models import EXTRACTOR_VERSION, Article, RawPage
+from scraper.pagination import join as join_pages
 
 log = logging.getLogger(__name__)
 
@@ -570,11 +572,67 @@ class Pipeline:
         if not plain_text(article.body_markdown) and not article.images:
             empty = ExtractError(f"The page {url} gave an empty article body; nothing was written.", url)
             return self._fail(url, "extract", empty)
+        article = self._with_pages(url, article, online=online)
         try:
             bundle = bundle_for(self.archive.root, self.archive.content_dir, article)
             return self._write(url, article, bundle, digest, fetched, online=online and self.download_images)
         except WxArchiveError as exc:
             return self._fail(url, "write", exc)
+
+    def _with_pages(self, url: str, article: Article, *, online: bool) -> Article:
+        """``article`` with the rest of its text when it is split over pages: the one-page version
+        when the page links one ("余下全文"), else the following pages, up to ``follow_pages``.
+
+        Online the parts are fetched and kept in the raw store (kind ``part``); offline (reextract)
+        they are read from there, and a part never fetched ends the article where it was.
+        A part that fails, or is not an article, ends it too: the pages before it are kept.
+        """
+        limit = self.config.archive.follow_pages
+        whole_url = article.extra.get("full_text_url")
+        if limit <= 1 or not (whole_url or article.extra.get("next_page")):
+            return article
+        if whole_url:
+            whole = self._part(str(whole_url), online=online)
+            if whole is not None and len(plain_text(whole.body_markdown)) > len(
+                plain_text(article.body_markdown)
+            ):
+                return dataclasses.replace(
+                    article,
+                    body_markdown=whole.body_markdown,
+                    images=whole.images,
+                    removed=whole.removed,
+                    toc=whole.toc,
+                    mathjax=whole.mathjax,
+                    extra={**article.extra, "pages": [url, str(whole_url)]},
+                )
+        parts: list[Article] = []
+        seen = {url}
+        following = article.extra.get("next_page")
+        while following and str(following) not in seen and len(parts) + 1 < limit:
+            seen.add(str(following))
+            part = self._part(str(following), online=online)
+            if part is None:
+                break
+            parts.append(part)
+            following = part.extra.get("next_page")
+        return join_pages(article, parts)
+
+    def _part(self, url: str, *, online: bool) -> Article | None:
+        """One more page of an article, as an Article; None when it cannot be had or is no article."""
+        try:
+            if online:
+                raw = self.fetcher.fetch(url, kind="page")
+                self.archive.rawstore.put(raw, kind="part")
+            else:
+                row = self.catalog.raw_for(url, kind="part")
+                if row is None:
+                    return None
+                raw = self.archive.rawstore.get(row)
+            part = self.extract_fn(raw.body, raw.final_url or url)
+        except Exception as exc:  # noqa: BLE001 - a part that fails ends the article, never the batch
+            log.info("page %s of a multi-page article not added: %s", url, exc)
+            return None
+        return part if part.is_article else None
 
     def _write(
         self, url: str, article: Article, bundle: Bundle, digest: str, fetched: datetime, *, online: bool

@@ -33,6 +33,7 @@ def extract(html: str | bytes, url: str) -> Article:
     from scraper.decode import decode
     from scraper.feeditem import parse_item
     from scraper.html import unescape_stored, utf8_source
+    from scraper.pagination import continuation
     from scraper.sites import adapter_for
 
     decoded = decode(html) if isinstance(html, bytes) else None
@@ -44,5 +45,11 @@ def extract(html: str | bytes, url: str) -> Article:
     adapter = adapter_for(url, text)
     if decoded is not None and decoded.exact_utf8 and text is page and isinstance(html, bytes):
         with utf8_source(text, html):  # lexbor may read the bytes instead of re-encoding the text
-            return adapter.extract(text, url)
-    return adapter.extract(text, url)
+            article = adapter.extract(text, url)
+    else:
+        article = adapter.extract(text, url)
+    if article.is_article:
+        following, whole = continuation(text, url)
+        if following or whole:
+            article.extra.update({k: v for k, v in (("next_page", following), ("full_text_url", whole)) if v})
+    return article

@@ -72,6 +72,7 @@ class ArchiveConfig:
     warc_max_bytes: int = 1_000_000_000
     isolate_extraction: bool = True  # why: a C-parser segfault on one page must not end a crawl
     extract_timeout: float = 60.0  # seconds per page in the worker process, start-up included
+    follow_pages: int = 10  # pages of an article split over several (…-2.html); 1 or 0 = first page only
 
 
 @dataclass(frozen=True)
