@@ -45,13 +45,16 @@ def continuation(html: str, url: str) -> tuple[str | None, str | None]:
     base, page = (numbered["base"], int(numbered["n"])) if numbered else (stem, 1)
     if base not in html:  # why first: most pages never mention their own file name
         return None, None
-    found = {
-        (m["sep"], m["tail"])
-        for m in re.finditer(
-            rf"(?<![\w.-]){re.escape(base)}(?P<sep>[_-])(?P<tail>\d{{1,3}}|{'|'.join(_FULL_SUFFIXES)})\.{re.escape(ext)}\b",
-            html,
-        )
-    }
+    found: set[tuple[str, str]] = set()
+    after = re.compile(rf"(?P<sep>[_-])(?P<tail>\d{{1,3}}|{'|'.join(_FULL_SUFFIXES)})\.{re.escape(ext)}\b")
+    at = html.find(base)
+    while at >= 0:  # why find(): a regex that must look behind the name scans every position of the page
+        end = at + len(base)
+        if not (at and (html[at - 1].isalnum() or html[at - 1] in "._-")):
+            m = after.match(html, end)
+            if m:
+                found.add((m["sep"], m["tail"]))
+        at = html.find(base, end)
     seps = {sep for sep, _ in found}
     if numbered:
         seps &= {numbered["sep"]}

@@ -356,6 +356,27 @@ def test_bylines_and_sources_of_the_dateline(
     assert (article.author, article.source) == (author, source)
 
 
+def test_labels_left_at_the_body_edges_by_removed_widgets_go_but_signatures_stay() -> None:
+    html = (
+        "<html><head><title>标题一则_某网</title></head><body><h1>标题一则</h1><div class='content'>"
+        f"<p>图集</p>{_PROSE}<p>媒体报道</p><p>订阅</p><h3>相关事件</h3><p><a href='/topic/1'>查看话题</a></p>"
+        "</div></body></html>"
+    )
+    article = generic.extract(html, "https://www.example.cn/a.html")
+    assert article.body_markdown.startswith("这是一段足够长的正文内容")
+    assert article.body_markdown.rstrip().endswith("句子继续。")
+    assert {"相关事件", "订阅", "媒体报道", "图集"} <= {
+        r.text for r in article.removed if r.rule == "web:edge-label"
+    }
+    assert "查看话题" not in article.body_markdown
+    kept = (
+        "<html><head><title>标题一则_某网</title></head><body><h1>标题一则</h1><div class='content'>"
+        f"<p>收盘播报</p>{_PROSE}<p>张三</p><p>（综合整理自某某网、某某报等）</p></div></body></html>"
+    )
+    body = generic.extract(kept, "https://www.example.cn/a.html").body_markdown
+    assert body.startswith("收盘播报") and "张三" in body and "综合整理自" in body
+
+
 def test_deeply_nested_divs_finish_quickly() -> None:
     depth = 5000
     text = (
