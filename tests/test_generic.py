@@ -341,8 +341,24 @@ def test_feedback_widgets_member_teasers_and_editor_lines_in_the_body_are_droppe
         ),
         ("2019-10-31 23:00 来源：本站原创", "", None, None),  # names no outlet
         ("2019-03-06 15:00 来源于：东区办事处", "", None, "东区办事处"),
+        ("2019-09-26 10:56:28 证券时报网", "", None, "证券时报网"),  # unlabelled, named like a media
+        ("2019-09-26 10:56:28 星期四", "", None, None),  # a weekday is no media
+        (
+            "2019-09-11 某某传媒",
+            "<p>采写：南都记者 余某某 向某某</p>",
+            "余某某 向某某",
+            "南都",
+        ),  # the credit wins
     ],
-    ids=["author-is-editor", "closing-byline", "own-site", "source-label-variant"],
+    ids=[
+        "author-is-editor",
+        "closing-byline",
+        "own-site",
+        "source-label-variant",
+        "unlabelled",
+        "weekday",
+        "credit-first",
+    ],
 )
 def test_bylines_and_sources_of_the_dateline(
     dateline: str, tail: str, author: str | None, source: str | None

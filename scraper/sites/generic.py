@@ -203,6 +203,7 @@ class _Meta:
     title: str = ""
     title_node: LexborNode | None = None
     script_date: datetime | None = None
+    dateline_source: str = ""  # a media named after the date, unlabelled: used when nothing better is
     title_from_meta: bool = False  # og:title / JSON-LD headline: the page's own statement
     published: datetime | None = None
     author: str | None = None
@@ -253,6 +254,11 @@ def extract(html: str, url: str) -> Article:
         source=info.source,
         removed=tuple(removed),
     )
+    if article.source is None and info.dateline_source:
+        # below a 来源 label and a credit line in the body: both were tried first
+        source = info.dateline_source
+        tags = (SITE, source, *(t for t in article.tags if t not in (SITE, article.account, source)))
+        article = dataclasses.replace(article, source=source, account=source, tags=tags)
     return _trim_labels(article)
 
 
@@ -967,6 +973,8 @@ def _near_metadata(info: _Meta, body: LexborNode, url: str) -> None:
             m = _SOURCE.search(text)
             if m and not _NO_SOURCE.fullmatch(m.group(1).strip()):
                 info.source = m.group(1).strip()
+    if info.source is None:
+        info.dateline_source = next((src for lines in windows if (src := _dateline_source(lines))), "")
     if info.published is None:
         info.published = _labelled_date(body) or info.script_date or info.modified or _url_date(url)
     if not bylines and info.author is None:
@@ -1047,6 +1055,25 @@ def _dateline_date(lines: list[str]) -> datetime | None:
             elif when.replace(second=0) == found and when.second:
                 return when
     return found
+
+
+def _dateline_source(lines: list[str]) -> str:
+    """The media named right after the date of a dateline without a 来源 label
+    ("2019-09-26 10:56:28 证券时报网"): only a name that ends like a media's does."""
+    for line in lines:
+        if len(line) > DATELINE_CHARS:
+            continue
+        m = _DATE_FULL.search(line)
+        if m:
+            words = line[m.end() :].split()
+            return words[0] if words and _MEDIA_NAME.fullmatch(words[0]) else ""
+    return ""
+
+
+# why the endings: what follows a date may be a weekday, a counter or a button; a media name says so
+_MEDIA_NAME = re.compile(
+    r"[\u4e00-\u9fffA-Za-z·]{1,12}(?:网|报|社|台|刊|新闻|日报|晚报|早报|周刊|杂志|客户端|传媒|在线|财经|资讯)"
+)
 
 
 def _byline(text: str) -> str:
