@@ -345,9 +345,9 @@ def test_feedback_widgets_member_teasers_and_editor_lines_in_the_body_are_droppe
         ("2019-09-26 10:56:28 星期四", "", None, None),  # a weekday is no media
         (
             "2019-09-11 某某传媒",
-            "<p>采写：南都记者 余某某 向某某</p>",
-            "余某某 向某某",
-            "南都",
+            "<p>本文转自南方都市报</p>",
+            None,
+            "南方都市报",
         ),  # the credit wins
     ],
     ids=[
