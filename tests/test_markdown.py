@@ -421,3 +421,37 @@ _STYLE_PARTS = ["display", "DISPLAY", "Display", "visibility", "VISIBILITY", "no
 def test_hidden_style_fast_path_answers_like_the_case_insensitive_pattern(style: str) -> None:
     # the ASCII fast path (lower() + two literal-prefix patterns) is a shortcut, not a new rule
     assert hidden_style(style) == bool(_HIDDEN.search(style))
+
+
+@pytest.mark.parametrize(
+    ("markdown", "captions", "summary"),
+    [
+        (
+            "![](https://i/a.jpg)\n\n图片来源：图虫\n\n新里程此次收购未设置业绩承诺。\n",
+            True,
+            "新里程此次收购未设置业绩承诺。",
+        ),
+        (
+            "![](https://i/a.jpg)\n\n蔡某某/摄\n\n人物画像\n\n汤先生夫妇二人刚三十出头。\n",
+            True,
+            "人物画像 汤先生夫妇二人刚三十出头。",
+        ),
+        ("本文原标题：《长标题》\n\n正文第一段。\n", True, "正文第一段。"),
+        (
+            "图片社交平台的用户越来越多。\n",
+            True,
+            "图片社交平台的用户越来越多。",
+        ),  # "图片" opening prose stays
+        # a picture post: the line under the pictures is the post itself
+        (
+            "![](https://i/a.jpg)\n\n发工资了，好开心\n\n还是打工好。\n",
+            False,
+            "发工资了，好开心 还是打工好。",
+        ),
+        ("图片来源：图虫\n", True, "图片来源：图虫"),  # nothing else: the body as it is
+    ],
+)
+def test_summary_starts_at_the_lede(markdown: str, captions: bool, summary: str) -> None:
+    from scraper.sites._common import summarize
+
+    assert summarize(markdown, captions=captions) == summary

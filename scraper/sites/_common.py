@@ -22,15 +22,45 @@ CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 SUMMARY_CHARS = 50  # why: the seed's mirror used ~50 characters; long enough for a list page
 
 
-def summarize(markdown: str, digest: str = "", title: str = "", limit: int = SUMMARY_CHARS) -> str:
-    """The page's own digest when it has one (and it is not just the title), else the body's start."""
+def summarize(
+    markdown: str, digest: str = "", title: str = "", limit: int = SUMMARY_CHARS, *, captions: bool = True
+) -> str:
+    """The page's own digest when it has one (and it is not just the title), else the body's start.
+
+    ``captions``: a short line under a leading picture is its caption, not the lede (False for
+    picture posts, whose text under the pictures is the post)."""
     digest = squash(digest)
     if digest and digest != squash(title):
         return digest
-    text = plain_text(markdown)
+    text = plain_text(_lede(markdown, captions=captions))
     if len(text) <= limit:
         return text
     return text[:limit].rstrip() + "..."
+
+
+def _lede(markdown: str, *, captions: bool) -> str:
+    """The body from its first paragraph of prose: leading pictures, their captions and label lines
+    ("图片来源：图虫", "本文原标题：…", "▶ 视频：…") are no summary. The whole body if nothing is left."""
+    blocks = markdown.split("\n\n")
+    after_picture = False
+    for i, block in enumerate(blocks):
+        stripped = block.strip()
+        if stripped.startswith(("![", "[![")):
+            after_picture = True
+            continue
+        text = plain_text(stripped)
+        caption = captions and after_picture and len(text) <= CAPTION_CHARS and "。" not in text
+        if not text or _LABEL_LINE.match(text) or caption:
+            after_picture = after_picture and not text
+            continue
+        return "\n\n".join(blocks[i:])
+    return markdown
+
+
+CAPTION_CHARS = 40  # why: a caption under a leading picture is a line; the lede is longer or a sentence
+_LABEL_LINE = re.compile(
+    r"(?:(?:图片|题图|封面)?来源|图源|(?:本文)?原标题|视频|图片|题图)\s*[:：|｜丨]|▶|图\s*[/|｜]|编者按\s*[:：]?$"
+)
 
 
 def china_time(ts: int | float) -> datetime:
@@ -111,7 +141,7 @@ def build_article(
         author=author,
         account=account,
         published=published,
-        summary=summarize(md.text, digest, title),
+        summary=summarize(md.text, digest, title, captions=kind not in ("picshare", "textshare")),
         cover=cover or (md.images[0].url if md.images else None),
         tags=tuple(site_tags),
         body_markdown=md.text,
