@@ -1059,6 +1059,14 @@ def _promote_headings(blocks: list[_Block]) -> int:
             continue
         if (i > 0 and flags[i - 1]) or (i + 1 < len(blocks) and flags[i + 1]):
             continue  # why: a run of bold lines is a card or a list, not a section title
+        if i > 0 and blocks[i - 1].kind == "p" and blocks[i - 1].plain.rstrip()[-1:] in "，、,":
+            continue  # why: after "…，" the bold line is the rest of a sentence, not a section title
+        if (
+            i + 1 < len(blocks)
+            and blocks[i + 1].kind == "p"
+            and blocks[i + 1].plain.lstrip()[:1] in "，、,。"
+        ):
+            continue  # why: a next block opening with "，" continues the bold line's sentence
         if i > 0 and blocks[i - 1].kind == "img" and _CAPTION_CUE.search(b.plain):
             continue  # why: "资料图：…中新社记者 贾天勇 摄" under a picture is its caption, however bold
         b.kind = "h"

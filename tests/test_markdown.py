@@ -455,3 +455,13 @@ def test_summary_starts_at_the_lede(markdown: str, captions: bool, summary: str)
     from scraper.sites._common import summarize
 
     assert summarize(markdown, captions=captions) == summary
+
+
+def test_a_bold_line_inside_a_running_sentence_is_no_heading() -> None:
+    html = (
+        "<p>正文一。</p><p><strong>语言贫瘠的背后</strong>，</p><p><strong>是思考能力的危机</strong></p><p>正文二。</p>"
+        "<p>事故路段为，</p><p><strong>无锡枢纽至广陵枢纽</strong></p><p>正文三。</p>"
+        "<p><strong>愿大家都能</strong></p><p>，平安回家。</p>"
+    )
+    result = md(html)
+    assert result.headings == 0 and "## " not in result.text
