@@ -427,6 +427,25 @@ class _Flow:
     def block(self, el: LexborNode, tag: str) -> None:
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             self.heading(el, int(tag[1]))
+        elif tag in ("p", "div") and _heading_by_class(el):
+            before = len(self.blocks)
+            self.heading(el, 2)
+            last = self.blocks[-1] if len(self.blocks) > before else None
+            if (
+                last is not None
+                and before
+                and self.blocks[before - 1].kind == "h"
+                and self.blocks[before - 1].bold_only
+            ):
+                # "01" / "百年积累：" / "一粒分子撬动万亿市值" on three class-marked lines: one heading
+                prev = self.blocks[before - 1]
+                prev.text, prev.plain = (
+                    f"{prev.text} {last.text.split(' ', 1)[1]}",
+                    f"{prev.plain} {last.plain}",
+                )
+                self.blocks.pop()
+            elif last is not None:
+                last.bold_only = True  # marks a class-made heading (headings are never promoted again)
         elif tag in ("ul", "ol"):
             self.list_(el, tag == "ol")
         elif tag == "blockquote":
@@ -1035,6 +1054,26 @@ _CAPTION_CUE = re.compile(
     r"|(?:发言人|主任|书记|院长|局长|部长|市长|县长|省长|经理|董事长|教授|主席|总裁|专家)\s*[\u4e00-\u9fff·]{2,4}$",
     re.I,
 )
+
+
+_HEADING_CLASS = re.compile(r"(?:^|\s)(?:bjh-h[1-6]|[\w-]*article-subtitle|text-big-title)(?:\s|$)")
+"""Sub-headings some editors mark by class only: Baijiahao's ``span.bjh-h3``, Tencent's
+``p.time-article-subtitle`` / ``p.text-big-title``."""
+HEADING_CLASS_MAX_CHARS = 40  # why: a longer "sub-heading" is a styled paragraph
+
+
+def _heading_by_class(el: LexborNode) -> bool:
+    """A paragraph that is one of those sub-headings (or holds one and nothing else)."""
+    node: LexborNode | None = el
+    if not _HEADING_CLASS.search(el.attributes.get("class") or ""):
+        children = [c for c in el.iter() if c.tag != "-text" or (c.text_content or "").strip()]
+        if len(children) != 1 or children[0].tag == "-text":
+            return False
+        node = children[0]
+        if not _HEADING_CLASS.search(node.attributes.get("class") or ""):
+            return False
+    text = " ".join(el.text(deep=True).split())
+    return 0 < len(text) <= HEADING_CLASS_MAX_CHARS and node is not None
 
 
 def _promote_headings(blocks: list[_Block]) -> int:

@@ -465,3 +465,16 @@ def test_a_bold_line_inside_a_running_sentence_is_no_heading() -> None:
     )
     result = md(html)
     assert result.headings == 0 and "## " not in result.text
+
+
+def test_sub_headings_marked_by_class_only() -> None:
+    html = (
+        "<p>正文一。</p><p><span class='bjh-h3'>曾在殡仪馆任职</span></p><p>正文二。</p>"
+        "<p class='text-big-title'>01</p><p class='text-big-title'>百年积累：</p>"
+        "<p class='text-big-title'>一粒分子撬动万亿市值</p><p>正文三。</p>"
+        f"<p><span class='bjh-h3'>{'很长的一段加了样式的正文' * 5}</span></p>"
+    )
+    result = md(html)
+    assert "## 曾在殡仪馆任职" in result.text
+    assert "## 01 百年积累： 一粒分子撬动万亿市值" in result.text  # three class-marked lines, one heading
+    assert result.headings == 2
