@@ -504,6 +504,10 @@ class _Flow:
                     break
         if not url:
             return
+        width, height = _declared_size(attrs)
+        if width is not None and height is not None and min(width, height) <= DECORATION_MAX_PX:
+            return  # why: a 114×12 arrow, a 640×8 rule line or a 1×1 pixel is decoration, never content
+        small = width is not None and height is not None and max(width, height) <= INLINE_IMAGE_MAX_PX
         alt = " ".join((attrs.get("alt") or attrs.get("title") or "").split())
         if alt.lower() in ("null", "undefined", "none"):  # editor placeholders, not descriptions
             alt = ""
@@ -511,7 +515,8 @@ class _Flow:
         md = f"![{_link_text(alt)}]({url})"
         if self.link:
             md = f"[{md}]({self.link})"
-        if self.cell or self.in_heading:
+        if self.cell or self.in_heading or small:
+            # an emoji or sticker stays where it stands in its sentence
             self.runs.append(("i", md, False, False, None))
             return
         self.flush()
@@ -1054,6 +1059,33 @@ _CAPTION_CUE = re.compile(
     r"|(?:发言人|主任|书记|院长|局长|部长|市长|县长|省长|经理|董事长|教授|主席|总裁|专家)\s*[\u4e00-\u9fff·]{2,4}$",
     re.I,
 )
+
+
+DECORATION_MAX_PX = 16  # why: no picture worth keeping is 16 px or less on a side as the page shows it
+INLINE_IMAGE_MAX_PX = 40  # why: emoji and stickers are shown at text size (20-40 px)
+_PX = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:px)?\s*$")
+
+
+def _declared_size(attrs: dict[str, str | None]) -> tuple[float | None, float | None]:
+    """The width and height the page shows an image at, from its attributes or inline style (px
+    only; a percentage or no value is unknown)."""
+    style = attrs.get("style") or ""
+    sizes: list[float | None] = []
+    for name in ("width", "height"):
+        m = _PX.match(attrs.get(name) or "")
+        if m is None and name in style:
+            found = re.search(rf"(?:^|;)\s*{name}\s*:\s*(\d+(?:\.\d+)?)px", style)
+            sizes.append(float(found.group(1)) if found else None)
+        else:
+            sizes.append(float(m.group(1)) if m else None)
+    width, height = sizes
+    try:
+        ratio = float(attrs.get("data-ratio") or "")  # WeChat: height / width of the picture
+    except ValueError:
+        ratio = 0.0
+    if ratio > 0 and width is not None and height is None:
+        height = width * ratio
+    return width, height
 
 
 _HEADING_CLASS = re.compile(r"(?:^|\s)(?:bjh-h[1-6]|[\w-]*article-subtitle|text-big-title)(?:\s|$)")

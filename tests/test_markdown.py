@@ -478,3 +478,20 @@ def test_sub_headings_marked_by_class_only() -> None:
     assert "## 曾在殡仪馆任职" in result.text
     assert "## 01 百年积累： 一粒分子撬动万亿市值" in result.text  # three class-marked lines, one heading
     assert result.headings == 2
+
+
+def test_decorations_go_and_emoji_stay_in_their_sentence() -> None:
+    html = (
+        "<p>正文一。</p><p><img src='/arrow.gif' width='114' height='12'></p>"
+        "<p><img data-src='/rule.png' style='height: 14px;width: 578px;'></p>"
+        "<p>然后，就没有然后了<img src='/emoji.png' style='width: 20px' data-ratio='1'>···</p>"
+        "<p><img src='/photo.jpg' width='640' height='480'></p>"
+    )
+    result = md(html)
+    assert "arrow.gif" not in result.text and "rule.png" not in result.text
+    assert "然后，就没有然后了![](https://mp.weixin.qq.com/emoji.png)···" in result.text
+    assert "![](https://mp.weixin.qq.com/photo.jpg)" in result.text
+    assert [i.url for i in result.images] == [
+        "https://mp.weixin.qq.com/emoji.png",
+        "https://mp.weixin.qq.com/photo.jpg",
+    ]
