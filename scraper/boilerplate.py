@@ -513,6 +513,8 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
                 continue  # why: footers sit in the second half; a short body's middle is body
             # why: the line must continue a call (CTA before it); after a QR image a new item may start
             if chosen.get(present[pos - 1]) == "cta:line" and chosen.get(present[pos + 1]) in calls:
+                if keys[i].lstrip().lower().startswith(("http://", "https://", "www.")):
+                    continue  # why: the address a "扫码查看原文" points to is the item's source, not chrome
                 chosen[i] = "cta:footer"
     # 8. the safety valve
     refusals: list[Removal] = []

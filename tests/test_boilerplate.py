@@ -143,6 +143,18 @@ def test_qr_image_next_to_its_call_is_dropped_with_it() -> None:
     assert rules_of(cleaned) == ["qr-image", "cta:line"]
 
 
+def test_the_source_address_between_a_scan_call_and_its_qr_code_stays() -> None:
+    """A digest: each item is prose, "长按识别二维码查看原文", the item's address, its QR code."""
+    item = (
+        "<p>这一期播客讨论了开源、智能代理与下一波浪潮，主持人和嘉宾聊了很久，内容很充实，值得一听。</p>"
+        "<p>长按识别二维码查看原文</p><p>https://podcast.example.com/{n}/</p>"
+        "<p><img data-src='https://i.cn/qr{n}.png'></p>"
+    )
+    text, _ = run(paras(2) + "".join(item.format(n=n) for n in range(1, 6)))
+    for n in range(1, 6):
+        assert f"https://podcast.example.com/{n}/" in text
+
+
 @pytest.mark.parametrize(
     "marker",
     [
