@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import archive.fsutil as fsutil
@@ -325,6 +325,9 @@ def test_plain_text_equals_the_old_regex_on_markdown_without_parentheses_in_urls
     from scraper.html import plain_text, squash
 
     markdown = "".join(pieces)  # "(" only opens a URL, which closes at once: what our Markdown holds
+    # a linked image [![a](s)](h) is dropped whole now (the old regex left "![a](h)" as text): that
+    # case is tested on its own above, the oracle speaks for the rest
+    assume("[![" not in markdown)
     old = squash(_OLD_MD_NOISE.sub(lambda m: m.group(1) or m.group(2) or "", markdown))
     assert plain_text(markdown) == old
 
