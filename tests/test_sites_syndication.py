@@ -128,6 +128,7 @@ def test_163_channel_article_metadata_and_chrome() -> None:
     assert "海滨晚报讯（记者 林小舟）本周起，市区三家书店把营业时间延长到凌晨一点" in body
     assert "据介绍，夜间时段由志愿者协助值守" in body
     assert "## 夜读空间如何运转" in a.body_markdown
+    assert "夜间读者以附近的年轻上班族为主" in a.body_markdown  # the site's keyword link is unwrapped
     for chrome in ("原标题", "您的浏览器暂时无法播放此视频", "延伸", "另一座城市的社区图书角开张", "相关新闻一",
                    "本文来源", "责任编辑", "分享到", "用微信扫码二维码", "网友评论仅供其表达个人看法"):  # fmt: skip
         assert chrome not in body
@@ -212,6 +213,7 @@ def test_sina_2019_article() -> None:
     assert "改造后的攀岩墙高十八米（受访者供图）" in body  # the caption
     assert "初学者也能找到合适的线路" in body
     assert "运营方某某体育表示，周末将延长开放时间。" in body  # the stock quote widget goes, the name stays
+    assert "运营方某某体育表示" in a.body_markdown  # and its auto-link to the quote page is unwrapped
     for chrome in ("原标题", "视频-攀岩馆开放首日", "相关新闻", "老厂区改造的三种思路", "此前报道",
                    "纺织厂旧址将对外招商", "点击进入专题", "责任编辑", "文章关键词", "更多猛料", "条评论"):  # fmt: skip
         assert chrome not in body

@@ -64,6 +64,7 @@ class SiteRules:
     deleted: tuple[re.Pattern[str], ...] = ()  # page says the article is gone
     blocked: tuple[re.Pattern[str], ...] = ()  # captcha / identity check / rate limit
     not_article: tuple[re.Pattern[str], ...] = ()  # URLs that are list, index or channel pages
+    unwrap: tuple[str, ...] = ()  # links the site adds to words (stock quotes, encyclopaedia): text kept
 
 
 _LIST_KEYS = {f for f in SiteRules.__dataclass_fields__ if f not in ("site", "drop")}
@@ -944,6 +945,9 @@ def finish(draft: Draft) -> Article:
             draft.extra.setdefault("original_title", note)
         _record(draft.removed, f"site:{rules.site}:original-title", node)
         node.decompose()
+    for css in rules.unwrap:
+        for node in inner(body, css):
+            node.unwrap()  # why: "长[沙龙](…/baike/shalong/)湖" splits a place name to link a person
     draft.removed.extend(strip_structure(body, rules.site, rules.drop, base))
     author = draft.author or inline_byline(edge_text_blocks(body)) or None
     source = draft.source or draft.account
