@@ -297,6 +297,7 @@ class _Conv:
     images: list[list[str]] = field(default_factory=list)  # [url, alt, caption], document order, unique
     image_index: dict[str, int] = field(default_factory=dict)
     has_math: bool = False
+    class_headings: bool = False  # the body holds a class-marked sub-heading (checked once, per body)
     depth: int = 0
     # what a style / class attribute says, per distinct value: editors repeat the same long style on
     # every span, and reading it (hidden? bold? italic?) costs more than a dict lookup
@@ -427,7 +428,7 @@ class _Flow:
     def block(self, el: LexborNode, tag: str) -> None:
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             self.heading(el, int(tag[1]))
-        elif tag in ("p", "div") and _heading_by_class(el):
+        elif tag in ("p", "div") and self.conv.class_headings and _heading_by_class(el):
             before = len(self.blocks)
             self.heading(el, 2)
             last = self.blocks[-1] if len(self.blocks) > before else None
@@ -1091,6 +1092,7 @@ def _declared_size(attrs: dict[str, str | None]) -> tuple[float | None, float | 
 _HEADING_CLASS = re.compile(r"(?:^|\s)(?:bjh-h[1-6]|[\w-]*article-subtitle|text-big-title)(?:\s|$)")
 """Sub-headings some editors mark by class only: Baijiahao's ``span.bjh-h3``, Tencent's
 ``p.time-article-subtitle`` / ``p.text-big-title``."""
+_HEADING_CLASS_CSS = "[class*=bjh-h], [class*=article-subtitle], [class*=text-big-title]"
 HEADING_CLASS_MAX_CHARS = 40  # why: a longer "sub-heading" is a styled paragraph
 
 
@@ -1162,6 +1164,7 @@ def to_markdown(node: LexborNode, base_url: str) -> Markdown:
     ``visibility: hidden``); hidden descendants, scripts, styles and app cards are dropped.
     """
     conv = _Conv(base_url or "")
+    conv.class_headings = node.css_first(_HEADING_CLASS_CSS) is not None
     flow = _Flow(conv)
     flow.walk(node)
     flow.flush()
