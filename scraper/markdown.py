@@ -69,7 +69,7 @@ _SKIP_OR_CARD = SKIP_TAGS | CARD_TAGS  # the walker's one test for both
 CARD_CLASSES = frozenset(
     {
         "js_product_container", "js_miniprogram_container", "js_editor_vote_card", "js_editor_shopcard",
-        "js_editor_qqmusic", "weapp_display_element", "weapp_text_link", "weapp_image_link",
+        "js_editor_qqmusic", "weapp_display_element", "weapp_image_link",
         "js_weapp_entry", "mp_profile_iframe_wrp", "js_editor_cpsad", "js_product_loop_content",
         "vote_area", "qqmusic_area", "shopcard_iframe",
     }
@@ -247,7 +247,10 @@ def _hidden(attrs: dict[str, str | None]) -> bool:
 # --- output model -----------------------------------------------------------------------------------
 
 
-StyleLook = tuple[bool, bool | None, bool | None]  # (hidden, bold set to, italic set to)
+StyleLook = tuple[
+    bool, bool | None, bool | None, bool
+]  # (hidden, bold set to, italic set to, display: block)
+_DISPLAY_BLOCK = re.compile(r"(?:^|;)\s*display\s*:\s*(?:block|flex|list-item)\b", re.I)
 ClassLook = tuple[list[str], bool, bool]  # (classes, an app card, a 视频号 card)
 
 
@@ -273,7 +276,8 @@ def _style_look(style: str) -> StyleLook:
             italic = True
         elif styles_off:
             italic = False
-    return hidden, bold, italic
+    block = "display" in style and _DISPLAY_BLOCK.search(style) is not None
+    return hidden, bold, italic, block
 
 
 def _class_look(cls: str) -> ClassLook:
@@ -421,6 +425,11 @@ class _Flow:
                 self.italic = look[2]
         if tag in BLOCK_TAGS:
             self.block(el, tag)
+        elif look is not None and look[3] and not (self.cell or self.in_heading):
+            # a <span style="display:block"> is a line of its own (mdnice's list items and line breaks)
+            self.flush()
+            self.walk(el)
+            self.flush()
         else:
             self.walk(el)
         self.bold, self.italic = bold, italic

@@ -495,3 +495,13 @@ def test_decorations_go_and_emoji_stay_in_their_sentence() -> None:
         "https://mp.weixin.qq.com/emoji.png",
         "https://mp.weixin.qq.com/photo.jpg",
     ]
+
+
+def test_a_mini_program_text_link_keeps_its_words_and_block_spans_are_lines() -> None:
+    html = (
+        "<p>详见<a class='weapp_text_link' data-miniprogram-appid='wx1' data-miniprogram-path='pages/x'"
+        " href=''>趋势动物pro</a>。</p>"
+        "<blockquote><p><span style='display: block;'>•第一行</span><span style='display:block'>•第二行</span></p>"
+        "</blockquote><p>行<span style='display:inline-block'>内</span>块</p>"
+    )
+    assert md(html).text == "详见趋势动物pro。\n\n> •第一行\n>\n> •第二行\n\n行内块\n"
