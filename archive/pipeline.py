@@ -307,7 +307,8 @@ class Pipeline:
             stored = self.archive.rawstore.put(raw)
         except WxArchiveError as exc:
             return self._fail(url, "store", exc)
-        return self._process(url, raw, stored.row.digest, parse_iso(stored.row.fetched_at), online=True)
+        fetched = parse_iso(stored.row.fetched_at)
+        return self._process(url, raw, stored.row.digest, fetched, online=True, crawling=crawling)
 
     def import_file(self, path: str | Path, url: str) -> Result:
         """Archive a page saved from a browser as if fetched from ``url`` (no network for the page)."""
@@ -526,7 +527,15 @@ class Pipeline:
         return Result(url, "unchanged", path=index, stage="write", kind=row.kind)
 
     def _process(
-        self, url: str, raw: RawPage, digest: str, fetched: datetime, *, online: bool, force: bool = False
+        self,
+        url: str,
+        raw: RawPage,
+        digest: str,
+        fetched: datetime,
+        *,
+        online: bool,
+        force: bool = False,
+        crawling: bool = False,
     ) -> Result:
         if not force:
             same = self._unchanged(url, digest)
@@ -572,14 +581,14 @@ class Pipeline:
         if not plain_text(article.body_markdown) and not article.images:
             empty = ExtractError(f"The page {url} gave an empty article body; nothing was written.", url)
             return self._fail(url, "extract", empty)
-        article = self._with_pages(url, article, online=online)
+        article = self._with_pages(url, article, online=online, crawling=crawling)
         try:
             bundle = bundle_for(self.archive.root, self.archive.content_dir, article)
             return self._write(url, article, bundle, digest, fetched, online=online and self.download_images)
         except WxArchiveError as exc:
             return self._fail(url, "write", exc)
 
-    def _with_pages(self, url: str, article: Article, *, online: bool) -> Article:
+    def _with_pages(self, url: str, article: Article, *, online: bool, crawling: bool = False) -> Article:
         """``article`` with the rest of its text when it is split over pages: the one-page version
         when the page links one ("余下全文"), else the following pages, up to ``follow_pages``.
 
@@ -592,7 +601,7 @@ class Pipeline:
         if limit <= 1 or not (whole_url or article.extra.get("next_page")):
             return article
         if whole_url:
-            whole = self._part(str(whole_url), online=online)
+            whole = self._part(str(whole_url), online=online, crawling=crawling)
             if whole is not None and len(plain_text(whole.body_markdown)) > len(
                 plain_text(article.body_markdown)
             ):
@@ -610,17 +619,20 @@ class Pipeline:
         following = article.extra.get("next_page")
         while following and str(following) not in seen and len(parts) + 1 < limit:
             seen.add(str(following))
-            part = self._part(str(following), online=online)
+            part = self._part(str(following), online=online, crawling=crawling)
             if part is None:
                 break
             parts.append(part)
             following = part.extra.get("next_page")
         return join_pages(article, parts)
 
-    def _part(self, url: str, *, online: bool) -> Article | None:
-        """One more page of an article, as an Article; None when it cannot be had or is no article."""
+    def _part(self, url: str, *, online: bool, crawling: bool = False) -> Article | None:
+        """One more page of an article, as an Article; None when it cannot be had or is no article
+        (robots.txt is asked for a part as for the page it continues)."""
         try:
             if online:
+                if self._obeys_robots(crawling):
+                    self.robots.check(url)
                 raw = self.fetcher.fetch(url, kind="page")
                 self.archive.rawstore.put(raw, kind="part")
             else:

@@ -183,3 +183,23 @@ def test_extract_names_the_next_page_in_extra() -> None:
     )
     assert article.kind == "article"
     assert article.extra["next_page"] == BASE + "c1013-31153719-2.html"
+
+
+def test_robots_txt_is_asked_for_each_part(tmp_path: Path, web: FixtureWeb) -> None:
+    urls = _serve_pages(web, 3)
+    web.add(
+        "http://culture.example.cn/robots.txt",
+        "User-agent: *\nDisallow: /n1/2019/0615/c1013-31153719-2.html\n",
+        content_type="text/plain",
+    )
+    config = make_config(tmp_path / "site", web, fetch={"obey_robots": "always"})
+    with (
+        Archive(config) as archive,
+        Fetcher(config.fetch) as fetcher,
+        Pipeline(archive, fetcher=fetcher) as pipe,
+    ):
+        result = pipe.archive_url(urls[0])
+    assert result.outcome == "archived" and result.path is not None
+    text = plain_text(read_doc(result.path)[1])
+    assert "第1页" in text and "第2页" not in text
+    assert not any(r.url.endswith("-2.html") for r in web.requests)
