@@ -259,7 +259,10 @@ _FROM_NETWORK = re.compile(
 _PHOTO_CREDIT = re.compile(r"(?:摄|摄影|供图|图)$")
 _FUNCTION_CHARS = re.compile(r"[由的是了被将在把这那其让给向对从]")
 _NOT_NAMES = re.compile(r"^(?:采访|表示|说|了解|获悉|注意到|发现|调查|手记|观察|探访|走访|实地|现场|独家)")
-_NOBODY = re.compile(r"(?:未知|佚名|匿名|不详|无|admin)", re.I)  # why: "作者：未知" names nobody
+NOBODY = r"未知|佚名|匿名|不详|无|admin(?:istrator)?"
+"""Placeholders written where a name should be ("作者：未知"): they name nobody (also read by the
+generic adapter's byline cleaning)."""
+_NOBODY = re.compile(rf"(?:{NOBODY})", re.I)
 
 
 def _squash(text: str) -> str:

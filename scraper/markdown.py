@@ -1107,16 +1107,16 @@ HEADING_CLASS_MAX_CHARS = 40  # why: a longer "sub-heading" is a styled paragrap
 
 def _heading_by_class(el: LexborNode) -> bool:
     """A paragraph that is one of those sub-headings (or holds one and nothing else)."""
-    node: LexborNode | None = el
     if not _HEADING_CLASS.search(el.attributes.get("class") or ""):
-        children = [c for c in el.iter() if c.tag != "-text" or (c.text_content or "").strip()]
+        children = [
+            c for c in el.iter(include_text=True) if c.tag != "-text" or (c.text_content or "").strip()
+        ]
         if len(children) != 1 or children[0].tag == "-text":
-            return False
-        node = children[0]
-        if not _HEADING_CLASS.search(node.attributes.get("class") or ""):
+            return False  # why include_text: "前文<span class=bjh-h3>…</span>" is a paragraph
+        if not _HEADING_CLASS.search(children[0].attributes.get("class") or ""):
             return False
     text = " ".join(el.text(deep=True).split())
-    return 0 < len(text) <= HEADING_CLASS_MAX_CHARS and node is not None
+    return 0 < len(text) <= HEADING_CLASS_MAX_CHARS
 
 
 def _promote_headings(blocks: list[_Block]) -> int:

@@ -34,6 +34,7 @@ from datetime import datetime
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.config import load_rules
+from scraper.credits import NOBODY
 from scraper.html import meta_map, node_text, parse, plain_text, squash
 from scraper.models import Article, Removal
 from scraper.sites import Adapter
@@ -137,7 +138,8 @@ _ISO_FRACTION = re.compile(r"(\d{2}:\d{2}:\d{2})[.,]\d+")
 # why: placeholders and labels that sit where a name should be ("作者：未知", meta author "104363",
 # "发布于 2019-…" in div.author)
 _NOT_A_NAME = re.compile(
-    r"未知|佚名|匿名|不详|无|admin(?:istrator)?|发布于?|发表于?|时间|日期|来源|本站|本网|原创|[\d\W_]+|.*(?:相关|推荐|阅读|更多|评论|分享|文章|首页).*",
+    NOBODY
+    + r"|发布于?|发表于?|时间|日期|来源|本站|本网|原创|[\d\W_]+|.*(?:相关|推荐|阅读|更多|评论|分享|文章|首页).*",
     re.I,
 )
 _SITE_WORDS = re.compile(r"网|报|新闻|频道|\.com|\.cn|\.net|\.org|日报|有限公司|编辑部|官方", re.I)
