@@ -1,6 +1,6 @@
 """The catalog: one SQLite database inside the archive root that remembers everything we did.
 
-Tables (``SCHEMA``)::
+Tables (the migrations of :mod:`archive.schema`)::
 
     meta         key/value: schema version, creation time
     raw_records  one row per WARC record of the raw store (url, final url, digest, file, offset …)
@@ -35,122 +35,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from archive.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
 from scraper.errors import StoreError
 
-SCHEMA_VERSION = 1
-
 BUSY_TIMEOUT_S = 60.0  # why: a concurrent run holds the write lock for one record or one bundle, not minutes
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS raw_records (
-    id INTEGER PRIMARY KEY,
-    url TEXT NOT NULL,
-    final_url TEXT NOT NULL,
-    kind TEXT NOT NULL,                 -- page | image | feed
-    record_type TEXT NOT NULL,          -- response | resource | revisit | metadata
-    status INTEGER NOT NULL,
-    content_type TEXT NOT NULL DEFAULT '',
-    digest TEXT NOT NULL,               -- sha256:<hex> of the payload (the body as received)
-    length_payload INTEGER NOT NULL,
-    warc_file TEXT NOT NULL,            -- file name under raw/
-    warc_offset INTEGER NOT NULL,
-    warc_length INTEGER NOT NULL,
-    refers_to INTEGER REFERENCES raw_records(id),   -- revisit: the record holding the payload
-    fetched_at TEXT NOT NULL,           -- ISO 8601 UTC, the WARC-Date
-    last_seen_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS raw_url ON raw_records(url);
-CREATE INDEX IF NOT EXISTS raw_digest ON raw_records(digest);
-CREATE INDEX IF NOT EXISTS raw_file ON raw_records(warc_file);
-CREATE TABLE IF NOT EXISTS warc_files (
-    name TEXT PRIMARY KEY,              -- file name under raw/
-    size INTEGER NOT NULL,              -- end of the last committed record (bytes past it are torn)
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS articles (
-    id INTEGER PRIMARY KEY,
-    url TEXT NOT NULL,                  -- the URL archived (source_url)
-    canonical_url TEXT,
-    site TEXT NOT NULL,
-    article_id TEXT NOT NULL,           -- the bundle directory name
-    bundle_path TEXT NOT NULL,          -- index.md, relative to the archive root
-    content_hash TEXT NOT NULL,
-    extractor_version TEXT NOT NULL,
-    title TEXT NOT NULL DEFAULT '',
-    published TEXT,
-    kind TEXT NOT NULL,
-    status TEXT NOT NULL,               -- archived | unchanged
-    error TEXT,
-    raw_id INTEGER REFERENCES raw_records(id),
-    raw_digest TEXT,
-    updated_at TEXT NOT NULL,
-    UNIQUE (site, article_id)
-);
-CREATE INDEX IF NOT EXISTS articles_url ON articles(url);
-CREATE TABLE IF NOT EXISTS images (
-    article INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    remote_url TEXT NOT NULL,           -- the URL as written in the article
-    fetch_url TEXT NOT NULL,            -- after normalisation (tp=webp dropped …)
-    sha256 TEXT,
-    local_file TEXT,
-    status TEXT NOT NULL,               -- stored | failed | placeholder
-    error TEXT,
-    updated_at TEXT NOT NULL,
-    PRIMARY KEY (article, remote_url)
-);
-CREATE INDEX IF NOT EXISTS images_fetch_url ON images(fetch_url);
-CREATE TABLE IF NOT EXISTS placeholders (
-    host TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    width INTEGER,
-    height INTEGER,
-    learned_at TEXT NOT NULL,
-    PRIMARY KEY (host, sha256)
-);
-CREATE TABLE IF NOT EXISTS host_probes (
-    host TEXT PRIMARY KEY,              -- a host suffix of [fetch.referers]
-    protected INTEGER NOT NULL,         -- 1: a foreign Referer gets other bytes (a placeholder)
-    probed_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY,
-    command TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    ok INTEGER,
-    failed INTEGER
-);
-CREATE TABLE IF NOT EXISTS outcomes (
-    id INTEGER PRIMARY KEY,
-    run INTEGER REFERENCES runs(id),
-    url TEXT NOT NULL,
-    stage TEXT NOT NULL,                -- fetch | store | extract | images | write | feed | reextract
-    outcome TEXT NOT NULL,              -- archived | unchanged | not_article | failed | skipped
-    error_class TEXT,
-    message TEXT,
-    at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS outcomes_url ON outcomes(url);
-CREATE TABLE IF NOT EXISTS sources (
-    name TEXT PRIMARY KEY,
-    last_crawled_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS robots (
-    origin TEXT PRIMARY KEY,            -- scheme://host[:port]
-    fetched_at TEXT NOT NULL,
-    status INTEGER,                     -- HTTP status, NULL when no response came (network error)
-    verdict TEXT NOT NULL,              -- rules | allow_all | disallow_all
-    body BLOB,                          -- the robots.txt as received (first 500 KiB), for rules
-    error TEXT                          -- why allow_all / disallow_all
-);
-"""
-
-_TABLES = (
-    "meta", "raw_records", "warc_files", "articles", "images", "placeholders", "host_probes", "runs", "outcomes",
-    "sources", "robots",
-)  # fmt: skip
 
 
 def utcnow() -> datetime:
@@ -292,20 +180,28 @@ class Catalog:
         if existed and self._schema_current():
             return  # why: opening must not need the write lock, or it would queue behind a running crawl
         with self.write():
-            for statement in _statements(SCHEMA):
-                c.execute(statement)
+            c.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             row = c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            if row is None:
-                c.execute("INSERT INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-                c.execute("INSERT INTO meta(key, value) VALUES ('created_at', ?)", (iso(utcnow()),))
-            elif int(row[0]) > SCHEMA_VERSION:
+            current = int(row[0]) if row is not None else 0
+            if current > SCHEMA_VERSION:
                 raise StoreError(
-                    f"The catalog {self.path} was written by a newer wxarchive (schema {row[0]}); upgrade wxarchive."
+                    f"The catalog {self.path} was written by a newer wxarchive (schema {current}); upgrade wxarchive."
                 )
+            for migration in MIGRATIONS:
+                if migration.version > current:
+                    for statement in migration.statements():
+                        c.execute(statement)
+            if row is None:
+                c.execute("INSERT INTO meta(key, value) VALUES ('created_at', ?)", (iso(utcnow()),))
+            c.execute(
+                "INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (str(SCHEMA_VERSION),),
+            )
 
     def _schema_current(self) -> bool:
         tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if not set(_TABLES) <= tables:
+        if not set(TABLES) <= tables:
             return False
         row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         if row is not None and int(row[0]) > SCHEMA_VERSION:
@@ -577,14 +473,3 @@ class Catalog:
                 "ON CONFLICT(name) DO UPDATE SET last_crawled_at=excluded.last_crawled_at",
                 (name, iso(when)),
             )
-
-
-def _statements(script: str) -> list[str]:
-    """Split the schema into statements (``executescript`` would COMMIT our open transaction)."""
-    out = []
-    for chunk in script.split(";"):
-        lines = [ln.split("--")[0] for ln in chunk.splitlines()]
-        stmt = "\n".join(lines).strip()
-        if stmt:
-            out.append(stmt)
-    return out

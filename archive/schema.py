@@ -1,0 +1,156 @@
+"""The catalog's schema, as an ordered list of migrations (one place for every table).
+
+A catalog records the number of the last migration applied (``meta.schema_version``); opening it
+applies the later ones, in order, inside one write transaction (:meth:`archive.catalog.Catalog.open`).
+A new capability adds its tables as a **new migration at the end** (never by editing an applied one),
+so an archive made by any earlier wxarchive is upgraded in place and never has to be rebuilt.
+
+SQL here is kept to the subset SQLite and PostgreSQL share, so that one schema serves both catalog
+backends: ``INTEGER PRIMARY KEY`` for row ids (translated for PostgreSQL), ``TEXT``/``INTEGER``/``REAL``/
+``BLOB`` columns, ``CREATE … IF NOT EXISTS``, ``INSERT … ON CONFLICT (…) DO UPDATE/NOTHING`` in queries,
+no ``INSERT OR REPLACE`` and no SQLite-only functions in new code. Dates are ISO 8601 UTC text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step of the schema: its number, a short name, and the statements it runs."""
+
+    version: int
+    name: str
+    sql: str
+
+    def statements(self) -> list[str]:
+        """The statements of ``sql`` (``executescript`` would COMMIT the open transaction)."""
+        out = []
+        for chunk in self.sql.split(";"):
+            lines = [ln.split("--")[0] for ln in chunk.splitlines()]
+            stmt = "\n".join(lines).strip()
+            if stmt:
+                out.append(stmt)
+        return out
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "base: raw records, articles, images, placeholders, runs, outcomes, sources, robots",
+        """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS raw_records (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,
+    final_url TEXT NOT NULL,
+    kind TEXT NOT NULL,                 -- page | image | feed
+    record_type TEXT NOT NULL,          -- response | resource | revisit | metadata
+    status INTEGER NOT NULL,
+    content_type TEXT NOT NULL DEFAULT '',
+    digest TEXT NOT NULL,               -- sha256:<hex> of the payload (the body as received)
+    length_payload INTEGER NOT NULL,
+    warc_file TEXT NOT NULL,            -- file name under raw/
+    warc_offset INTEGER NOT NULL,
+    warc_length INTEGER NOT NULL,
+    refers_to INTEGER REFERENCES raw_records(id),   -- revisit: the record holding the payload
+    fetched_at TEXT NOT NULL,           -- ISO 8601 UTC, the WARC-Date
+    last_seen_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS raw_url ON raw_records(url);
+CREATE INDEX IF NOT EXISTS raw_digest ON raw_records(digest);
+CREATE INDEX IF NOT EXISTS raw_file ON raw_records(warc_file);
+CREATE TABLE IF NOT EXISTS warc_files (
+    name TEXT PRIMARY KEY,              -- file name under raw/
+    size INTEGER NOT NULL,              -- end of the last committed record (bytes past it are torn)
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS articles (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,                  -- the URL archived (source_url)
+    canonical_url TEXT,
+    site TEXT NOT NULL,
+    article_id TEXT NOT NULL,           -- the bundle directory name
+    bundle_path TEXT NOT NULL,          -- index.md, relative to the archive root
+    content_hash TEXT NOT NULL,
+    extractor_version TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    published TEXT,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,               -- archived | unchanged
+    error TEXT,
+    raw_id INTEGER REFERENCES raw_records(id),
+    raw_digest TEXT,
+    updated_at TEXT NOT NULL,
+    UNIQUE (site, article_id)
+);
+CREATE INDEX IF NOT EXISTS articles_url ON articles(url);
+CREATE TABLE IF NOT EXISTS images (
+    article INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    remote_url TEXT NOT NULL,           -- the URL as written in the article
+    fetch_url TEXT NOT NULL,            -- after normalisation (tp=webp dropped …)
+    sha256 TEXT,
+    local_file TEXT,
+    status TEXT NOT NULL,               -- stored | failed | placeholder
+    error TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (article, remote_url)
+);
+CREATE INDEX IF NOT EXISTS images_fetch_url ON images(fetch_url);
+CREATE TABLE IF NOT EXISTS placeholders (
+    host TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    width INTEGER,
+    height INTEGER,
+    learned_at TEXT NOT NULL,
+    PRIMARY KEY (host, sha256)
+);
+CREATE TABLE IF NOT EXISTS host_probes (
+    host TEXT PRIMARY KEY,              -- a host suffix of [fetch.referers]
+    protected INTEGER NOT NULL,         -- 1: a foreign Referer gets other bytes (a placeholder)
+    probed_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    command TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    ok INTEGER,
+    failed INTEGER
+);
+CREATE TABLE IF NOT EXISTS outcomes (
+    id INTEGER PRIMARY KEY,
+    run INTEGER REFERENCES runs(id),
+    url TEXT NOT NULL,
+    stage TEXT NOT NULL,                -- fetch | store | extract | images | write | feed | reextract
+    outcome TEXT NOT NULL,              -- archived | unchanged | not_article | failed | skipped
+    error_class TEXT,
+    message TEXT,
+    at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outcomes_url ON outcomes(url);
+CREATE TABLE IF NOT EXISTS sources (
+    name TEXT PRIMARY KEY,
+    last_crawled_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS robots (
+    origin TEXT PRIMARY KEY,            -- scheme://host[:port]
+    fetched_at TEXT NOT NULL,
+    status INTEGER,                     -- HTTP status, NULL when no response came (network error)
+    verdict TEXT NOT NULL,              -- rules | allow_all | disallow_all
+    body BLOB,                          -- the robots.txt as received (first 500 KiB), for rules
+    error TEXT                          -- why allow_all / disallow_all
+);
+""",
+    ),
+)
+
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+# The tables a current catalog must have (checked on open, so a half-created file is noticed).
+TABLES = (
+    "meta", "raw_records", "warc_files", "articles", "images", "placeholders", "host_probes", "runs", "outcomes",
+    "sources", "robots",
+)  # fmt: skip
