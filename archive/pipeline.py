@@ -47,12 +47,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archive.catalog import Catalog, ImageRow, iso, parse_iso, utcnow
+from archive.catalog import Catalog, ImageRow, PageBuild, iso, parse_iso, utcnow
+from archive.fingerprint import Fingerprints
 from archive.fsutil import clean_stale_temp, contained
-from archive.images import ImageCollector, ImageResult
+from archive.images import ImageCollector, ImageResult, copy_stored_images
 from archive.rawstore import RawStore
 from archive.robots import RobotsDisallowed, RobotsPolicy
-from archive.writer import Bundle, bundle_for, existing_hash, publish, render
+from archive.writer import Bundle, Rendered, bundle_for, existing_hash, publish, render
 from scraper.config import Config
 from scraper.errors import (
     BlockedURL,
@@ -65,7 +66,7 @@ from scraper.errors import (
     WxArchiveError,
 )
 from scraper.html import plain_text
-from scraper.models import EXTRACTOR_VERSION, Article, RawPage
+from scraper.models import Article, RawPage
 from scraper.pagination import join as join_pages
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,7 @@ class Archive:
         content_dir = contained(self.root, cfg.content_dir)
         has_data = any(raw_dir.glob("*.warc.gz")) or any(content_dir.glob("*/*/index.md"))
         self.catalog = Catalog.open(contained(self.root, cfg.catalog), has_data=has_data)
+        self.catalog.outcome_history = cfg.outcome_history
         self.staging = contained(self.root, STAGING_DIR)
         self.staging.mkdir(exist_ok=True)
         clean_stale_temp(self.staging)
@@ -180,6 +182,7 @@ class Pipeline:
         self._collector: ImageCollector | None = None
         self._offline_collector: ImageCollector | None = None
         self._robots: RobotsPolicy | None = None
+        self._fingerprints: Fingerprints | None = None
         self._paused: dict[str, tuple[datetime, str]] = {}  # host -> (until, why): long Retry-After
 
     # .................................................................. lifecycle
@@ -191,6 +194,13 @@ class Pipeline:
             self._fetcher = Fetcher(self.config.fetch)
             self._own_fetcher = True
         return self._fetcher
+
+    @property
+    def fingerprints(self) -> Fingerprints:
+        """What a bundle built by this run is built from (:mod:`archive.fingerprint`), read once."""
+        if self._fingerprints is None:
+            self._fingerprints = Fingerprints.load(self.config, self.catalog)
+        return self._fingerprints
 
     @property
     def robots(self) -> RobotsPolicy:
@@ -270,14 +280,16 @@ class Pipeline:
                 Result(url, "failed", message=message, stage="internal", error_class=type(exc).__name__)
             )
 
-    def _fail(self, url: str, stage: str, exc: BaseException, *, note: str = "") -> Result:
+    def _failure(self, url: str, stage: str, exc: BaseException, *, note: str = "") -> Result:
+        """The failed Result for ``exc`` (not recorded yet)."""
         message = str(exc) or f"{type(exc).__name__} while processing {url}."
         if url not in message:
             message = f"{url}: {message}"
         message += note
-        return self._record(
-            Result(url, "failed", message=message, stage=stage, error_class=type(exc).__name__)
-        )
+        return Result(url, "failed", message=message, stage=stage, error_class=type(exc).__name__)
+
+    def _fail(self, url: str, stage: str, exc: BaseException, *, note: str = "") -> Result:
+        return self._record(self._failure(url, stage, exc, note=note))
 
     # .................................................................. commands
     def archive_url(self, url: str, *, crawling: bool = False) -> Result:
@@ -309,7 +321,9 @@ class Pipeline:
         except WxArchiveError as exc:
             return self._fail(url, "store", exc)
         fetched = parse_iso(stored.row.fetched_at)
-        return self._process(url, raw, stored.row.digest, fetched, online=True, crawling=crawling)
+        return self._process(
+            url, raw, stored.row.digest, fetched, online=True, crawling=crawling, raw_id=stored.row.id
+        )
 
     def import_file(self, path: str | Path, url: str) -> Result:
         """Archive a page saved from a browser as if fetched from ``url`` (no network for the page)."""
@@ -336,7 +350,8 @@ class Pipeline:
             raw = self.archive.rawstore.get(stored.row)
         except WxArchiveError as exc:
             return self._fail(url, "store", exc)
-        return self._process(url, raw, stored.row.digest, parse_iso(stored.row.fetched_at), online=True)
+        fetched = parse_iso(stored.row.fetched_at)
+        return self._process(url, raw, stored.row.digest, fetched, online=True, raw_id=stored.row.id)
 
     def reextract(self, urls: Iterable[str] | None = None) -> list[Result]:
         """Rebuild every article (or those of ``urls``) from the raw store: see :mod:`archive.reextract`."""
@@ -400,8 +415,12 @@ class Pipeline:
     def _unchanged(self, url: str, digest: str) -> Result | None:
         """The 'nothing to do' answer when this exact page was already archived from these bytes."""
         row = self.catalog.article_for_url(url)
-        if row is None or row.raw_digest != digest or row.extractor_version != EXTRACTOR_VERSION:
-            return None
+        if (
+            row is None
+            or row.raw_digest != digest
+            or row.built_with != self.fingerprints.of(row.template_key)
+        ):
+            return None  # why: another page, or built by another extractor or under other rules
         if any(img.status != "stored" for img in self.catalog.images_of(row.id)):
             return None  # why: give failed images another chance
         index = self.archive.root / row.bundle_path
@@ -422,6 +441,7 @@ class Pipeline:
         online: bool,
         force: bool = False,
         crawling: bool = False,
+        raw_id: int | None = None,
     ) -> Result:
         if not force:
             same = self._unchanged(url, digest)
@@ -440,39 +460,59 @@ class Pipeline:
                         url,
                     ),
                 )
+        built = self._build(url, raw, online=online, crawling=crawling)
+        if isinstance(built, Result):
+            if built.outcome == "not_article":
+                self.remember_not_article(url, raw_id, digest, built.kind or "not_article")
+            return self._record(built)
+        try:
+            bundle = bundle_for(self.archive.root, self.archive.content_dir, built)
+            online_images = online and self.download_images
+            return self._commit(
+                self._prepare(url, built, bundle, digest, fetched, online=online_images, raw_id=raw_id)
+            )
+        except WxArchiveError as exc:
+            return self._fail(url, "write", exc)
+
+    def _build(self, url: str, raw: RawPage, *, online: bool, crawling: bool = False) -> Article | Result:
+        """The article ``raw`` holds, with the rest of its pages; else the Result (not yet recorded)
+        saying why there is none: extraction failed, the page is not an article, or it is empty.
+
+        Pure but for reading the raw store (the other pages of an article, offline): it is what a
+        ``reextract`` worker process runs (:mod:`archive.reextract`)."""
         try:
             article = self.extract_fn(raw.body, raw.final_url or url)
         except WxArchiveError as exc:
-            return self._fail(url, "extract", exc)
+            return self._failure(url, "extract", exc)
         except Exception as exc:  # noqa: BLE001 - an extractor bug must not stop the batch
-            return self._fail(
+            return self._failure(
                 url, "extract", ExtractError(f"Extracting {url} failed: {type(exc).__name__}: {exc}.", url)
             )
         if not article.is_article:
-            bundle_note = ""
-            earlier = self.catalog.article_for_url(url)
-            if earlier is not None:
-                bundle_note = f" The earlier archive {earlier.bundle_path} is kept."
-            message = (article.error or f"The page {url} is not an article ({article.kind}).") + bundle_note
-            return self._record(
-                Result(
-                    url,
-                    "not_article",
-                    message=message,
-                    stage="extract",
-                    error_class=NotAnArticle.__name__,
-                    kind=article.kind,
-                )
+            message = (
+                article.error or f"The page {url} is not an article ({article.kind})."
+            ) + self._kept_note(url)
+            return Result(
+                url,
+                "not_article",
+                message=message,
+                stage="extract",
+                error_class=NotAnArticle.__name__,
+                kind=article.kind,
             )
         if not plain_text(article.body_markdown) and not article.images:
             empty = ExtractError(f"The page {url} gave an empty article body; nothing was written.", url)
-            return self._fail(url, "extract", empty)
-        article = self._with_pages(url, article, online=online, crawling=crawling)
-        try:
-            bundle = bundle_for(self.archive.root, self.archive.content_dir, article)
-            return self._write(url, article, bundle, digest, fetched, online=online and self.download_images)
-        except WxArchiveError as exc:
-            return self._fail(url, "write", exc)
+            return self._failure(url, "extract", empty)
+        return self._with_pages(url, article, online=online, crawling=crawling)
+
+    def remember_not_article(self, url: str, raw_id: int | None, digest: str, kind: str) -> None:
+        """Note that ``url``'s record ``digest`` is no article under today's rules (so ``reextract``
+        need not parse it again), and which earlier bundle of the URL, if any, stays its archive."""
+        earlier = self.catalog.article_for_url(url)
+        build = PageBuild(
+            url, raw_id, digest, self.fingerprints.base, "not_article", kind, earlier.id if earlier else None
+        )
+        self.catalog.set_page_builds([build])
 
     def _with_pages(self, url: str, article: Article, *, online: bool, crawling: bool = False) -> Article:
         """``article`` with the rest of its text when it is split over pages: the one-page version
@@ -532,36 +572,64 @@ class Pipeline:
             return None
         return part if part.is_article else None
 
-    def _write(
-        self, url: str, article: Article, bundle: Bundle, digest: str, fetched: datetime, *, online: bool
-    ) -> Result:
-        directory = bundle.create()
+    def _prepare(
+        self,
+        url: str,
+        article: Article,
+        bundle: Bundle,
+        digest: str,
+        fetched: datetime,
+        *,
+        online: bool,
+        raw_id: int | None = None,
+    ) -> Prepared:
+        """Everything :meth:`_commit` writes, worked out: the images (downloaded into the bundle when
+        ``online``; offline only looked up, copies from other bundles left to the commit) and the
+        rendered index.md. Offline it writes nothing, so a ``reextract`` worker can run it."""
+        directory = bundle.create() if online else bundle.directory
         prev_row = self.catalog.article(bundle.site, bundle.article_id)
         previous = {r.remote_url: r for r in self.catalog.images_of(prev_row.id)} if prev_row else {}
         images = self._collector_for(online).collect(article, directory, url, previous)
         rendered = render(
             article, bundle, page_url=url, fetched=fetched, fm=self.config.frontmatter, images=images
         )
-        raw_row = self.catalog.raw_for(url, digest)
+        key, built_with = self.fingerprints.for_article(article)
+        page = PageBuild(url, raw_id, digest, self.fingerprints.base, "article", article.kind, None)
+        return Prepared(
+            url, article, bundle, rendered, images, digest, fetched, raw_id, key, built_with, page
+        )
+
+    def _commit(self, prepared: Prepared) -> Result:
+        """Write a prepared article: its images copied in, index.md published, its catalog rows and
+        its outcome, in one catalog transaction."""
+        url, article, bundle, images = prepared.url, prepared.article, prepared.bundle, prepared.images
+        directory = bundle.create()
+        copy_stored_images(images, directory, self.archive.root, staging=self.archive.staging)
+        raw_id = prepared.raw_id
+        if raw_id is None:
+            raw_row = self.catalog.raw_for(url, prepared.digest)
+            raw_id = raw_row.id if raw_row else None
         now = iso(self.clock())
         with self.catalog.write():
-            written = publish(bundle, rendered, staging=self.archive.staging)
+            written = publish(bundle, prepared.rendered, staging=self.archive.staging)
             article_row = self.catalog.upsert_article(
                 url=url,
                 canonical_url=article.canonical_url,
                 site=bundle.site,
                 article_id=bundle.article_id,
                 bundle_path=bundle.relative_index,
-                content_hash=rendered.content_hash,
+                content_hash=prepared.rendered.content_hash,
                 extractor_version=str(article.extractor_version),
                 title=article.title,
                 published=article.published.isoformat() if article.published else None,
                 kind=article.kind,
                 status="archived",
                 error=None,
-                raw_id=raw_row.id if raw_row else None,
-                raw_digest=digest,
+                raw_id=raw_id,
+                raw_digest=prepared.digest,
                 updated_at=now,
+                built_with=prepared.built_with,
+                template_key=prepared.template_key,
             )
             self.catalog.set_images(
                 article_row,
@@ -572,20 +640,41 @@ class Pipeline:
                     for r in images.values()
                 ],
             )
-        outcome = "archived" if written else "unchanged"
-        failed = [r for r in images.values() if not r.ok]
-        message = f"{len(failed)} image(s) kept their remote URL." if failed else ""
-        return self._record(
-            Result(
-                url,
-                outcome,
-                path=bundle.index,
-                message=message,
-                stage="write",
-                kind=article.kind,
-                images=images,
+            page = prepared.page
+            if page.raw_id is None:
+                page = dataclasses.replace(page, raw_id=raw_id)
+            self.catalog.set_page_builds([dataclasses.replace(page, article=article_row)])
+            failed = [r for r in images.values() if not r.ok]
+            message = f"{len(failed)} image(s) kept their remote URL." if failed else ""
+            return self._record(
+                Result(
+                    url,
+                    "archived" if written else "unchanged",
+                    path=bundle.index,
+                    message=message,
+                    stage="write",
+                    kind=article.kind,
+                    images=images,
+                )
             )
-        )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An article ready to be written (:meth:`Pipeline._prepare`): picklable, so that a ``reextract``
+    worker process can prepare it and the run's one writer commit it."""
+
+    url: str
+    article: Article
+    bundle: Bundle
+    rendered: Rendered
+    images: dict[str, ImageResult]
+    digest: str
+    fetched: datetime
+    raw_id: int | None
+    template_key: str
+    built_with: str  # archive.fingerprint: the article's fingerprint
+    page: PageBuild  # what to remember of the page URL (its article id is filled in on commit)
 
 
 def _host(url: str) -> str:
