@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -88,9 +88,14 @@ ARCHIVE_KEYS = (
     "extractor_version",
     "article_id",
     "kind",
+    "syndicated",
+    "aliases",
 )
 FRONT_MATTER_KEYS = SEED_KEYS + ARCHIVE_KEYS
-"""The allow-list, in the order written. ``original_url`` is written only when the page has one."""
+"""The allow-list, in the order written. ``original_url`` is written only when the page has one;
+``syndicated`` (the copies of this article on other sites: ``site, url, published`` and ``title``
+where it differs) and ``aliases`` (Hugo redirects from the page paths those copies have or would
+have) only on an entry that has copies (:mod:`archive.syndication`)."""
 
 HASH_EXCLUDED = ("fetched", "content_hash")
 
@@ -250,8 +255,13 @@ def render(
     fetched: datetime,
     fm: FrontMatterConfig,
     images: Mapping[str, ImageResult] | None = None,
+    syndicated: Sequence[Mapping[str, str]] = (),
+    aliases: Sequence[str] = (),
 ) -> Rendered:
     """The index.md of ``article``. Pure: same inputs, same bytes.
+
+    ``syndicated`` and ``aliases`` come from the catalog, never from the page: the copies of this
+    article on other sites and the paths to redirect here (see :mod:`archive.syndication`).
 
     Raises ``NotAnArticle`` for non-article kinds and ``ExtractError`` for an empty body: those never
     reach the disk.
@@ -309,6 +319,10 @@ def render(
     front["extractor_version"] = str(article.extractor_version)
     front["article_id"] = bundle.article_id
     front["kind"] = article.kind
+    if syndicated:
+        front["syndicated"] = [dict(copy) for copy in syndicated]
+    if aliases:
+        front["aliases"] = list(aliases)
     assert list(front) == [k for k in FRONT_MATTER_KEYS if k in front], "front matter out of order"
 
     front["content_hash"] = content_hash(front, body)
@@ -363,3 +377,46 @@ def publish(bundle: Bundle, rendered: Rendered, *, staging: Path | None = None) 
         if LOCAL_NAME.match(entry.name) and entry.name not in rendered.files and not entry.is_symlink():
             remove_file(entry)
     return written
+
+
+def restamp(
+    bundle: Bundle,
+    *,
+    syndicated: Sequence[Mapping[str, str]],
+    aliases: Sequence[str],
+    staging: Path | None = None,
+) -> bool:
+    """Set the ``syndicated`` and ``aliases`` keys of the bundle's existing index.md, nothing else.
+
+    Used when a copy of an already-written entry arrives (or leaves): the entry's page is not
+    re-extracted, only those two keys and ``content_hash`` change, and the document is exactly what
+    :func:`render` would give with the same lists. Returns False, touching nothing, when the keys
+    already say this or the bundle has no index.md.
+    """
+    data = read_bytes_nofollow(bundle.index)
+    if data is None:
+        return False
+    text = data.decode("utf-8")
+    head, sep, body = text[4:].partition("\n---\n\n")
+    if not text.startswith("---\n") or not sep:
+        raise StoreError(
+            f"{bundle.relative_index} has no front matter wxarchive wrote; it was left as it is."
+        )
+    old = yaml.safe_load(head)
+    if not isinstance(old, dict):
+        raise StoreError(
+            f"{bundle.relative_index} has no front matter wxarchive wrote; it was left as it is."
+        )
+    new: dict[str, Any] = {k: v for k, v in old.items() if k not in ("syndicated", "aliases")}
+    if syndicated:
+        new["syndicated"] = [dict(copy) for copy in syndicated]
+    if aliases:
+        new["aliases"] = list(aliases)
+    front = {k: new[k] for k in FRONT_MATTER_KEYS if k in new}
+    if front == old and list(front) == list(old):
+        return False
+    front["content_hash"] = ""
+    front["content_hash"] = content_hash(front, body)
+    rendered = "---\n" + dump_front_matter(front) + "---\n\n" + body
+    _check_round_trip(rendered, front, bundle.relative_index)
+    return atomic_write(bundle.index, rendered.encode("utf-8"), staging=staging)
