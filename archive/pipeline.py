@@ -7,6 +7,8 @@
     reextract          raw store ─► extract ─► (stored images only) ─► writer ─► catalog   (no network)
     crawl        (archive.crawl) the due sources ─► archive_url for each URL
 
+Re-extraction lives in :mod:`archive.reextract` (``Pipeline.reextract`` hands over to it).
+
 Every URL ends as one :class:`Result` and one ``outcomes`` row in the catalog (url, stage, outcome,
 error class, message); a failure never stops a batch. Outcomes:
 
@@ -37,7 +39,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -46,7 +47,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archive.catalog import Catalog, ImageRow, RawRow, iso, parse_iso, utcnow
+from archive.catalog import Catalog, ImageRow, iso, parse_iso, utcnow
 from archive.entries import COPY, Entries
 from archive.fsutil import clean_stale_temp, contained
 from archive.images import ImageCollector, ImageResult
@@ -340,42 +341,10 @@ class Pipeline:
         return self._process(url, raw, stored.row.digest, parse_iso(stored.row.fetched_at), online=True)
 
     def reextract(self, urls: Iterable[str] | None = None) -> list[Result]:
-        """Rebuild every article (or those of ``urls``) from the raw store with the current extractor.
+        """Rebuild every article (or those of ``urls``) from the raw store: see :mod:`archive.reextract`."""
+        from archive.reextract import reextract
 
-        No network at all: images are taken from what is stored; unchanged results write nothing.
-        """
-        targets = list(urls) if urls else self.catalog.page_urls()
-        return [self._guarded(url, functools.partial(self._reextract_one, url)) for url in targets]
-
-    def _reextract_one(self, url: str) -> Result:
-        row = self.catalog.raw_for(url, kind="page")
-        if row is None:
-            return self._fail(url, "reextract", StoreError(f"The raw store holds no page for {url}.", url))
-        built_from = self._built_from(row)
-        if built_from is not None:
-            row = built_from
-        try:
-            raw = self.archive.rawstore.get(row)
-        except WxArchiveError as exc:
-            return self._fail(url, "store", exc)
-        return self._process(row.url, raw, row.digest, parse_iso(row.fetched_at), online=False, force=True)
-
-    def _built_from(self, latest: RawRow) -> RawRow | None:
-        """The record an archived article was built from, when the URL's newest record is not it and
-        is not a success (a later fetch that met a rate-limit page or an error status must not make
-        reextract forget the good copy; a later 200 of another article version does win)."""
-        article = self.catalog.article_for_url(latest.url)
-        if article is None or article.raw_id is None or article.raw_id == latest.id:
-            return None
-        if latest.status == 200 and latest.digest == article.raw_digest:
-            return None
-        try:
-            probe = self.extract_fn(self.archive.rawstore.get(latest).body, latest.final_url or latest.url)
-        except WxArchiveError:
-            probe = None
-        if probe is not None and probe.is_article:
-            return None
-        return self.catalog.raw(article.raw_id)
+        return reextract(self, urls)
 
     def crawl(self, names: Iterable[str] | None = None, *, force: bool = False) -> list[Result]:
         """Crawl the configured sources that are due (see :mod:`archive.crawl`)."""
