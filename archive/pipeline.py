@@ -48,6 +48,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive.catalog import Catalog, ImageRow, PageBuild, iso, parse_iso, utcnow
+from archive.entries import COPY, Entries, Placement
 from archive.fingerprint import Fingerprints
 from archive.fsutil import clean_stale_temp, contained
 from archive.images import ImageCollector, ImageResult, copy_stored_images
@@ -135,6 +136,7 @@ class Archive:
         clean_stale_temp(self.staging)
         self.rawstore = RawStore(raw_dir, self.catalog, max_bytes=cfg.warc_max_bytes, clock=clock)
         self.content_dir = cfg.content_dir
+        self.entries = Entries(self.catalog, self.root, cfg)
 
     def close(self) -> None:
         self.catalog.close()
@@ -421,6 +423,10 @@ class Pipeline:
             or row.built_with != self.fingerprints.of(row.template_key)
         ):
             return None  # why: another page, or built by another extractor or under other rules
+        if row.status == COPY:  # a syndicated copy: no bundle of its own, its entry shows it
+            return Result(
+                url, "unchanged", path=self.archive.entries.entry_index(row.id), stage="write", kind=row.kind
+            )
         if any(img.status != "stored" for img in self.catalog.images_of(row.id)):
             return None  # why: give failed images another chance
         index = self.archive.root / row.bundle_path
@@ -583,51 +589,90 @@ class Pipeline:
         online: bool,
         raw_id: int | None = None,
     ) -> Prepared:
-        """Everything :meth:`_commit` writes, worked out: the images (downloaded into the bundle when
-        ``online``; offline only looked up, copies from other bundles left to the commit) and the
-        rendered index.md. Offline it writes nothing, so a ``reextract`` worker can run it."""
-        directory = bundle.create() if online else bundle.directory
+        """Everything :meth:`_commit` writes, worked out: the page's place among syndicated copies,
+        its images (downloaded into the bundle when ``online``; offline only looked up, copies from
+        other bundles left to the commit) and the rendered index.md. Offline it writes nothing, so a
+        ``reextract`` worker process can run it."""
+        entries = self.archive.entries
+        text = plain_text(article.body_markdown)
+        published = article.published.isoformat() if article.published else None
+        place = entries.place(bundle.site, bundle.article_id, url, article.title, published, text)
+        as_copy = place.is_copy and entries.linking  # a syndicated copy gets no page of its own
         prev_row = self.catalog.article(bundle.site, bundle.article_id)
         previous = {r.remote_url: r for r in self.catalog.images_of(prev_row.id)} if prev_row else {}
-        images = self._collector_for(online).collect(article, directory, url, previous)
+        images: dict[str, ImageResult] = {}
+        if not as_copy:
+            directory = bundle.create() if online else bundle.directory
+            images = self._collector_for(online).collect(article, directory, url, previous)
         rendered = render(
-            article, bundle, page_url=url, fetched=fetched, fm=self.config.frontmatter, images=images
+            article,
+            bundle,
+            page_url=url,
+            fetched=fetched,
+            fm=self.config.frontmatter,
+            images=images,
+            syndicated=place.syndicated,
+            aliases=place.aliases,
         )
         key, built_with = self.fingerprints.for_article(article)
         page = PageBuild(url, raw_id, digest, self.fingerprints.base, "article", article.kind, None)
         return Prepared(
-            url, article, bundle, rendered, images, digest, fetched, raw_id, key, built_with, page
+            url,
+            article,
+            bundle,
+            rendered,
+            images,
+            digest,
+            fetched,
+            raw_id,
+            key,
+            built_with,
+            page,
+            place,
+            text,
         )
 
     def _commit(self, prepared: Prepared) -> Result:
-        """Write a prepared article: its images copied in, index.md published, its catalog rows and
-        its outcome, in one catalog transaction."""
+        """Write a prepared article: its images copied in, index.md published, its catalog rows, its
+        search text and syndication links, and its outcome, in one catalog transaction."""
         url, article, bundle, images = prepared.url, prepared.article, prepared.bundle, prepared.images
-        directory = bundle.create()
-        copy_stored_images(images, directory, self.archive.root, staging=self.archive.staging)
+        entries = self.archive.entries
+        place = prepared.place
+        as_copy = place.is_copy and entries.linking
+        if not as_copy:
+            copy_stored_images(images, bundle.create(), self.archive.root, staging=self.archive.staging)
         raw_id = prepared.raw_id
         if raw_id is None:
             raw_row = self.catalog.raw_for(url, prepared.digest)
             raw_id = raw_row.id if raw_row else None
+        rendered = prepared.rendered
         now = iso(self.clock())
         with self.catalog.write():
-            written = publish(bundle, prepared.rendered, staging=self.archive.staging)
+            if as_copy:
+                prev_row = self.catalog.article(bundle.site, bundle.article_id)
+                written = prev_row is None or (prev_row.status, prev_row.content_hash) != (
+                    COPY,
+                    rendered.content_hash,
+                )
+            else:
+                written = publish(bundle, rendered, staging=self.archive.staging)
             article_row = self.catalog.upsert_article(
                 url=url,
                 canonical_url=article.canonical_url,
                 site=bundle.site,
                 article_id=bundle.article_id,
                 bundle_path=bundle.relative_index,
-                content_hash=prepared.rendered.content_hash,
+                content_hash=rendered.content_hash,
                 extractor_version=str(article.extractor_version),
                 title=article.title,
                 published=article.published.isoformat() if article.published else None,
                 kind=article.kind,
-                status="archived",
+                status=COPY if as_copy else "archived",
                 error=None,
                 raw_id=raw_id,
                 raw_digest=prepared.digest,
                 updated_at=now,
+                account=article.account or None,
                 built_with=prepared.built_with,
                 template_key=prepared.template_key,
             )
@@ -644,12 +689,20 @@ class Pipeline:
             if page.raw_id is None:
                 page = dataclasses.replace(page, raw_id=raw_id)
             self.catalog.set_page_builds([dataclasses.replace(page, article=article_row)])
+            entries.settle(article_row, article.title, prepared.text, place, staging=self.archive.staging)
+            outcome = "archived" if written else "unchanged"
+            if as_copy and place.entry is not None:
+                path = entries.entry_index(article_row)
+                note = f"a syndicated copy of {place.entry.url}, listed in its entry"
+                return self._record(
+                    Result(url, outcome, path=path, message=note, stage="write", kind=article.kind)
+                )
             failed = [r for r in images.values() if not r.ok]
             message = f"{len(failed)} image(s) kept their remote URL." if failed else ""
             return self._record(
                 Result(
                     url,
-                    "archived" if written else "unchanged",
+                    outcome,
                     path=bundle.index,
                     message=message,
                     stage="write",
@@ -675,6 +728,8 @@ class Prepared:
     template_key: str
     built_with: str  # archive.fingerprint: the article's fingerprint
     page: PageBuild  # what to remember of the page URL (its article id is filled in on commit)
+    place: Placement  # among syndicated copies (archive.entries)
+    text: str  # the body as plain text (for the search index)
 
 
 def _host(url: str) -> str:

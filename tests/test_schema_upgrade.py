@@ -43,9 +43,9 @@ def test_a_version_1_catalog_gains_the_search_and_syndication_tables(tmp_path: P
         assert cat.query("SELECT COUNT(*) AS n FROM syndication")[0]["n"] == 1
 
 
-def test_a_version_2_catalog_gains_build_fingerprints_and_compacted_outcomes(tmp_path: Path) -> None:
+def test_a_version_3_catalog_gains_build_fingerprints_and_compacted_outcomes(tmp_path: Path) -> None:
     path = tmp_path / "catalog.sqlite"
-    _catalog_at(path, 2)
+    _catalog_at(path, 3)
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("INSERT INTO runs (id, command, started_at) VALUES (1, 'crawl', '2026-01-01T00:00:00Z')")
     for i in range(30):  # 30 runs of an old crawl over one URL (one row per run, forever), and one other URL
