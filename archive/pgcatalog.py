@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from archive.catalog import BUSY_TIMEOUT_S, Backend, iso, utcnow
-from scraper.errors import StoreError
+from scraper.errors import CatalogBusy, DiskFullError, StoreError
 
 if TYPE_CHECKING:
     from archive.catalog import Catalog
@@ -132,6 +132,25 @@ class PostgresBackend(Backend):
 
     def rows(self, cursor: Any) -> list[Any]:
         return list(cursor.fetchall()) if cursor.description else []
+
+    def in_transaction(self, conn: Any) -> bool:
+        from psycopg.pq import TransactionStatus
+
+        return bool(conn.raw.info.transaction_status != TransactionStatus.IDLE)
+
+    def typed(self, exc: Exception, where: Any, what: str, *, committing: bool = False) -> StoreError:
+        from psycopg import errors
+
+        text = " ".join(str(exc).split())
+        if isinstance(exc, errors.DiskFull):
+            return DiskFullError(device=f"of the catalog server {where}", what=what)
+        if isinstance(exc, errors.LockNotAvailable | errors.DeadlockDetected | errors.SerializationFailure):
+            return CatalogBusy(
+                f"The catalog {where} is busy: another worker held a lock longer than {BUSY_TIMEOUT_S:.0f} s "
+                f"or the two waited on each other ({text}); nothing was lost, try again."
+            )
+        verb = "commit to" if committing else "use"
+        return StoreError(f"Could not {verb} the catalog {where}: {text}.")
 
     def table_names(self, conn: Any) -> set[str]:
         rows = conn.execute(
