@@ -165,6 +165,7 @@ class ArticleRow:
     raw_id: int | None
     raw_digest: str | None
     updated_at: str
+    account: str | None = None
 
 
 @dataclass(frozen=True)

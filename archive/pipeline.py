@@ -48,6 +48,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive.catalog import Catalog, ImageRow, iso, parse_iso, utcnow
+from archive.entries import COPY, Entries
 from archive.fsutil import clean_stale_temp, contained
 from archive.images import ImageCollector, ImageResult
 from archive.rawstore import RawStore
@@ -135,6 +136,7 @@ class Archive:
         clean_stale_temp(self.staging)
         self.rawstore = RawStore(raw_dir, self.catalog, max_bytes=cfg.warc_max_bytes, clock=clock)
         self.content_dir = cfg.content_dir
+        self.entries = Entries(self.catalog, self.root, cfg)
 
     def close(self) -> None:
         self.catalog.close()
@@ -404,6 +406,10 @@ class Pipeline:
         row = self.catalog.article_for_url(url)
         if row is None or row.raw_digest != digest or row.extractor_version != EXTRACTOR_VERSION:
             return None
+        if row.status == COPY:  # a syndicated copy: no bundle of its own, its entry shows it
+            return Result(
+                url, "unchanged", path=self.archive.entries.entry_index(row.id), stage="write", kind=row.kind
+            )
         if any(img.status != "stored" for img in self.catalog.images_of(row.id)):
             return None  # why: give failed images another chance
         index = self.archive.root / row.bundle_path
@@ -537,12 +543,25 @@ class Pipeline:
     def _write(
         self, url: str, article: Article, bundle: Bundle, digest: str, fetched: datetime, *, online: bool
     ) -> Result:
-        directory = bundle.create()
+        entries = self.archive.entries
+        text = plain_text(article.body_markdown)
+        published = article.published.isoformat() if article.published else None
+        place = entries.place(bundle.site, bundle.article_id, url, article.title, published, text)
+        as_copy = place.is_copy and entries.linking  # a syndicated copy gets no page of its own
         prev_row = self.catalog.article(bundle.site, bundle.article_id)
         previous = {r.remote_url: r for r in self.catalog.images_of(prev_row.id)} if prev_row else {}
-        images = self._collector_for(online).collect(article, directory, url, previous)
+        images = (
+            {} if as_copy else self._collector_for(online).collect(article, bundle.create(), url, previous)
+        )
         rendered = render(
-            article, bundle, page_url=url, fetched=fetched, fm=self.config.frontmatter, images=images
+            article,
+            bundle,
+            page_url=url,
+            fetched=fetched,
+            fm=self.config.frontmatter,
+            images=images,
+            syndicated=place.syndicated,
+            aliases=place.aliases,
         )
         raw_row = self.catalog.raw_for(url, digest)
         now = iso(self.clock())
@@ -550,7 +569,13 @@ class Pipeline:
             # why: one writer per article across cluster workers (PostgreSQL row lock), so the bundle
             # on disk and its catalog row always come from the same writer
             self.catalog.lock_article(bundle.site, bundle.article_id)
-            written = publish(bundle, rendered, staging=self.archive.staging)
+            if as_copy:
+                written = prev_row is None or (prev_row.status, prev_row.content_hash) != (
+                    COPY,
+                    rendered.content_hash,
+                )
+            else:
+                written = publish(bundle, rendered, staging=self.archive.staging)
             article_row = self.catalog.upsert_article(
                 url=url,
                 canonical_url=article.canonical_url,
@@ -560,13 +585,14 @@ class Pipeline:
                 content_hash=rendered.content_hash,
                 extractor_version=str(article.extractor_version),
                 title=article.title,
-                published=article.published.isoformat() if article.published else None,
+                published=published,
                 kind=article.kind,
-                status="archived",
+                status=COPY if as_copy else "archived",
                 error=None,
                 raw_id=raw_row.id if raw_row else None,
                 raw_digest=digest,
                 updated_at=now,
+                account=article.account or None,
             )
             self.catalog.set_images(
                 article_row,
@@ -576,6 +602,20 @@ class Pipeline:
                     )
                     for r in images.values()
                 ],
+            )
+            entries.settle(article_row, article.title, text, place, staging=self.archive.staging)
+        if as_copy and place.entry is not None:
+            path = entries.entry_index(article_row)
+            note = f"a syndicated copy of {place.entry.url}, listed in its entry"
+            return self._record(
+                Result(
+                    url,
+                    "archived" if written else "unchanged",
+                    path=path,
+                    message=note,
+                    stage="write",
+                    kind=article.kind,
+                )
             )
         outcome = "archived" if written else "unchanged"
         failed = [r for r in images.values() if not r.ok]
