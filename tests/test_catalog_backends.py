@@ -200,15 +200,24 @@ def test_processes_creating_and_writing_one_catalog_at_once(target: str, tmp_pat
         assert [n.split("-")[1] for n in names] == ["a", "b", "c"]  # one file per writer, named after it
 
 
-def test_a_catalog_at_the_previous_version_is_upgraded_in_place(target: str) -> None:
-    with Catalog.connect(target) as cat:
-        cat.record_outcome(None, "https://e.com/kept", "fetch", "archived")
-        if len(MIGRATIONS) > 1:  # pretend the last migration was never applied
-            cat.conn.execute(
-                "UPDATE meta SET value=? WHERE key='schema_version'", (str(MIGRATIONS[-2].version),)
+def test_a_catalog_at_the_previous_version_is_upgraded_in_place(
+    target: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import archive.catalog as catalog_module
+
+    previous = MIGRATIONS[:-1]
+    assert previous, "one migration only: nothing to upgrade from"
+    with monkeypatch.context() as m:  # a wxarchive that knew one migration less made this catalog
+        m.setattr(catalog_module, "MIGRATIONS", previous)
+        m.setattr(catalog_module, "SCHEMA_VERSION", previous[-1].version)
+        with Catalog.connect(target) as cat:
+            cat.record_outcome(None, "https://e.com/kept", "fetch", "archived")
+            assert cat.scalar("SELECT value FROM meta WHERE key='schema_version'") == str(
+                previous[-1].version
             )
     with Catalog.connect(target) as cat:
         assert cat.scalar("SELECT value FROM meta WHERE key='schema_version'") == str(SCHEMA_VERSION)
+        assert set(TABLES) <= cat.backend.table_names(cat.conn)
         assert [r["url"] for r in cat.outcomes()] == ["https://e.com/kept"]
 
 
