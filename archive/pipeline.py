@@ -53,6 +53,7 @@ from archive.fsutil import clean_stale_temp, contained
 from archive.images import ImageCollector, ImageResult
 from archive.rawstore import RawStore
 from archive.robots import RobotsDisallowed, RobotsPolicy
+from archive.site import ensure_site
 from archive.writer import Bundle, bundle_for, existing_hash, publish, render
 from scraper.config import Config
 from scraper.errors import (
@@ -134,6 +135,9 @@ class Archive:
         self.staging = contained(self.root, STAGING_DIR)
         self.staging.mkdir(exist_ok=True)
         clean_stale_temp(self.staging)
+        # why here: every command that writes a root opens it here; a root with no Hugo configuration
+        # gets ours (and the minimal theme) so that `hugo` builds it as it is (archive.site)
+        ensure_site(self.root, content_dir=cfg.content_dir, staging=self.staging)
         self.rawstore = RawStore(raw_dir, self.catalog, max_bytes=cfg.warc_max_bytes, clock=clock)
         self.content_dir = cfg.content_dir
         self.entries = Entries(self.catalog, self.root, cfg)
