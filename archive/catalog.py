@@ -19,15 +19,30 @@ so two runs at once (cron overlap, crawl + on-demand archive) queue up instead o
 "database is locked". ``synchronous=FULL``: a committed row survives a power loss, which matters
 because a row promises that the files it names are complete.
 
-Corruption: a catalog that cannot be read is a ``StoreError`` with recovery advice. A missing catalog
-beside existing WARC files or bundles is refused too: starting empty would re-publish everything and
-forget what failed (``wxarchive reindex`` rebuilds it from the WARC files).
+Creation: opening takes an OS file lock (``<catalog>.lock`` beside it, :func:`_open_lock`) around
+creating, checking and migrating the file, so two runs started together on a new archive root do
+not race: one creates, the other waits and then opens the finished catalog. A file left with no
+table at all (a creator killed before its first commit) is created again, not called corrupt.
+
+Errors: every SQLite error leaves :class:`Catalog` as a typed error: ``DiskFullError`` (the disk is
+full or read-only), ``CatalogBusy`` (another run held the lock past the busy timeout) or
+``StoreError``. A failed statement or COMMIT rolls back only when SQLite has not already done so
+(after "database or disk is full" it usually has: a second ROLLBACK would fail with "cannot rollback
+- no transaction is active" and hide the real error).
+
+Corruption: only a catalog that SQLite finds malformed (or that is not a wxarchive catalog) is
+reported as corrupt, with recovery advice; "database is locked" is a busy catalog, never corrupt.
+A missing catalog beside existing WARC files or bundles is refused: starting empty would re-publish
+everything and forget what failed (``wxarchive reindex`` rebuilds it from the WARC files).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,9 +51,61 @@ from pathlib import Path
 from typing import Any
 
 from archive.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
-from scraper.errors import StoreError
+from scraper.errors import CatalogBusy, DiskFullError, StoreError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: no creation lock (SQLite's own locks still apply)
+    fcntl = None  # type: ignore[assignment]
 
 BUSY_TIMEOUT_S = 60.0  # why: a concurrent run holds the write lock for one record or one bundle, not minutes
+LOCK_POLL_S = 0.02  # why: creating a catalog takes milliseconds; a waiter need not sleep longer
+
+# SQLite's primary result codes (the low byte of ``sqlite_errorcode``)
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_IOERR = 5, 6, 8, 10
+_SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 11, 13, 14, 26
+
+
+class _Corrupt(Exception):
+    """Raised by the open checks: the file is malformed or not a wxarchive catalog."""
+
+
+@contextmanager
+def _open_lock(path: Path) -> Iterator[None]:
+    """Hold the exclusive OS lock on ``<catalog>.lock`` while the catalog is created/checked/migrated.
+
+    Why a separate file: SQLite's own locks cannot cover the moment before the file has a schema
+    (a second opener then sees an empty or half-made file). The lock dies with its process, so a
+    creator killed by kill -9 never blocks the next run.
+    """
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    lock = path.with_name(path.name + ".lock")
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except OSError as exc:
+        from archive.fsutil import os_error
+
+        raise os_error(
+            exc, lock, "the catalog", f"Could not open the catalog lock {lock}: {exc.strerror or exc}."
+        ) from exc
+    try:
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise CatalogBusy(
+                        f"The catalog {path} is being created or upgraded by another run that did not finish "
+                        f"within {BUSY_TIMEOUT_S:.0f} s; try again."
+                    ) from None
+                time.sleep(LOCK_POLL_S)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def utcnow() -> datetime:
@@ -91,6 +158,7 @@ class ArticleRow:
     raw_id: int | None
     raw_digest: str | None
     updated_at: str
+    account: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,33 +198,50 @@ class Catalog:
         """Open (or create) the catalog at ``path``.
 
         ``has_data`` says the archive root already holds WARC files or bundles: then a missing or
-        empty catalog is an error, never a fresh start.
+        empty catalog is an error, never a fresh start. Safe to call from several processes at once
+        on a root that has no catalog yet (:func:`_open_lock`).
         """
         path = Path(path)
-        existed = path.is_file() and path.stat().st_size > 0
-        if not existed and (has_data or not create):
-            raise StoreError(
-                f"The catalog {path} is missing (or empty) but the archive root holds archived data. "
-                f"Refusing to start empty: run `wxarchive reindex --out {path.parent}` to rebuild it from the "
-                f"WARC files, then `wxarchive reextract --out {path.parent}`."
-            )
-        try:
-            conn = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-            )
-        except sqlite3.Error as exc:
-            raise StoreError(f"Could not open the catalog {path}: {exc}.") from exc
-        cat = cls(conn, path)
-        try:
-            cat._setup(existed)
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise StoreError(
-                f"The catalog {path} is corrupt ({exc}). Your archived files are untouched. Move it aside "
-                f"(mv {path} {path}.broken), then run `wxarchive reindex --out {path.parent}` to rebuild it "
-                f"from the WARC files and `wxarchive reextract --out {path.parent}` to re-list the articles."
-            ) from exc
+        with _open_lock(path):
+            existed = path.is_file() and path.stat().st_size > 0
+            if existed and not _has_tables(path):
+                existed = False  # a creator died before its first commit: nothing was ever recorded
+            if not existed and (has_data or not create):
+                raise StoreError(
+                    f"The catalog {path} is missing (or empty) but the archive root holds archived data. "
+                    f"Refusing to start empty: run `wxarchive reindex --out {path.parent}` to rebuild it from "
+                    f"the WARC files, then `wxarchive reextract --out {path.parent}`."
+                )
+            try:
+                conn = sqlite3.connect(
+                    path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+                )
+            except sqlite3.Error as exc:
+                raise _typed(exc, path, "opening the catalog") from exc
+            cat = cls(conn, path)
+            try:
+                cat._setup(existed)
+            except _Corrupt as exc:
+                conn.close()
+                raise cat._corrupt(str(exc)) from exc
+            except sqlite3.Error as exc:
+                conn.close()
+                code = _code(exc)
+                if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+                    raise cat._corrupt(str(exc)) from exc
+                raise _typed(exc, path, "the catalog") from exc
+            except BaseException:
+                conn.close()
+                raise
         return cat
+
+    def _corrupt(self, why: str) -> StoreError:
+        path = self.path
+        return StoreError(
+            f"The catalog {path} is corrupt ({why}). Your archived files are untouched. Move it aside "
+            f"(mv {path} {path}.broken), then run `wxarchive reindex --out {path.parent}` to rebuild it "
+            f"from the WARC files and `wxarchive reextract --out {path.parent}` to re-list the articles."
+        )
 
     def _setup(self, existed: bool) -> None:
         c = self.conn
@@ -166,10 +251,10 @@ class Catalog:
             # startup, instead of halfway through a batch. The catalog is small (one row per URL).
             problems = [r[0] for r in c.execute("PRAGMA quick_check").fetchall()]
             if problems != ["ok"]:
-                raise sqlite3.DatabaseError("; ".join(problems[:3]))
+                raise _Corrupt("; ".join(problems[:3]))
             tables = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if "meta" not in tables:
-                raise sqlite3.DatabaseError("it is an SQLite file but not a wxarchive catalog")
+                raise _Corrupt("it is an SQLite file but not a wxarchive catalog")
         mode = c.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":  # pragma: no cover - e.g. a filesystem without shared memory
             raise StoreError(
@@ -226,36 +311,49 @@ class Catalog:
 
         Other processes wait up to the busy timeout for the lock. Whatever the caller does inside
         (append to a WARC file, publish a bundle) is therefore serialised with other runs too.
+        A SQLite error inside or at COMMIT leaves as a typed error (``DiskFullError`` for a full or
+        read-only disk), after a rollback when SQLite has not rolled back by itself.
         """
         with self._lock:
             outer = self._depth == 0
             if outer:
                 try:
                     self.conn.execute("BEGIN IMMEDIATE")
-                except sqlite3.OperationalError as exc:
-                    raise StoreError(
-                        f"The catalog {self.path} is busy (another run holds it): {exc}."
-                    ) from exc
+                except sqlite3.Error as exc:
+                    self._rollback()
+                    raise _typed(exc, self.path, "the catalog") from exc
             self._depth += 1
             try:
                 yield self.conn
-            except BaseException:
+            except BaseException as exc:
                 self._depth -= 1
                 if outer:
-                    self.conn.execute("ROLLBACK")
+                    self._rollback()
+                if isinstance(exc, sqlite3.Error):
+                    raise _typed(exc, self.path, "the catalog") from exc
                 raise
             self._depth -= 1
             if outer:
                 try:
                     self.conn.execute("COMMIT")
                 except sqlite3.Error as exc:
-                    self.conn.execute("ROLLBACK")
-                    raise StoreError(f"Could not commit to the catalog {self.path}: {exc}.") from exc
+                    self._rollback()
+                    raise _typed(exc, self.path, "the catalog", committing=True) from exc
+
+    def _rollback(self) -> None:
+        """ROLLBACK when a transaction is still open: after SQLITE_FULL or an I/O error SQLite has
+        often rolled back already, and a second ROLLBACK would raise over the real error."""
+        if self.conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        cur = self.conn.execute(sql, params)
-        cur.row_factory = sqlite3.Row
-        return cur.fetchall()
+        try:
+            cur = self.conn.execute(sql, params)
+            cur.row_factory = sqlite3.Row
+            return cur.fetchall()
+        except sqlite3.Error as exc:
+            raise _typed(exc, self.path, "the catalog") from exc
 
     # ------------------------------------------------------------------ raw records
     def add_raw(self, **fields: Any) -> int:
@@ -473,3 +571,53 @@ class Catalog:
                 "ON CONFLICT(name) DO UPDATE SET last_crawled_at=excluded.last_crawled_at",
                 (name, iso(when)),
             )
+
+
+# ---------------------------------------------------------------------- SQLite errors → typed errors
+
+
+def _code(exc: sqlite3.Error) -> int:
+    """SQLite's primary result code of ``exc`` (-1 when unknown)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return _SQLITE_BUSY
+    if "disk is full" in text:
+        return _SQLITE_FULL
+    return -1
+
+
+def _typed(exc: sqlite3.Error, path: Path, what: str, *, committing: bool = False) -> StoreError:
+    """The typed error for a SQLite error on the catalog at ``path``."""
+    from archive.fsutil import filesystem_full, mount_point
+
+    code = _code(exc)
+    if code == _SQLITE_FULL:
+        return DiskFullError(device=str(mount_point(path)), what=what)
+    if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return CatalogBusy(
+            f"The catalog {path} is busy: another run held it longer than {BUSY_TIMEOUT_S:.0f} s ({exc}); "
+            "nothing was lost, try again."
+        )
+    if code in (_SQLITE_IOERR, _SQLITE_READONLY, _SQLITE_CANTOPEN):
+        full = filesystem_full(path)
+        if full is not None:
+            return DiskFullError(device=full.device, what=what, readonly=full.readonly)
+    verb = "commit to" if committing else "use"
+    return StoreError(f"Could not {verb} the catalog {path}: {exc}.")
+
+
+def _has_tables(path: Path) -> bool:
+    """Whether the SQLite file at ``path`` has any table (read-only peek; True when unsure)."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+    except sqlite3.Error:
+        return True
+    try:
+        return conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] > 0
+    except sqlite3.Error:
+        return True  # why: unreadable is for the full checks to judge (corrupt, busy), not a new file
+    finally:
+        conn.close()

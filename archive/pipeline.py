@@ -5,7 +5,9 @@
     archive_url  fetch ─► raw store ─► extract ─► images ─► writer ─► catalog
     import_file  file  ─► raw store ─► extract ─► images ─► writer ─► catalog
     reextract          raw store ─► extract ─► (stored images only) ─► writer ─► catalog   (no network)
-    crawl        feed/urls of each due source ─► archive_url for each
+    crawl        (archive.crawl) the due sources ─► archive_url for each URL
+
+Re-extraction lives in :mod:`archive.reextract` (``Pipeline.reextract`` hands over to it).
 
 Every URL ends as one :class:`Result` and one ``outcomes`` row in the catalog (url, stage, outcome,
 error class, message); a failure never stops a batch. Outcomes:
@@ -37,22 +39,23 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
-from archive.catalog import Catalog, ImageRow, RawRow, iso, parse_iso, utcnow
+from archive.catalog import Catalog, ImageRow, iso, parse_iso, utcnow
+from archive.entries import COPY, Entries
 from archive.fsutil import clean_stale_temp, contained
 from archive.images import ImageCollector, ImageResult
 from archive.rawstore import RawStore
 from archive.robots import RobotsDisallowed, RobotsPolicy
+from archive.site import ensure_site
 from archive.writer import Bundle, bundle_for, existing_hash, publish, render
-from scraper.config import Config, Source
+from scraper.config import Config
 from scraper.errors import (
     BlockedURL,
     ConfigError,
@@ -130,8 +133,12 @@ class Archive:
         self.staging = contained(self.root, STAGING_DIR)
         self.staging.mkdir(exist_ok=True)
         clean_stale_temp(self.staging)
+        # why here: every command that writes a root opens it here; a root with no Hugo configuration
+        # gets ours (and the minimal theme) so that `hugo` builds it as it is (archive.site)
+        ensure_site(self.root, content_dir=cfg.content_dir, staging=self.staging)
         self.rawstore = RawStore(raw_dir, self.catalog, max_bytes=cfg.warc_max_bytes, clock=clock)
         self.content_dir = cfg.content_dir
+        self.entries = Entries(self.catalog, self.root, cfg)
 
     def close(self) -> None:
         self.catalog.close()
@@ -338,57 +345,16 @@ class Pipeline:
         return self._process(url, raw, stored.row.digest, parse_iso(stored.row.fetched_at), online=True)
 
     def reextract(self, urls: Iterable[str] | None = None) -> list[Result]:
-        """Rebuild every article (or those of ``urls``) from the raw store with the current extractor.
+        """Rebuild every article (or those of ``urls``) from the raw store: see :mod:`archive.reextract`."""
+        from archive.reextract import reextract
 
-        No network at all: images are taken from what is stored; unchanged results write nothing.
-        """
-        targets = list(urls) if urls else self.catalog.page_urls()
-        return [self._guarded(url, functools.partial(self._reextract_one, url)) for url in targets]
-
-    def _reextract_one(self, url: str) -> Result:
-        row = self.catalog.raw_for(url, kind="page")
-        if row is None:
-            return self._fail(url, "reextract", StoreError(f"The raw store holds no page for {url}.", url))
-        built_from = self._built_from(row)
-        if built_from is not None:
-            row = built_from
-        try:
-            raw = self.archive.rawstore.get(row)
-        except WxArchiveError as exc:
-            return self._fail(url, "store", exc)
-        return self._process(row.url, raw, row.digest, parse_iso(row.fetched_at), online=False, force=True)
-
-    def _built_from(self, latest: RawRow) -> RawRow | None:
-        """The record an archived article was built from, when the URL's newest record is not it and
-        is not a success (a later fetch that met a rate-limit page or an error status must not make
-        reextract forget the good copy; a later 200 of another article version does win)."""
-        article = self.catalog.article_for_url(latest.url)
-        if article is None or article.raw_id is None or article.raw_id == latest.id:
-            return None
-        if latest.status == 200 and latest.digest == article.raw_digest:
-            return None
-        try:
-            probe = self.extract_fn(self.archive.rawstore.get(latest).body, latest.final_url or latest.url)
-        except WxArchiveError:
-            probe = None
-        if probe is not None and probe.is_article:
-            return None
-        return self.catalog.raw(article.raw_id)
+        return reextract(self, urls)
 
     def crawl(self, names: Iterable[str] | None = None, *, force: bool = False) -> list[Result]:
-        """Crawl the configured sources that are due (``interval_minutes`` since their last crawl)."""
-        wanted = list(names or [])
-        known = {s.name for s in self.config.sources}
-        missing = [n for n in wanted if n not in known]
-        if missing:
-            raise ConfigError(f"No crawl source named {', '.join(missing)} in the configuration.")
-        sources = [s for s in self.config.sources if (s.name in wanted if wanted else s.enabled)]
-        if sources:
-            _ = self.fetcher  # a bad proxy/CA setting is a ConfigError for the run, not one URL's
-        results: list[Result] = []
-        for source in sources:
-            results.extend(self._crawl_source(source, force=force))
-        return results
+        """Crawl the configured sources that are due (see :mod:`archive.crawl`)."""
+        from archive.crawl import Crawl
+
+        return Crawl(self).run(names, force=force)
 
     # .................................................................. internals
     def _held_back(self, url: str, crawling: bool) -> Result | None:
@@ -437,85 +403,15 @@ class Pipeline:
         """A failed page fetch; an earlier archive of the URL stays as it is, and the message says so."""
         return self._fail(url, "fetch", exc, note=self._kept_note(url) if isinstance(exc, FetchError) else "")
 
-    def _crawl_source(self, source: Source, *, force: bool) -> list[Result]:
-        now = self.clock()
-        last = self.catalog.last_crawled(source.name)
-        label = f"source:{source.name}"
-        if not force and last is not None and now - last < timedelta(minutes=source.interval_minutes):
-            due = last + timedelta(minutes=source.interval_minutes)
-            return [
-                self._record(
-                    Result(
-                        label,
-                        "skipped",
-                        message=f"The source {source.name} is not due before {iso(due)}.",
-                        stage="crawl",
-                    )
-                )
-            ]
-        results: list[Result] = []
-        urls: list[str] = []
-        if source.feed:
-            held = self._held_back(source.feed, crawling=True)
-            if held is not None:
-                results.append(held)
-            else:
-                try:
-                    urls.extend(self._feed_entries(source))
-                except TransientFetchError as exc:
-                    long_pause = (
-                        exc.retry_after is not None and exc.retry_after > self.config.fetch.retry_after_cap
-                    )
-                    results.append(
-                        self._defer(source.feed, exc) if long_pause else self._fail(source.feed, "feed", exc)
-                    )
-                except WxArchiveError as exc:
-                    results.append(self._fail(source.feed, "feed", exc))
-        urls.extend(source.urls)
-        for url in dict.fromkeys(urls):
-            results.append(self.archive_url(url, crawling=True))
-        self.catalog.set_crawled(source.name, now)
-        return results
-
-    def _feed_entries(self, source: Source) -> list[str]:
-        import feedparser
-
-        raw = self._fetch_feed(source.feed)
-        self.archive.rawstore.put(raw, kind="feed")
-        parsed = feedparser.parse(
-            raw.body, response_headers={"content-type": raw.header("content-type") or ""}
-        )
-        links = []
-        for entry in parsed.entries[: source.max_entries]:
-            link = (entry.get("link") or "").strip()
-            if link:
-                link = urljoin(raw.final_url, link)
-                if urlsplit(link).scheme in ("http", "https"):
-                    links.append(link)
-        if not links and parsed.get("bozo"):
-            raise ExtractError(
-                f"The feed {source.feed} of source {source.name} could not be parsed: {parsed.get('bozo_exception')}.",
-                source.feed,
-            )
-        return links
-
-    def _fetch_feed(self, url: str) -> RawPage:
-        """A feed is XML, which ``kind="page"`` refuses (NotHTML). Use the fetcher's ``"feed"`` kind when
-        it has one; otherwise its content-agnostic ``"image"`` path, without Referer, with the page cap."""
-        from scraper import fetch as fetch_module
-
-        if "feed" in getattr(fetch_module, "KINDS", ()):
-            return self.fetcher.fetch(url, kind="feed")  # type: ignore[no-any-return]
-        raw = self.fetcher.fetch(url, kind="image", referer="", max_bytes=self.config.fetch.max_bytes)
-        if raw.status != 200:
-            raise ExtractError(f"The feed {url} answered HTTP {raw.status}.", url)
-        return raw  # type: ignore[no-any-return]
-
     def _unchanged(self, url: str, digest: str) -> Result | None:
         """The 'nothing to do' answer when this exact page was already archived from these bytes."""
         row = self.catalog.article_for_url(url)
         if row is None or row.raw_digest != digest or row.extractor_version != EXTRACTOR_VERSION:
             return None
+        if row.status == COPY:  # a syndicated copy: no bundle of its own, its entry shows it
+            return Result(
+                url, "unchanged", path=self.archive.entries.entry_index(row.id), stage="write", kind=row.kind
+            )
         if any(img.status != "stored" for img in self.catalog.images_of(row.id)):
             return None  # why: give failed images another chance
         index = self.archive.root / row.bundle_path
@@ -649,17 +545,36 @@ class Pipeline:
     def _write(
         self, url: str, article: Article, bundle: Bundle, digest: str, fetched: datetime, *, online: bool
     ) -> Result:
-        directory = bundle.create()
+        entries = self.archive.entries
+        text = plain_text(article.body_markdown)
+        published = article.published.isoformat() if article.published else None
+        place = entries.place(bundle.site, bundle.article_id, url, article.title, published, text)
+        as_copy = place.is_copy and entries.linking  # a syndicated copy gets no page of its own
         prev_row = self.catalog.article(bundle.site, bundle.article_id)
         previous = {r.remote_url: r for r in self.catalog.images_of(prev_row.id)} if prev_row else {}
-        images = self._collector_for(online).collect(article, directory, url, previous)
+        images = (
+            {} if as_copy else self._collector_for(online).collect(article, bundle.create(), url, previous)
+        )
         rendered = render(
-            article, bundle, page_url=url, fetched=fetched, fm=self.config.frontmatter, images=images
+            article,
+            bundle,
+            page_url=url,
+            fetched=fetched,
+            fm=self.config.frontmatter,
+            images=images,
+            syndicated=place.syndicated,
+            aliases=place.aliases,
         )
         raw_row = self.catalog.raw_for(url, digest)
         now = iso(self.clock())
         with self.catalog.write():
-            written = publish(bundle, rendered, staging=self.archive.staging)
+            if as_copy:
+                written = prev_row is None or (prev_row.status, prev_row.content_hash) != (
+                    COPY,
+                    rendered.content_hash,
+                )
+            else:
+                written = publish(bundle, rendered, staging=self.archive.staging)
             article_row = self.catalog.upsert_article(
                 url=url,
                 canonical_url=article.canonical_url,
@@ -669,13 +584,14 @@ class Pipeline:
                 content_hash=rendered.content_hash,
                 extractor_version=str(article.extractor_version),
                 title=article.title,
-                published=article.published.isoformat() if article.published else None,
+                published=published,
                 kind=article.kind,
-                status="archived",
+                status=COPY if as_copy else "archived",
                 error=None,
                 raw_id=raw_row.id if raw_row else None,
                 raw_digest=digest,
                 updated_at=now,
+                account=article.account or None,
             )
             self.catalog.set_images(
                 article_row,
@@ -685,6 +601,20 @@ class Pipeline:
                     )
                     for r in images.values()
                 ],
+            )
+            entries.settle(article_row, article.title, text, place, staging=self.archive.staging)
+        if as_copy and place.entry is not None:
+            path = entries.entry_index(article_row)
+            note = f"a syndicated copy of {place.entry.url}, listed in its entry"
+            return self._record(
+                Result(
+                    url,
+                    "archived" if written else "unchanged",
+                    path=path,
+                    message=note,
+                    stage="write",
+                    kind=article.kind,
+                )
             )
         outcome = "archived" if written else "unchanged"
         failed = [r for r in images.values() if not r.ok]

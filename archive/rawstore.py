@@ -33,6 +33,7 @@ leaves a tail past that end, which the next writer truncates before appending.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import http
 import io
@@ -51,7 +52,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive.catalog import Catalog, RawRow, iso, parse_iso, utcnow
-from archive.fsutil import fsync_dir
+from archive.fsutil import fsync_dir, os_error
 from scraper.errors import StoreError
 from scraper.models import RawPage, body_digest
 
@@ -247,8 +248,12 @@ class RawStore:
             try:
                 fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
             except OSError as exc:
-                raise StoreError(
-                    f"Could not open the WARC file {path}: {exc.strerror or exc}.", row["url"]
+                raise os_error(
+                    exc,
+                    path,
+                    f"the raw store ({path.name})",
+                    f"Could not open the WARC file {path}: {exc.strerror or exc}.",
+                    row["url"],
                 ) from exc
             try:
                 size = os.fstat(fd).st_size
@@ -266,7 +271,10 @@ class RawStore:
                     os.ftruncate(fd, end)
                 except OSError:
                     pass
-                raise StoreError(
+                raise os_error(
+                    exc,
+                    path,
+                    f"the raw store ({path.name})",
                     f"Could not append the raw record of {row['url']} to {path}: {exc.strerror or exc}.",
                     row["url"],
                 ) from exc
@@ -315,7 +323,14 @@ class RawStore:
             finally:
                 os.close(fd)
         except OSError as exc:
-            raise StoreError(f"Could not create the WARC file {path}: {exc.strerror or exc}.") from exc
+            with contextlib.suppress(OSError):  # why: a half-written warcinfo is not a WARC file
+                path.unlink()
+            raise os_error(
+                exc,
+                path,
+                f"the raw store ({path.name})",
+                f"Could not create the WARC file {path}: {exc.strerror or exc}.",
+            ) from exc
         fsync_dir(self.directory)
         c.execute(
             "INSERT INTO warc_files (name, size, created_at) VALUES (?,?,?)", (name, len(info), iso(now))

@@ -145,6 +145,48 @@ CREATE TABLE IF NOT EXISTS robots (
 );
 """,
     ),
+    Migration(
+        2,
+        "search and syndication: article texts, MinHash sketches and their LSH buckets, syndicated copies",
+        """
+CREATE TABLE IF NOT EXISTS article_text (
+    article INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,                 -- the cleaned body as plain text: what search reads and highlights
+    tokenizer TEXT NOT NULL,            -- version of archive.search.tokenize that indexed it
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sketches (
+    article INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    scheme TEXT NOT NULL,               -- shingling + MinHash parameters the signature was made with
+    signature BLOB NOT NULL,            -- MinHash hash values, little-endian uint32 each
+    length INTEGER NOT NULL             -- characters of normalised body text that were shingled
+);
+CREATE TABLE IF NOT EXISTS sketch_buckets (
+    bucket INTEGER NOT NULL,            -- a 63-bit hash of (band number, the band's hash values)
+    article INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    PRIMARY KEY (bucket, article)
+);
+CREATE INDEX IF NOT EXISTS sketch_buckets_article ON sketch_buckets(article);
+CREATE TABLE IF NOT EXISTS syndication (
+    article INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,   -- a syndicated copy
+    original INTEGER NOT NULL REFERENCES articles(id),  -- the entry it is a copy of
+    similarity REAL NOT NULL,           -- Jaccard similarity of the two bodies' shingles when linked
+    linked_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS syndication_original ON syndication(original);
+""",
+    ),
+    Migration(
+        3,
+        "articles: the account (for list and stats); indexes for the catalog views",
+        """
+ALTER TABLE articles ADD COLUMN account TEXT;     -- the WeChat account or media, NULL until archived again or reindexed
+CREATE INDEX IF NOT EXISTS articles_account ON articles(account);
+CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
+CREATE INDEX IF NOT EXISTS images_sha256 ON images(sha256);
+""",
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
@@ -152,5 +194,5 @@ SCHEMA_VERSION = MIGRATIONS[-1].version
 # The tables a current catalog must have (checked on open, so a half-created file is noticed).
 TABLES = (
     "meta", "raw_records", "warc_files", "articles", "images", "placeholders", "host_probes", "runs", "outcomes",
-    "sources", "robots",
+    "sources", "robots", "article_text", "sketches", "sketch_buckets", "syndication",
 )  # fmt: skip

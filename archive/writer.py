@@ -6,8 +6,16 @@ URL paths by default) and proven to stay inside the root. Hugo publishes the bun
 ``/<site>/<article_id>/`` and its resources at ``/<site>/<article_id>/<file>``, so:
 
 - body images are linked relatively (``![alt](3f2a….jpg)``), which resolves against the page URL;
-- ``thumbnail`` is ``/<site>/<article_id>/<file>``, because Mainroad resolves it from the site root,
-  not from the bundle (a remote URL when the cover could not be stored).
+- ``thumbnail`` is Mainroad's map form ``{src: "<site>/<article_id>/<file>", visibility: ["list"]}``.
+  ``src`` is relative to the site root *without* a leading slash, because Mainroad (and our own
+  layouts, :mod:`archive.site`) pass it through ``relURL``, which prefixes a sub-path ``baseURL`` only
+  to such a path (a remote URL when the cover could not be stored). ``visibility: ["list"]``: the
+  cover is what lists show; the article page shows the article as its site published it, where the
+  cover is most often the first picture of the body already (drawn once, with its caption, in its
+  place) and otherwise a share picture the original page does not show at all. Why not drop the
+  picture from the body instead: the body would lose a picture wherever the cover is not drawn
+  (plain Markdown, search, ``reextract`` diffs), and a cover that is not the first picture would still
+  show twice.
 
 Front matter: only the keys of :data:`FRONT_MATTER_KEYS`, in that order (the seed's keys, then the
 archive's). Nothing scraped can add a key (no ``url``, ``aliases``, ``layout``, ``cascade``…). YAML is
@@ -16,7 +24,9 @@ lines), and every document is parsed back before it is written: what Hugo reads 
 
 Body: the article's Markdown with image links rewritten to the local files, Hugo shortcode delimiters
 neutralised everywhere (Hugo expands ``{{< >}}`` and ``{{% %}}`` even inside code blocks; a zero-width
-space after ``{{`` keeps the text visible and inert), then a blank line and ``[<site>](<page url>)``.
+space after ``{{`` keeps the text visible and inert), then the attribution (:func:`attribution`):
+``原文：[<account or site> · <author>](<page url>)`` and, when the text comes from another publisher
+(a repost, a syndication, a translation), ``来源：<publisher>`` (linked to ``original_url`` when known).
 
 Dates: ``date`` is the publish time in China time (``2025-02-13T17:15:34+08:00``: Hugo reads an
 offset-less date as UTC); a page without a publish time gets its fetch time, so Hugo can still order
@@ -32,11 +42,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import frontmatter
 import yaml
@@ -88,9 +99,14 @@ ARCHIVE_KEYS = (
     "extractor_version",
     "article_id",
     "kind",
+    "syndicated",
+    "aliases",
 )
 FRONT_MATTER_KEYS = SEED_KEYS + ARCHIVE_KEYS
-"""The allow-list, in the order written. ``original_url`` is written only when the page has one."""
+"""The allow-list, in the order written. ``original_url`` is written only when the page has one;
+``syndicated`` (the copies of this article on other sites: ``site, url, published`` and ``title``
+where it differs) and ``aliases`` (Hugo redirects from the page paths those copies have or would
+have) only on an entry that has copies (:mod:`archive.syndication`)."""
 
 HASH_EXCLUDED = ("fetched", "content_hash")
 
@@ -162,6 +178,11 @@ class Bundle:
         return f"/{self.site}/{self.article_id}/"
 
     @property
+    def site_path(self) -> str:
+        """The page's path relative to the site root (no leading slash: ``relURL`` adds a sub-path)."""
+        return f"{self.site}/{self.article_id}/"
+
+    @property
     def relative_index(self) -> str:
         return f"{self.content_dir}/{self.site}/{self.article_id}/index.md"
 
@@ -226,6 +247,70 @@ def link_target(url: str) -> str:
     )
 
 
+def thumbnail_value(src: str) -> dict[str, Any]:
+    """The ``thumbnail`` front-matter value for a cover at ``src`` (see the module docstring)."""
+    return {"src": src, "visibility": ["list"]}
+
+
+_LINK_TEXT_SPECIALS = re.compile(r"([\\`*_\[\]<>])")
+
+
+def _link_words(text: str) -> str:
+    """Text safe inside ``[…]`` of a Markdown link: one line, specials backslash-escaped."""
+    return _LINK_TEXT_SPECIALS.sub(r"\\\1", " ".join(text.split()))
+
+
+def attribution(article: Article, page_url: str, original_url: str = "") -> str:
+    """The lines that end the body: who wrote the text and where it came from.
+
+    ``原文：[<account, else the site's name> · <author>](<page url>)``, then ``来源：<publisher>`` when
+    the text names a publisher other than the account (the original of a repost or a syndicated
+    copy; a translation's original), linked to ``original_url`` when there is one. The link to the
+    page stays a Markdown link on the first line, so the seed's ``[qq](…)`` last line and this form
+    are both recognised as the attribution (:func:`split_attribution`).
+    """
+    from archive.site import site_title
+
+    name = (article.account or "").strip() or site_title(article.site)
+    author = (article.author or "").strip()
+    words = name if not author or author == name else f"{name} · {author}"
+    lines = [f"原文：[{_link_words(words)}]({link_target(page_url)})"]
+    source = " ".join((article.source or "").split())
+    if original_url:
+        label = source or (urlsplit(original_url).hostname or original_url)
+        lines.append(f"来源：[{_link_words(label)}]({link_target(original_url)})")
+    elif source and source not in (name, author):
+        lines.append(f"来源：{_link_words(source)}")
+    return "\n\n".join(lines)
+
+
+_ATTRIBUTION_LINE = re.compile(r"^(?:原文：)?\[(?:[^\]\\\n]|\\.)+\]\(\S+\)\s*$")
+_PUBLISHER_LINE = re.compile(r"^来源：[^\n]+$")
+
+
+def split_attribution(body: str) -> tuple[str, str]:
+    """``(body, attribution)``: the trailing attribution paragraphs set apart from the text.
+
+    Recognised: the seed's last line ``[qq](https://…)``, and :func:`attribution`'s
+    ``原文：[…](…)`` optionally followed by a ``来源：…`` paragraph. ``("", …)`` parts are empty strings.
+    """
+    stripped = body.rstrip()
+    paragraphs = re.split(r"\n[ \t]*\n", stripped)
+    tail: list[str] = []
+    if len(paragraphs) >= 2 and _PUBLISHER_LINE.match(paragraphs[-1].strip()):
+        if paragraphs[-2].strip().startswith("原文：") and _ATTRIBUTION_LINE.match(paragraphs[-2].strip()):
+            tail = paragraphs[-2:]
+    if not tail and paragraphs and _ATTRIBUTION_LINE.match(paragraphs[-1].strip()):
+        tail = paragraphs[-1:]
+    if not tail:
+        head, _, last = stripped.rpartition("\n")
+        if head.strip() and _ATTRIBUTION_LINE.match(last.strip()):  # a last line without a blank line
+            return head.rstrip(), last.strip()
+        return body, ""
+    head = "\n\n".join(paragraphs[: len(paragraphs) - len(tail)])
+    return head, "\n\n".join(p.strip() for p in tail)
+
+
 def china_iso(dt: datetime) -> str:
     """``2025-02-13T17:15:34+08:00``: the instant in China time (naive values are taken as China time)."""
     if dt.tzinfo is None:
@@ -250,8 +335,13 @@ def render(
     fetched: datetime,
     fm: FrontMatterConfig,
     images: Mapping[str, ImageResult] | None = None,
+    syndicated: Sequence[Mapping[str, str]] = (),
+    aliases: Sequence[str] = (),
 ) -> Rendered:
     """The index.md of ``article``. Pure: same inputs, same bytes.
+
+    ``syndicated`` and ``aliases`` come from the catalog, never from the page: the copies of this
+    article on other sites and the paths to redirect here (see :mod:`archive.syndication`).
 
     Raises ``NotAnArticle`` for non-article kinds and ``ExtractError`` for an empty body: those never
     reach the disk.
@@ -267,16 +357,16 @@ def render(
         raise ExtractError(f"The page {page_url} gave an empty article body; nothing was written.", page_url)
     local = {remote: r.local_file for remote, r in (images or {}).items() if r.ok and r.local_file}
     body = neutralise_shortcodes(rewrite_images(body_md, local))
-    body = f"{body}\n\n[{article.site}]({link_target(page_url)})\n"
+    original_url = str(article.extra.get("original_url") or article.source_url or "")
+    body = f"{body}\n\n{attribution(article, page_url, original_url)}\n"
 
-    thumbnail = ""
+    thumbnail: str | dict[str, Any] = ""
     if article.cover:
         cover_local = local.get(article.cover)
-        thumbnail = f"{bundle.url_path}{cover_local}" if cover_local else article.cover
+        thumbnail = thumbnail_value(f"{bundle.site_path}{cover_local}" if cover_local else article.cover)
     lang = article.language or fm.lang
     tags = [t for t in article.tags if t] or [article.site]
     published = article.published or fetched
-    original_url = article.extra.get("original_url") or article.source_url or ""
 
     front: dict[str, Any] = {
         "title": article.title,
@@ -309,12 +399,17 @@ def render(
     front["extractor_version"] = str(article.extractor_version)
     front["article_id"] = bundle.article_id
     front["kind"] = article.kind
+    if syndicated:
+        front["syndicated"] = [dict(copy) for copy in syndicated]
+    if aliases:
+        front["aliases"] = list(aliases)
     assert list(front) == [k for k in FRONT_MATTER_KEYS if k in front], "front matter out of order"
 
     front["content_hash"] = content_hash(front, body)
     text = "---\n" + dump_front_matter(front) + "---\n\n" + body
     _check_round_trip(text, front, page_url)
-    files = frozenset(name for name in local.values() if name in body or thumbnail.endswith("/" + name))
+    cover_src = thumbnail["src"] if isinstance(thumbnail, dict) else thumbnail
+    files = frozenset(name for name in local.values() if name in body or cover_src.endswith("/" + name))
     return Rendered(text, front["content_hash"], front, files)
 
 
@@ -363,3 +458,46 @@ def publish(bundle: Bundle, rendered: Rendered, *, staging: Path | None = None) 
         if LOCAL_NAME.match(entry.name) and entry.name not in rendered.files and not entry.is_symlink():
             remove_file(entry)
     return written
+
+
+def restamp(
+    bundle: Bundle,
+    *,
+    syndicated: Sequence[Mapping[str, str]],
+    aliases: Sequence[str],
+    staging: Path | None = None,
+) -> bool:
+    """Set the ``syndicated`` and ``aliases`` keys of the bundle's existing index.md, nothing else.
+
+    Used when a copy of an already-written entry arrives (or leaves): the entry's page is not
+    re-extracted, only those two keys and ``content_hash`` change, and the document is exactly what
+    :func:`render` would give with the same lists. Returns False, touching nothing, when the keys
+    already say this or the bundle has no index.md.
+    """
+    data = read_bytes_nofollow(bundle.index)
+    if data is None:
+        return False
+    text = data.decode("utf-8")
+    head, sep, body = text[4:].partition("\n---\n\n")
+    if not text.startswith("---\n") or not sep:
+        raise StoreError(
+            f"{bundle.relative_index} has no front matter wxarchive wrote; it was left as it is."
+        )
+    old = yaml.safe_load(head)
+    if not isinstance(old, dict):
+        raise StoreError(
+            f"{bundle.relative_index} has no front matter wxarchive wrote; it was left as it is."
+        )
+    new: dict[str, Any] = {k: v for k, v in old.items() if k not in ("syndicated", "aliases")}
+    if syndicated:
+        new["syndicated"] = [dict(copy) for copy in syndicated]
+    if aliases:
+        new["aliases"] = list(aliases)
+    front = {k: new[k] for k in FRONT_MATTER_KEYS if k in new}
+    if front == old and list(front) == list(old):
+        return False
+    front["content_hash"] = ""
+    front["content_hash"] = content_hash(front, body)
+    rendered = "---\n" + dump_front_matter(front) + "---\n\n" + body
+    _check_round_trip(rendered, front, bundle.relative_index)
+    return atomic_write(bundle.index, rendered.encode("utf-8"), staging=staging)

@@ -73,6 +73,35 @@ class ArchiveConfig:
     isolate_extraction: bool = True  # why: a C-parser segfault on one page must not end a crawl
     extract_timeout: float = 60.0  # seconds per page in the worker process, start-up included
     follow_pages: int = 10  # pages of an article split over several (…-2.html); 1 or 0 = first page only
+    syndicated_copies: str = "link"  # link | bundle: see SYNDICATED_COPIES
+    # why 0.6: copies of one article differ by a caption, an editor line or a "原标题" note (Jaccard of
+    # their 5-character shingles ≥ 0.8 in practice); two articles on one topic stay below 0.2
+    syndication_threshold: float = 0.6
+    # why 200: a short notice ("今日停更") or a picture post's caption says too little to prove two
+    # pages are one article, and such pages of one account are alike by nature
+    syndication_min_chars: int = 200
+
+    def __post_init__(self) -> None:
+        if self.syndicated_copies not in SYNDICATED_COPIES:
+            raise ConfigError(
+                f"[archive] syndicated_copies must be one of {', '.join(map(repr, SYNDICATED_COPIES))}, "
+                f"not {self.syndicated_copies!r}."
+            )
+        if not 0.0 < self.syndication_threshold <= 1.0:
+            raise ConfigError(
+                f"[archive] syndication_threshold must be above 0 and at most 1, not {self.syndication_threshold!r}."
+            )
+
+
+SYNDICATED_COPIES = ("link", "bundle")
+"""``[archive] syndicated_copies``: what a syndicated copy of an archived article becomes.
+
+- ``link`` (default): no page of its own; the entry (the WeChat post when there is one, else the
+  copy published first) lists it under ``syndicated`` and redirects its page path (``aliases``);
+- ``bundle``: a page bundle of its own as well (the entry still lists it).
+
+Either way the copy's raw page stays in the raw store and its row in the catalog.
+"""
 
 
 @dataclass(frozen=True)

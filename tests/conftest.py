@@ -7,6 +7,7 @@ import pytest
 
 from tests.corpus import corpus_dir
 from tests.fixtureweb import FixtureWeb
+from tests.servers import PostgresServer, RedisServer, postgres_bindir, redis_binary
 
 
 @pytest.fixture(scope="session")
@@ -51,3 +52,43 @@ def web(fixture_web: FixtureWeb, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fi
     fixture_web.reset()
     yield fixture_web
     fixture_web.reset()
+
+
+# ---------------------------------------------------------------------- real servers (issue 12)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """Debian's redis-server on 127.0.0.1 (free port, own directory), once per test session.
+
+    Skipped, with the reason, only when the binary is absent; ``.ci/run`` installs it.
+    """
+    if redis_binary() is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server; .ci/run does)")
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A throw-away PostgreSQL cluster on 127.0.0.1 (free port, own data directory), once per session.
+
+    Skipped, with the reason, only when Debian's binaries are absent; ``.ci/run`` installs them.
+    """
+    if postgres_bindir() is None:
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql; .ci/run does)")
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The URL of the session's Redis, emptied for this test."""
+    redis_server.flush()
+    return redis_server.url
+
+
+@pytest.fixture
+def pg_dsn(postgres_server: PostgresServer) -> str:
+    """The DSN of a fresh, empty PostgreSQL database for this test."""
+    return postgres_server.new_database()

@@ -14,6 +14,7 @@ import pytest
 from archive.catalog import Catalog
 from archive.pipeline import Archive
 from archive.rawstore import RawStore
+from archive.schema import SCHEMA_VERSION
 from scraper.errors import StoreError
 from scraper.models import RawPage
 from tests.archivekit import make_config
@@ -36,7 +37,7 @@ def test_a_new_catalog_uses_wal_and_has_every_table(tmp_path: Path) -> None:
             "outcomes",
             "sources",
         } <= tables
-        assert cat.query("SELECT value FROM meta WHERE key='schema_version'")[0][0] == "1"
+        assert cat.query("SELECT value FROM meta WHERE key='schema_version'")[0][0] == str(SCHEMA_VERSION)
 
 
 def test_reopening_keeps_the_data(tmp_path: Path) -> None:
