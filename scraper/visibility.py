@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from selectolax.lexbor import LexborNode
 
@@ -41,6 +42,12 @@ TINY_FONT_PX = 1.0  # why: text at 1 px or less is a dot; nobody sets body text 
 OPAQUE = 0.9  # why: a background less opaque than this shows the colour behind it, which decides
 COLOUR_DISTANCE = 12  # why: per channel (0-255); "#fefefe on #fff" is as invisible as white on white
 
+# cheap pre-checks (a value that may be collapsed or tiny: 0…, .…, a few px) before the exact reading
+_SMALL_LINE_HEIGHT = re.compile(r"line-height\s*:\s*(?:0|\.|[0-3](?:\.\d*)?\s*p[xt])", re.I)
+_SMALL_FONT = re.compile(r"font-size\s*:\s*(?:0|\.|1(?:\.0*)?\s*p[xt])", re.I)
+_COLOR_DECL = re.compile(
+    r"(?:^|;)\s*color\s*:\s*([^;]+)", re.I
+)  # the text colour alone (not background-color)
 _DECL = re.compile(r"(?:^|;)\s*([a-z-]+)\s*:\s*([^;]*)", re.I)
 _NUMBER = re.compile(r"^([0-9]*\.?[0-9]+)\s*(px|em|rem|%|pt)?$", re.I)
 _HEX = re.compile(r"^#([0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})$", re.I)
@@ -65,6 +72,7 @@ def declarations(style: str) -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=1024)
 def parse_colour(value: str) -> Colour | None:
     """A CSS colour of the forms editors write inline (#rgb, #rrggbb, rgb(), rgba(), a few names)."""
     value = value.strip().lower()
@@ -145,12 +153,27 @@ def _style(node: LexborNode) -> dict[str, str]:
     return declarations(style) if style else {}
 
 
+def _value(node: LexborNode, prop: str) -> str | None:
+    """The last value ``prop`` has in the node's inline style (found from the end with ``rfind``:
+    styles run to hundreds of characters and this is asked of every styled node)."""
+    style = (node.attributes.get("style") or "").lower()
+    end = len(style)
+    while True:
+        at = style.rfind(prop, 0, end)
+        if at < 0:
+            return None
+        rest = style[at + len(prop) :].lstrip()
+        if rest.startswith(":") and (at == 0 or style[:at].rstrip().endswith(";") or not style[:at].strip()):
+            return rest[1:].split(";", 1)[0].replace("!important", "").strip()
+        end = at
+
+
 def _resets(node: LexborNode, prop: str, still_hidden: Callable[[str], bool]) -> bool:
     """Whether a descendant of ``node`` sets ``prop`` to a value that is not hidden again."""
     for child in node.css(f'[style*="{prop}"]'):
         if child.mem_id == node.mem_id:
             continue
-        value = _style(child).get(prop)
+        value = _value(child, prop)
         if value is not None and not still_hidden(value):
             return True
     return False
@@ -174,19 +197,23 @@ def invisible(root: LexborNode) -> list[tuple[str, LexborNode]]:
         return node.mem_id != root_id and node.css_first(MEDIA) is None and _text_len(node) > 0
 
     for node in root.css('[style*="line-height"]'):
-        value = _style(node).get("line-height")
+        if not _SMALL_LINE_HEIGHT.search(node.attributes.get("style") or ""):
+            continue
+        value = _value(node, "line-height")
         if value is None or not _collapsed(value) or not usable(node):
             continue
         if _text_len(node) >= COLLAPSED_MIN_CHARS and not _resets(node, "line-height", _collapsed):
             found.append(("hidden:line-height", node))
     for node in root.css('[style*="font-size"]'):
-        value = _style(node).get("font-size")
+        if not _SMALL_FONT.search(node.attributes.get("style") or ""):
+            continue
+        value = _value(node, "font-size")
         if value is None or not _tiny(value) or not usable(node):
             continue
         if not _resets(node, "font-size", _tiny):
             found.append(("hidden:font-size", node))
     for node in root.css('[style*="opacity"]'):
-        opacity = _length(_style(node).get("opacity"))
+        opacity = _length(_value(node, "opacity"))
         if opacity is not None and opacity[0] == 0 and usable(node):
             found.append(("hidden:opacity", node))
     found.extend(_same_colour(root, usable))
@@ -208,14 +235,16 @@ def _same_colour(root: LexborNode, usable: Callable[[LexborNode], bool]) -> list
             backgrounds[root.mem_id] = bg
     out: list[tuple[str, LexborNode]] = []
     root_id = root.mem_id
+    shades = {bg for bg in backgrounds.values() if isinstance(bg, tuple)}
     for node in root.css('[style*="color"]'):
-        decls = _style(node)
-        value = decls.get("color")
-        colour = parse_colour(value) if value else None
+        m = _COLOR_DECL.search(node.attributes.get("style") or "")
+        colour = parse_colour(m.group(1)) if m else None
         if colour is None:
             continue
         if colour[3] > 0:
-            if not backgrounds:
+            # why the pre-check: most text is dark on light; only a colour near some declared
+            # background is worth the walk up to the background behind it
+            if not any(_close(colour, shade) for shade in shades):
                 continue
             behind: Colour | bool | None = None
             anc: LexborNode | None = node
