@@ -129,7 +129,9 @@ class Archive:
         raw_dir = contained(self.root, cfg.raw_dir)
         content_dir = contained(self.root, cfg.content_dir)
         has_data = any(raw_dir.glob("*.warc.gz")) or any(content_dir.glob("*/*/index.md"))
-        self.catalog = Catalog.open(contained(self.root, cfg.catalog), has_data=has_data)
+        # why a server URL: workers of a cluster share one PostgreSQL catalog ([cluster] catalog)
+        shared = config.cluster.catalog
+        self.catalog = Catalog.connect(shared or contained(self.root, cfg.catalog), has_data=has_data)
         self.staging = contained(self.root, STAGING_DIR)
         self.staging.mkdir(exist_ok=True)
         clean_stale_temp(self.staging)
@@ -568,6 +570,9 @@ class Pipeline:
         raw_row = self.catalog.raw_for(url, digest)
         now = iso(self.clock())
         with self.catalog.write():
+            # why: one writer per article across cluster workers (PostgreSQL row lock), so the bundle
+            # on disk and its catalog row always come from the same writer
+            self.catalog.lock_article(bundle.site, bundle.article_id)
             if as_copy:
                 written = prev_row is None or (prev_row.status, prev_row.content_hash) != (
                     COPY,
