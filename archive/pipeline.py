@@ -48,15 +48,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive.catalog import Catalog, ImageRow, iso, parse_iso, utcnow
-from archive.fsutil import clean_stale_temp, contained
+from archive.fsutil import clean_stale_temp, contained, os_error
 from archive.images import ImageCollector, ImageResult
 from archive.rawstore import RawStore
 from archive.robots import RobotsDisallowed, RobotsPolicy
-from archive.writer import Bundle, bundle_for, existing_hash, publish, render
+from archive.staging import Publication, clean_stale_staging
+from archive.writer import Bundle, bundle_for, existing_hash, render
 from scraper.config import Config
 from scraper.errors import (
     BlockedURL,
     ConfigError,
+    DiskFullError,
     ExtractError,
     FetchError,
     NotAnArticle,
@@ -119,8 +121,11 @@ class Archive:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(
-                f"Could not create the archive root {self.root}: {exc.strerror or exc}."
+            raise os_error(
+                exc,
+                self.root,
+                "the archive root",
+                f"Could not create the archive root {self.root}: {exc.strerror or exc}.",
             ) from exc
         self.root = self.root.resolve()
         cfg = config.archive
@@ -129,8 +134,15 @@ class Archive:
         has_data = any(raw_dir.glob("*.warc.gz")) or any(content_dir.glob("*/*/index.md"))
         self.catalog = Catalog.open(contained(self.root, cfg.catalog), has_data=has_data)
         self.staging = contained(self.root, STAGING_DIR)
-        self.staging.mkdir(exist_ok=True)
+        try:
+            self.staging.mkdir(exist_ok=True)
+        except OSError as exc:
+            self.catalog.close()
+            raise os_error(
+                exc, self.staging, str(self.staging), f"Could not create {self.staging}: {exc}."
+            ) from exc
         clean_stale_temp(self.staging)
+        clean_stale_staging(self.staging)
         self.rawstore = RawStore(raw_dir, self.catalog, max_bytes=cfg.warc_max_bytes, clock=clock)
         self.content_dir = cfg.content_dir
 
@@ -181,6 +193,7 @@ class Pipeline:
         self._offline_collector: ImageCollector | None = None
         self._robots: RobotsPolicy | None = None
         self._paused: dict[str, tuple[datetime, str]] = {}  # host -> (until, why): long Retry-After
+        self.disk_full: DiskFullError | None = None  # set by the first full/read-only disk: the batch stops
 
     # .................................................................. lifecycle
     @property
@@ -205,8 +218,11 @@ class Pipeline:
 
     def close(self) -> None:
         if self._run is not None:
-            self.catalog.finish_run(self._run, self._counts["ok"], self._counts["failed"])
-            self._run = None
+            run, self._run = self._run, None
+            try:
+                self.catalog.finish_run(run, self._counts["ok"], self._counts["failed"])
+            except StoreError as exc:  # a full disk: every URL already has its line; the run row stays open
+                log.warning("could not record the end of run %s: %s", run, exc)
         if self._own_fetcher and self._fetcher is not None:
             with contextlib.suppress(Exception):
                 self._fetcher.close()
@@ -241,12 +257,25 @@ class Pipeline:
 
     # .................................................................. outcomes
     def _record(self, result: Result) -> Result:
-        if self._run is None:
-            self._run = self.catalog.start_run(self.command)
-        self.catalog.record_outcome(
-            self._run, result.url, result.stage, result.outcome, result.error_class, result.message or None
-        )
+        """Count ``result`` and record it in the catalog; a catalog that cannot take the row (a full
+        disk) costs the row, never the result: the URL still gets its line."""
         self._counts["ok" if result.ok else "failed"] += 1
+        try:
+            if self._run is None:
+                self._run = self.catalog.start_run(self.command)
+            self.catalog.record_outcome(
+                self._run,
+                result.url,
+                result.stage,
+                result.outcome,
+                result.error_class,
+                result.message or None,
+            )
+        except DiskFullError as exc:
+            self.disk_full = self.disk_full or exc
+            log.warning("the outcome of %s was not recorded: %s", result.url, exc)
+        except StoreError as exc:
+            log.warning("the outcome of %s was not recorded: %s", result.url, exc)
         return result
 
     def _guarded(self, url: str, work: Callable[[], Result]) -> Result:
@@ -255,11 +284,22 @@ class Pipeline:
         Why: a batch records failure as data and goes on; one page that trips a bug in the image,
         writer or catalog code must not end a crawl of a hundred. Expected failures are typed and
         handled inside ``work``; ``KeyboardInterrupt`` still stops the run.
+
+        After a full or read-only disk (:class:`DiskFullError`) the batch stops cleanly: each URL left
+        gets its failed line without being fetched, since every write would fail the same way.
         """
+        if self.disk_full is not None:
+            why = self.disk_full.for_url("")
+            message = f"{url} was not tried: {str(why).rstrip('.')}. Free some space and run again."
+            return self._record(
+                Result(url, "failed", message=message, stage="store", error_class="DiskFullError")
+            )
         try:
             return work()
         except ConfigError:
             raise  # the configuration is wrong for every URL: the command stops with a usage error
+        except StoreError as exc:  # typed, not a bug: a full disk or a busy catalog met outside a stage
+            return self._fail(url, "store", exc)
         except Exception as exc:  # noqa: BLE001 - see the docstring
             log.error("unexpected error on %s", url, exc_info=True)
             message = (
@@ -271,6 +311,10 @@ class Pipeline:
             )
 
     def _fail(self, url: str, stage: str, exc: BaseException, *, note: str = "") -> Result:
+        if isinstance(exc, DiskFullError):
+            exc = exc.for_url(url)
+            self.disk_full = self.disk_full or exc
+            note = note or self._kept_note(url)
         message = str(exc) or f"{type(exc).__name__} while processing {url}."
         if url not in message:
             message = f"{url}: {message}"
@@ -535,43 +579,74 @@ class Pipeline:
     def _write(
         self, url: str, article: Article, bundle: Bundle, digest: str, fetched: datetime, *, online: bool
     ) -> Result:
-        directory = bundle.create()
         prev_row = self.catalog.article(bundle.site, bundle.article_id)
         previous = {r.remote_url: r for r in self.catalog.images_of(prev_row.id)} if prev_row else {}
-        images = self._collector_for(online).collect(article, directory, url, previous)
-        rendered = render(
-            article, bundle, page_url=url, fetched=fetched, fm=self.config.frontmatter, images=images
-        )
-        raw_row = self.catalog.raw_for(url, digest)
-        now = iso(self.clock())
-        with self.catalog.write():
-            written = publish(bundle, rendered, staging=self.archive.staging)
-            article_row = self.catalog.upsert_article(
-                url=url,
-                canonical_url=article.canonical_url,
-                site=bundle.site,
-                article_id=bundle.article_id,
-                bundle_path=bundle.relative_index,
-                content_hash=rendered.content_hash,
-                extractor_version=str(article.extractor_version),
-                title=article.title,
-                published=article.published.isoformat() if article.published else None,
-                kind=article.kind,
-                status="archived",
-                error=None,
-                raw_id=raw_row.id if raw_row else None,
-                raw_digest=digest,
-                updated_at=now,
+        try:
+            return self._publish(url, article, bundle, digest, fetched, online=online, previous=previous)
+        except DiskFullError as exc:  # name the file by where it lives, not by its staging path
+            where = Path(exc.what) if exc.what.startswith("/") else None
+            if where is not None and where.is_relative_to(self.archive.staging):
+                home = bundle.relative_index.rsplit("/", 1)[0]
+                return self._fail(url, "write", exc.writing(f"{home}/{where.name}"))
+            if where is not None and where.is_relative_to(self.archive.root):
+                return self._fail(url, "write", exc.writing(str(where.relative_to(self.archive.root))))
+            raise
+
+    def _publish(
+        self,
+        url: str,
+        article: Article,
+        bundle: Bundle,
+        digest: str,
+        fetched: datetime,
+        *,
+        online: bool,
+        previous: dict[str, ImageRow],
+    ) -> Result:
+        # why a Publication: a new bundle is staged and moved in whole; any failure below (a full
+        # disk, a refused COMMIT, Ctrl-C) leaves content/ as it was (archive.staging)
+        with Publication(bundle, self.archive.staging) as pub:
+            images = self._collector_for(online).collect(article, pub.directory, url, previous)
+            rendered = render(
+                article, bundle, page_url=url, fetched=fetched, fm=self.config.frontmatter, images=images
             )
-            self.catalog.set_images(
-                article_row,
-                [
-                    ImageRow(
-                        article_row, r.remote_url, r.fetch_url, r.sha256, r.local_file, r.status, r.error, now
-                    )
-                    for r in images.values()
-                ],
-            )
+            raw_row = self.catalog.raw_for(url, digest)
+            now = iso(self.clock())
+            with self.catalog.write():
+                written = pub.publish(rendered)
+                article_row = self.catalog.upsert_article(
+                    url=url,
+                    canonical_url=article.canonical_url,
+                    site=bundle.site,
+                    article_id=bundle.article_id,
+                    bundle_path=bundle.relative_index,
+                    content_hash=rendered.content_hash,
+                    extractor_version=str(article.extractor_version),
+                    title=article.title,
+                    published=article.published.isoformat() if article.published else None,
+                    kind=article.kind,
+                    status="archived",
+                    error=None,
+                    raw_id=raw_row.id if raw_row else None,
+                    raw_digest=digest,
+                    updated_at=now,
+                )
+                self.catalog.set_images(
+                    article_row,
+                    [
+                        ImageRow(
+                            article_row,
+                            r.remote_url,
+                            r.fetch_url,
+                            r.sha256,
+                            r.local_file,
+                            r.status,
+                            r.error,
+                            now,
+                        )
+                        for r in images.values()
+                    ],
+                )
         outcome = "archived" if written else "unchanged"
         failed = [r for r in images.values() if not r.ok]
         message = f"{len(failed)} image(s) kept their remote URL." if failed else ""
