@@ -48,10 +48,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive.catalog import Catalog, ImageRow, iso, parse_iso, utcnow
+from archive.entries import COPY, Entries
 from archive.fsutil import clean_stale_temp, contained, os_error
 from archive.images import ImageCollector, ImageResult
 from archive.rawstore import RawStore
 from archive.robots import RobotsDisallowed, RobotsPolicy
+from archive.site import ensure_site
 from archive.staging import Publication, clean_stale_staging
 from archive.writer import Bundle, bundle_for, existing_hash, render
 from scraper.config import Config
@@ -132,7 +134,9 @@ class Archive:
         raw_dir = contained(self.root, cfg.raw_dir)
         content_dir = contained(self.root, cfg.content_dir)
         has_data = any(raw_dir.glob("*.warc.gz")) or any(content_dir.glob("*/*/index.md"))
-        self.catalog = Catalog.open(contained(self.root, cfg.catalog), has_data=has_data)
+        # why a server URL: workers of a cluster share one PostgreSQL catalog ([cluster] catalog)
+        shared = config.cluster.catalog
+        self.catalog = Catalog.connect(shared or contained(self.root, cfg.catalog), has_data=has_data)
         self.staging = contained(self.root, STAGING_DIR)
         try:
             self.staging.mkdir(exist_ok=True)
@@ -143,8 +147,12 @@ class Archive:
             ) from exc
         clean_stale_temp(self.staging)
         clean_stale_staging(self.staging)
+        # why here: every command that writes a root opens it here; a root with no Hugo configuration
+        # gets ours (and the minimal theme) so that `hugo` builds it as it is (archive.site)
+        ensure_site(self.root, content_dir=cfg.content_dir, staging=self.staging)
         self.rawstore = RawStore(raw_dir, self.catalog, max_bytes=cfg.warc_max_bytes, clock=clock)
         self.content_dir = cfg.content_dir
+        self.entries = Entries(self.catalog, self.root, cfg)
 
     def close(self) -> None:
         self.catalog.close()
@@ -446,6 +454,10 @@ class Pipeline:
         row = self.catalog.article_for_url(url)
         if row is None or row.raw_digest != digest or row.extractor_version != EXTRACTOR_VERSION:
             return None
+        if row.status == COPY:  # a syndicated copy: no bundle of its own, its entry shows it
+            return Result(
+                url, "unchanged", path=self.archive.entries.entry_index(row.id), stage="write", kind=row.kind
+            )
         if any(img.status != "stored" for img in self.catalog.images_of(row.id)):
             return None  # why: give failed images another chance
         index = self.archive.root / row.bundle_path
@@ -579,10 +591,8 @@ class Pipeline:
     def _write(
         self, url: str, article: Article, bundle: Bundle, digest: str, fetched: datetime, *, online: bool
     ) -> Result:
-        prev_row = self.catalog.article(bundle.site, bundle.article_id)
-        previous = {r.remote_url: r for r in self.catalog.images_of(prev_row.id)} if prev_row else {}
         try:
-            return self._publish(url, article, bundle, digest, fetched, online=online, previous=previous)
+            return self._publish(url, article, bundle, digest, fetched, online=online)
         except DiskFullError as exc:  # name the file by where it lives, not by its staging path
             where = Path(exc.what) if exc.what.startswith("/") else None
             if where is not None and where.is_relative_to(self.archive.staging):
@@ -601,19 +611,46 @@ class Pipeline:
         fetched: datetime,
         *,
         online: bool,
-        previous: dict[str, ImageRow],
     ) -> Result:
-        # why a Publication: a new bundle is staged and moved in whole; any failure below (a full
-        # disk, a refused COMMIT, Ctrl-C) leaves content/ as it was (archive.staging)
-        with Publication(bundle, self.archive.staging) as pub:
-            images = self._collector_for(online).collect(article, pub.directory, url, previous)
+        prev_row = self.catalog.article(bundle.site, bundle.article_id)
+        previous = {r.remote_url: r for r in self.catalog.images_of(prev_row.id)} if prev_row else {}
+        entries = self.archive.entries
+        text = plain_text(article.body_markdown)
+        published = article.published.isoformat() if article.published else None
+        place = entries.place(bundle.site, bundle.article_id, url, article.title, published, text)
+        as_copy = place.is_copy and entries.linking  # a syndicated copy gets no page of its own
+        with contextlib.ExitStack() as stack:
+            # why a Publication: a new bundle is staged and moved in whole; any failure below (a full
+            # disk, a refused COMMIT, Ctrl-C) leaves content/ as it was (archive.staging)
+            pub = None if as_copy else stack.enter_context(Publication(bundle, self.archive.staging))
+            images = (
+                {}
+                if pub is None
+                else self._collector_for(online).collect(article, pub.directory, url, previous)
+            )
             rendered = render(
-                article, bundle, page_url=url, fetched=fetched, fm=self.config.frontmatter, images=images
+                article,
+                bundle,
+                page_url=url,
+                fetched=fetched,
+                fm=self.config.frontmatter,
+                images=images,
+                syndicated=place.syndicated,
+                aliases=place.aliases,
             )
             raw_row = self.catalog.raw_for(url, digest)
             now = iso(self.clock())
             with self.catalog.write():
-                written = pub.publish(rendered)
+                # why: one writer per article across cluster workers (PostgreSQL row lock), so the bundle
+                # on disk and its catalog row always come from the same writer
+                self.catalog.lock_article(bundle.site, bundle.article_id)
+                if pub is None:
+                    written = prev_row is None or (prev_row.status, prev_row.content_hash) != (
+                        COPY,
+                        rendered.content_hash,
+                    )
+                else:
+                    written = pub.publish(rendered)
                 article_row = self.catalog.upsert_article(
                     url=url,
                     canonical_url=article.canonical_url,
@@ -623,13 +660,14 @@ class Pipeline:
                     content_hash=rendered.content_hash,
                     extractor_version=str(article.extractor_version),
                     title=article.title,
-                    published=article.published.isoformat() if article.published else None,
+                    published=published,
                     kind=article.kind,
-                    status="archived",
+                    status=COPY if as_copy else "archived",
                     error=None,
                     raw_id=raw_row.id if raw_row else None,
                     raw_digest=digest,
                     updated_at=now,
+                    account=article.account or None,
                 )
                 self.catalog.set_images(
                     article_row,
@@ -647,6 +685,20 @@ class Pipeline:
                         for r in images.values()
                     ],
                 )
+                entries.settle(article_row, article.title, text, place, staging=self.archive.staging)
+        if as_copy and place.entry is not None:
+            path = entries.entry_index(article_row)
+            note = f"a syndicated copy of {place.entry.url}, listed in its entry"
+            return self._record(
+                Result(
+                    url,
+                    "archived" if written else "unchanged",
+                    path=path,
+                    message=note,
+                    stage="write",
+                    kind=article.kind,
+                )
+            )
         outcome = "archived" if written else "unchanged"
         failed = [r for r in images.values() if not r.ok]
         message = f"{len(failed)} image(s) kept their remote URL." if failed else ""

@@ -177,6 +177,16 @@ CREATE TABLE IF NOT EXISTS syndication (
 CREATE INDEX IF NOT EXISTS syndication_original ON syndication(original);
 """,
     ),
+    Migration(
+        3,
+        "articles: the account (for list and stats); indexes for the catalog views",
+        """
+ALTER TABLE articles ADD COLUMN account TEXT;     -- the WeChat account or media, NULL until archived again or reindexed
+CREATE INDEX IF NOT EXISTS articles_account ON articles(account);
+CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
+CREATE INDEX IF NOT EXISTS images_sha256 ON images(sha256);
+""",
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
