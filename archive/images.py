@@ -26,7 +26,8 @@ For each image of an article (body images + cover, in order, duplicates once):
    same bytes under different URLs are one file.
 
 An image that fails keeps its remote URL in the Markdown, gets a catalog row with the error, and never
-fails the article.
+fails the article; a full or read-only disk (``DiskFullError``) is not the image's failure and fails
+the article instead (it is then not published, rather than published without its pictures).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from PIL import Image, ImageFile
 from archive.catalog import Catalog, utcnow
 from archive.fsutil import atomic_write, read_bytes_nofollow
 from scraper.config import Config
-from scraper.errors import ImageError, PlaceholderImage, StoreError, WxArchiveError
+from scraper.errors import DiskFullError, ImageError, PlaceholderImage, StoreError, WxArchiveError
 from scraper.models import Article, RawPage
 
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp", "BMP": "bmp", "TIFF": "tif"}
@@ -255,32 +256,40 @@ def verify_image(data: bytes, formats: Iterable[str], max_pixels: int, url: str 
 
 
 def copy_stored_images(
-    images: dict[str, ImageResult], bundle_dir: Path, root: Path, *, staging: Path | None = None
+    images: dict[str, ImageResult],
+    bundle_dir: Path,
+    root: Path,
+    *,
+    live: Path | None = None,
+    staging: Path | None = None,
 ) -> None:
-    """Copy into ``bundle_dir`` the stored images an offline collector found in other bundles.
+    """Copy into ``bundle_dir`` the stored images an offline collector found but did not copy: those
+    in other bundles (``copy_from``) and, when ``bundle_dir`` is a staged folder, those of the live
+    bundle folder ``live``.
 
     Each copy is checked against its hash again (the source may have changed since it was found);
     one that no longer matches raises ``StoreError`` and the article is not written.
     """
     root = Path(root).resolve()
     for result in images.values():
-        if not result.copy_from or not result.local_file:
+        if not result.ok or not result.local_file or (bundle_dir / result.local_file).exists():
             continue
-        target = bundle_dir / result.local_file
-        if target.exists():
-            continue
-        source = (root / result.copy_from).resolve()
-        try:
-            source.relative_to(root)
-        except ValueError:
-            raise StoreError(f"The stored image {result.copy_from} is outside the archive.") from None
+        if result.copy_from:
+            source = (root / result.copy_from).resolve()
+        elif live is not None:
+            source = (live / result.local_file).resolve()
+        else:
+            continue  # publishing refuses a page whose image is missing
+        shown = source.relative_to(root) if source.is_relative_to(root) else None
+        if shown is None:
+            raise StoreError(f"The stored image {source} is outside the archive.")
         data = read_bytes_nofollow(source)
         if data is None or sha256_hex(data) != result.sha256:
             raise StoreError(
-                f"The stored image {result.copy_from} changed or vanished while it was being copied to "
+                f"The stored image {shown} changed or vanished while it was being copied to "
                 f"{bundle_dir.name}; the article was not written (run again)."
             )
-        atomic_write(target, data, staging=staging)
+        atomic_write(bundle_dir / result.local_file, data, staging=staging)
 
 
 # ---------------------------------------------------------------------- the collector
@@ -336,6 +345,8 @@ class ImageCollector:
                 result = self._one(remote, fetch_url, bundle_dir, page_url, (previous or {}).get(remote))
             except PlaceholderImage as exc:
                 result = ImageResult(remote, fetch_url, "placeholder", error=str(exc))
+            except DiskFullError:
+                raise  # why: the disk's fault, not the image's: the article fails whole, not degraded
             except WxArchiveError as exc:
                 result = ImageResult(remote, fetch_url, "failed", error=str(exc))
             except Exception as exc:  # noqa: BLE001 - an image never fails the article
@@ -366,6 +377,8 @@ class ImageCollector:
                 name = local_name(data, verified)
                 atomic_write(bundle_dir / name, data, staging=self.staging)
                 fixed = ImageResult(remote, result.fetch_url, "stored", name, sha256_hex(data))
+            except DiskFullError:
+                raise
             except WxArchiveError as exc:
                 fixed = ImageResult(remote, result.fetch_url, "placeholder", error=str(exc))
             results[remote] = fixed

@@ -40,7 +40,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,16 +50,18 @@ from urllib.parse import urlsplit
 from archive.catalog import Catalog, ImageRow, PageBuild, iso, parse_iso, utcnow
 from archive.entries import COPY, Entries, Placement
 from archive.fingerprint import Fingerprints
-from archive.fsutil import clean_stale_temp, contained
+from archive.fsutil import clean_stale_temp, contained, os_error
 from archive.images import ImageCollector, ImageResult, copy_stored_images
 from archive.rawstore import RawStore
 from archive.robots import RobotsDisallowed, RobotsPolicy
 from archive.site import ensure_site
-from archive.writer import Bundle, Rendered, bundle_for, existing_hash, publish, render
+from archive.staging import Publication, clean_stale_staging
+from archive.writer import Bundle, Rendered, bundle_for, existing_hash, render
 from scraper.config import Config
 from scraper.errors import (
     BlockedURL,
     ConfigError,
+    DiskFullError,
     ExtractError,
     FetchError,
     NotAnArticle,
@@ -122,8 +124,11 @@ class Archive:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(
-                f"Could not create the archive root {self.root}: {exc.strerror or exc}."
+            raise os_error(
+                exc,
+                self.root,
+                "the archive root",
+                f"Could not create the archive root {self.root}: {exc.strerror or exc}.",
             ) from exc
         self.root = self.root.resolve()
         cfg = config.archive
@@ -135,8 +140,15 @@ class Archive:
         self.catalog = Catalog.connect(shared or contained(self.root, cfg.catalog), has_data=has_data)
         self.catalog.outcome_history = cfg.outcome_history
         self.staging = contained(self.root, STAGING_DIR)
-        self.staging.mkdir(exist_ok=True)
+        try:
+            self.staging.mkdir(exist_ok=True)
+        except OSError as exc:
+            self.catalog.close()
+            raise os_error(
+                exc, self.staging, str(self.staging), f"Could not create {self.staging}: {exc}."
+            ) from exc
         clean_stale_temp(self.staging)
+        clean_stale_staging(self.staging)
         # why here: every command that writes a root opens it here; a root with no Hugo configuration
         # gets ours (and the minimal theme) so that `hugo` builds it as it is (archive.site)
         ensure_site(self.root, content_dir=cfg.content_dir, staging=self.staging)
@@ -192,6 +204,7 @@ class Pipeline:
         self._robots: RobotsPolicy | None = None
         self._fingerprints: Fingerprints | None = None
         self._paused: dict[str, tuple[datetime, str]] = {}  # host -> (until, why): long Retry-After
+        self.disk_full: DiskFullError | None = None  # set by the first full/read-only disk: the batch stops
 
     # .................................................................. lifecycle
     @property
@@ -223,8 +236,11 @@ class Pipeline:
 
     def close(self) -> None:
         if self._run is not None:
-            self.catalog.finish_run(self._run, self._counts["ok"], self._counts["failed"])
-            self._run = None
+            run, self._run = self._run, None
+            try:
+                self.catalog.finish_run(run, self._counts["ok"], self._counts["failed"])
+            except StoreError as exc:  # a full disk: every URL already has its line; the run row stays open
+                log.warning("could not record the end of run %s: %s", run, exc)
         if self._own_fetcher and self._fetcher is not None:
             with contextlib.suppress(Exception):
                 self._fetcher.close()
@@ -259,12 +275,25 @@ class Pipeline:
 
     # .................................................................. outcomes
     def _record(self, result: Result) -> Result:
-        if self._run is None:
-            self._run = self.catalog.start_run(self.command)
-        self.catalog.record_outcome(
-            self._run, result.url, result.stage, result.outcome, result.error_class, result.message or None
-        )
+        """Count ``result`` and record it in the catalog; a catalog that cannot take the row (a full
+        disk) costs the row, never the result: the URL still gets its line."""
         self._counts["ok" if result.ok else "failed"] += 1
+        try:
+            if self._run is None:
+                self._run = self.catalog.start_run(self.command)
+            self.catalog.record_outcome(
+                self._run,
+                result.url,
+                result.stage,
+                result.outcome,
+                result.error_class,
+                result.message or None,
+            )
+        except DiskFullError as exc:
+            self.disk_full = self.disk_full or exc
+            log.warning("the outcome of %s was not recorded: %s", result.url, exc)
+        except StoreError as exc:
+            log.warning("the outcome of %s was not recorded: %s", result.url, exc)
         return result
 
     def _guarded(self, url: str, work: Callable[[], Result]) -> Result:
@@ -273,11 +302,22 @@ class Pipeline:
         Why: a batch records failure as data and goes on; one page that trips a bug in the image,
         writer or catalog code must not end a crawl of a hundred. Expected failures are typed and
         handled inside ``work``; ``KeyboardInterrupt`` still stops the run.
+
+        After a full or read-only disk (:class:`DiskFullError`) the batch stops cleanly: each URL left
+        gets its failed line without being fetched, since every write would fail the same way.
         """
+        if self.disk_full is not None:
+            why = self.disk_full.for_url("")
+            message = f"{url} was not tried: {str(why).rstrip('.')}. Free some space and run again."
+            return self._record(
+                Result(url, "failed", message=message, stage="store", error_class="DiskFullError")
+            )
         try:
             return work()
         except ConfigError:
             raise  # the configuration is wrong for every URL: the command stops with a usage error
+        except StoreError as exc:  # typed, not a bug: a full disk or a busy catalog met outside a stage
+            return self._fail(url, "store", exc)
         except Exception as exc:  # noqa: BLE001 - see the docstring
             log.error("unexpected error on %s", url, exc_info=True)
             message = (
@@ -289,7 +329,11 @@ class Pipeline:
             )
 
     def _failure(self, url: str, stage: str, exc: BaseException, *, note: str = "") -> Result:
-        """The failed Result for ``exc`` (not recorded yet)."""
+        """The failed Result for ``exc`` (not recorded yet); a full disk also stops the batch."""
+        if isinstance(exc, DiskFullError):
+            exc = exc.for_url(url)
+            self.disk_full = self.disk_full or exc
+            note = note or self._kept_note(url)
         message = str(exc) or f"{type(exc).__name__} while processing {url}."
         if url not in message:
             message = f"{url}: {message}"
@@ -480,9 +524,7 @@ class Pipeline:
         try:
             bundle = bundle_for(self.archive.root, self.archive.content_dir, built)
             online_images = online and self.download_images
-            return self._commit(
-                self._prepare(url, built, bundle, digest, fetched, online=online_images, raw_id=raw_id)
-            )
+            return self._write(url, built, bundle, digest, fetched, online=online_images, raw_id=raw_id)
         except WxArchiveError as exc:
             return self._fail(url, "write", exc)
 
@@ -584,6 +626,74 @@ class Pipeline:
             return None
         return part if part.is_article else None
 
+    def _write(
+        self,
+        url: str,
+        article: Article,
+        bundle: Bundle,
+        digest: str,
+        fetched: datetime,
+        *,
+        online: bool,
+        raw_id: int | None = None,
+    ) -> Result:
+        def work() -> Result:
+            place = self._place(url, article, bundle)
+            with self._publication(bundle, place) as pub:
+                directory = pub.directory if pub is not None else None
+                prepared = self._prepare(
+                    url,
+                    article,
+                    bundle,
+                    digest,
+                    fetched,
+                    online=online,
+                    raw_id=raw_id,
+                    place=place,
+                    directory=directory,
+                )
+                return self._commit(prepared, pub)
+
+        return self._named_disk_full(url, bundle, work)
+
+    def write_prepared(self, prepared: Prepared) -> Result:
+        """Write an article prepared elsewhere (a ``reextract`` worker process): the run's one writer."""
+
+        def work() -> Result:
+            with self._publication(prepared.bundle, prepared.place) as pub:
+                return self._commit(prepared, pub)
+
+        return self._named_disk_full(prepared.url, prepared.bundle, work)
+
+    def _named_disk_full(self, url: str, bundle: Bundle, work: Callable[[], Result]) -> Result:
+        try:
+            return work()
+        except DiskFullError as exc:  # name the file by where it lives, not by its staging path
+            where = Path(exc.what) if exc.what.startswith("/") else None
+            if where is not None and where.is_relative_to(self.archive.staging):
+                home = bundle.relative_index.rsplit("/", 1)[0]
+                return self._fail(url, "write", exc.writing(f"{home}/{where.name}"))
+            if where is not None and where.is_relative_to(self.archive.root):
+                return self._fail(url, "write", exc.writing(str(where.relative_to(self.archive.root))))
+            raise
+
+    @contextlib.contextmanager
+    def _publication(self, bundle: Bundle, place: Placement) -> Iterator[Publication | None]:
+        """The bundle's :class:`archive.staging.Publication` (None for a syndicated copy, which gets
+        no page of its own): a new bundle is staged and moved in whole; any failure inside (a full
+        disk, a refused COMMIT, Ctrl-C) leaves content/ as it was."""
+        if place.is_copy and self.archive.entries.linking:
+            yield None
+            return
+        with Publication(bundle, self.archive.staging) as pub:
+            yield pub
+
+    def _place(self, url: str, article: Article, bundle: Bundle) -> Placement:
+        """Where the page goes among syndicated copies (:meth:`archive.entries.Entries.place`)."""
+        published = article.published.isoformat() if article.published else None
+        text = plain_text(article.body_markdown)
+        return self.archive.entries.place(bundle.site, bundle.article_id, url, article.title, published, text)
+
     def _prepare(
         self,
         url: str,
@@ -594,22 +704,26 @@ class Pipeline:
         *,
         online: bool,
         raw_id: int | None = None,
+        place: Placement | None = None,
+        directory: Path | None = None,
     ) -> Prepared:
         """Everything :meth:`_commit` writes, worked out: the page's place among syndicated copies,
-        its images (downloaded into the bundle when ``online``; offline only looked up, copies from
-        other bundles left to the commit) and the rendered index.md. Offline it writes nothing, so a
-        ``reextract`` worker process can run it."""
-        entries = self.archive.entries
+        its images and the rendered index.md.
+
+        Online, images are downloaded into ``directory`` (the bundle's publication). Offline they are
+        only looked up (in ``directory``, else the bundle as it is), copies from other bundles left to
+        the commit: then nothing is written, so that a ``reextract`` worker process can run it.
+        """
         text = plain_text(article.body_markdown)
-        published = article.published.isoformat() if article.published else None
-        place = entries.place(bundle.site, bundle.article_id, url, article.title, published, text)
-        as_copy = place.is_copy and entries.linking  # a syndicated copy gets no page of its own
+        if place is None:
+            place = self._place(url, article, bundle)
+        as_copy = place.is_copy and self.archive.entries.linking  # a syndicated copy gets no page
         prev_row = self.catalog.article(bundle.site, bundle.article_id)
         previous = {r.remote_url: r for r in self.catalog.images_of(prev_row.id)} if prev_row else {}
         images: dict[str, ImageResult] = {}
         if not as_copy:
-            directory = bundle.create() if online else bundle.directory
-            images = self._collector_for(online).collect(article, directory, url, previous)
+            where = directory if directory is not None else bundle.directory
+            images = self._collector_for(online).collect(article, where, url, previous)
         rendered = render(
             article,
             bundle,
@@ -638,33 +752,34 @@ class Pipeline:
             text,
         )
 
-    def _commit(self, prepared: Prepared) -> Result:
-        """Write a prepared article: its images copied in, index.md published, its catalog rows, its
-        search text and syndication links, and its outcome, in one catalog transaction."""
+    def _commit(self, prepared: Prepared, pub: Publication | None) -> Result:
+        """Write a prepared article through its publication (None: a syndicated copy): stored images
+        copied in, index.md published, its catalog rows, search text and links in one transaction;
+        then its outcome."""
         url, article, bundle, images = prepared.url, prepared.article, prepared.bundle, prepared.images
         entries = self.archive.entries
-        place = prepared.place
-        as_copy = place.is_copy and entries.linking
-        if not as_copy:
-            copy_stored_images(images, bundle.create(), self.archive.root, staging=self.archive.staging)
+        place, rendered = prepared.place, prepared.rendered
+        if pub is not None:
+            copy_stored_images(
+                images, pub.directory, self.archive.root, live=bundle.directory, staging=self.archive.staging
+            )
         raw_id = prepared.raw_id
         if raw_id is None:
             raw_row = self.catalog.raw_for(url, prepared.digest)
             raw_id = raw_row.id if raw_row else None
-        rendered = prepared.rendered
         now = iso(self.clock())
         with self.catalog.write():
             # why: one writer per article across cluster workers (PostgreSQL row lock), so the bundle
             # on disk and its catalog row always come from the same writer
             self.catalog.lock_article(bundle.site, bundle.article_id)
-            if as_copy:
+            if pub is None:
                 prev_row = self.catalog.article(bundle.site, bundle.article_id)
                 written = prev_row is None or (prev_row.status, prev_row.content_hash) != (
                     COPY,
                     rendered.content_hash,
                 )
             else:
-                written = publish(bundle, rendered, staging=self.archive.staging)
+                written = pub.publish(rendered)
             article_row = self.catalog.upsert_article(
                 url=url,
                 canonical_url=article.canonical_url,
@@ -676,7 +791,7 @@ class Pipeline:
                 title=article.title,
                 published=article.published.isoformat() if article.published else None,
                 kind=article.kind,
-                status=COPY if as_copy else "archived",
+                status="archived" if pub is not None else COPY,
                 error=None,
                 raw_id=raw_id,
                 raw_digest=prepared.digest,
@@ -699,26 +814,26 @@ class Pipeline:
                 page = dataclasses.replace(page, raw_id=raw_id)
             self.catalog.set_page_builds([dataclasses.replace(page, article=article_row)])
             entries.settle(article_row, article.title, prepared.text, place, staging=self.archive.staging)
-            outcome = "archived" if written else "unchanged"
-            if as_copy and place.entry is not None:
-                path = entries.entry_index(article_row)
-                note = f"a syndicated copy of {place.entry.url}, listed in its entry"
-                return self._record(
-                    Result(url, outcome, path=path, message=note, stage="write", kind=article.kind)
-                )
-            failed = [r for r in images.values() if not r.ok]
-            message = f"{len(failed)} image(s) kept their remote URL." if failed else ""
+        outcome = "archived" if written else "unchanged"
+        if pub is None and place.entry is not None:
+            path = entries.entry_index(article_row)
+            note = f"a syndicated copy of {place.entry.url}, listed in its entry"
             return self._record(
-                Result(
-                    url,
-                    outcome,
-                    path=bundle.index,
-                    message=message,
-                    stage="write",
-                    kind=article.kind,
-                    images=images,
-                )
+                Result(url, outcome, path=path, message=note, stage="write", kind=article.kind)
             )
+        failed = [r for r in images.values() if not r.ok]
+        message = f"{len(failed)} image(s) kept their remote URL." if failed else ""
+        return self._record(
+            Result(
+                url,
+                outcome,
+                path=bundle.index,
+                message=message,
+                stage="write",
+                kind=article.kind,
+                images=images,
+            )
+        )
 
 
 @dataclass(frozen=True)
