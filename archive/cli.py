@@ -437,11 +437,14 @@ def reindex_cmd(out: Path | None, config_path: Path | None) -> None:
 
 
 def _catalog(config: Config) -> Any:
-    """The catalog of an existing archive root, for the commands that only look (list, show …)."""
+    """The catalog of an existing archive (the root's SQLite file, or the cluster's PostgreSQL
+    catalog when ``[cluster] catalog`` names one), for the commands that only look (list, show …)."""
     from archive.catalog import Catalog
     from archive.fsutil import contained
 
     root = Path(config.archive.root).expanduser().resolve()
+    if config.cluster.catalog:
+        return root, Catalog.connect(config.cluster.catalog, create=False)
     path = contained(root, config.archive.catalog) if root.is_dir() else root / config.archive.catalog
     if not path.is_file():
         raise ConfigError(

@@ -53,6 +53,7 @@ from archive.fsutil import clean_stale_temp, contained
 from archive.images import ImageCollector, ImageResult
 from archive.rawstore import RawStore
 from archive.robots import RobotsDisallowed, RobotsPolicy
+from archive.site import ensure_site
 from archive.writer import Bundle, bundle_for, existing_hash, publish, render
 from scraper.config import Config
 from scraper.errors import (
@@ -128,10 +129,15 @@ class Archive:
         raw_dir = contained(self.root, cfg.raw_dir)
         content_dir = contained(self.root, cfg.content_dir)
         has_data = any(raw_dir.glob("*.warc.gz")) or any(content_dir.glob("*/*/index.md"))
-        self.catalog = Catalog.open(contained(self.root, cfg.catalog), has_data=has_data)
+        # why a server URL: workers of a cluster share one PostgreSQL catalog ([cluster] catalog)
+        shared = config.cluster.catalog
+        self.catalog = Catalog.connect(shared or contained(self.root, cfg.catalog), has_data=has_data)
         self.staging = contained(self.root, STAGING_DIR)
         self.staging.mkdir(exist_ok=True)
         clean_stale_temp(self.staging)
+        # why here: every command that writes a root opens it here; a root with no Hugo configuration
+        # gets ours (and the minimal theme) so that `hugo` builds it as it is (archive.site)
+        ensure_site(self.root, content_dir=cfg.content_dir, staging=self.staging)
         self.rawstore = RawStore(raw_dir, self.catalog, max_bytes=cfg.warc_max_bytes, clock=clock)
         self.content_dir = cfg.content_dir
         self.entries = Entries(self.catalog, self.root, cfg)
@@ -564,6 +570,9 @@ class Pipeline:
         raw_row = self.catalog.raw_for(url, digest)
         now = iso(self.clock())
         with self.catalog.write():
+            # why: one writer per article across cluster workers (PostgreSQL row lock), so the bundle
+            # on disk and its catalog row always come from the same writer
+            self.catalog.lock_article(bundle.site, bundle.article_id)
             if as_copy:
                 written = prev_row is None or (prev_row.status, prev_row.content_hash) != (
                     COPY,

@@ -46,8 +46,7 @@ class Section:
 
 
 def _has_table(catalog: Catalog, name: str) -> bool:
-    # SQLite's catalog of tables; a PostgreSQL catalog (issue 12) asks information_schema.tables
-    return bool(catalog.query("SELECT name FROM sqlite_master WHERE type='table' AND name=?", (name,)))
+    return name in catalog.backend.table_names(catalog.conn)
 
 
 _IS_COPY = "EXISTS (SELECT 1 FROM syndication s WHERE s.article = a.id AND s.original != a.id)"
@@ -113,9 +112,11 @@ def storage(catalog: Catalog, root: Path) -> Table:
     pages = catalog.query(
         "SELECT COUNT(*) AS n FROM raw_records WHERE kind='page' AND record_type != 'revisit'"
     )
-    catalog_bytes = sum(
-        p.stat().st_size for p in catalog.path.parent.glob(catalog.path.name + "*") if p.is_file()
-    )
+    catalog_bytes: int | None = None  # a PostgreSQL catalog's size is the server's business
+    if isinstance(catalog.path, Path):
+        catalog_bytes = sum(
+            p.stat().st_size for p in catalog.path.parent.glob(catalog.path.name + "*") if p.is_file()
+        )
     return Table(
         ("what", "count", "bytes"),
         [
