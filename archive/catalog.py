@@ -30,6 +30,13 @@ full or read-only), ``CatalogBusy`` (another run held the lock past the busy tim
 (after "database or disk is full" it usually has: a second ROLLBACK would fail with "cannot rollback
 - no transaction is active" and hide the real error).
 
+Backends: SQLite (this module, the default: one file in the archive root, no server) and PostgreSQL
+(:mod:`archive.pgcatalog`, for ``[cluster] catalog = "postgresql://…"``, where workers on several
+machines share one catalog). Both run the same schema and the same queries: SQL is written once, in the
+subset both share, with ``?`` placeholders; the small :class:`Backend` object holds the few things that
+differ (how a write transaction begins, how rows are read, how tables are listed, row locks, how a
+driver error becomes a typed error).
+
 Corruption: only a catalog that SQLite finds malformed (or that is not a wxarchive catalog) is
 reported as corrupt, with recovery advice; "database is locked" is a busy catalog, never corrupt.
 A missing catalog beside existing WARC files or bundles is refused: starting empty would re-publish
@@ -183,16 +190,64 @@ class ImageRow:
     updated_at: str
 
 
-class Catalog:
-    """The SQLite catalog of one archive root. Open with :meth:`open`; use as a context manager."""
+class Backend:
+    """What differs between catalog databases; this one is SQLite's (see :mod:`archive.pgcatalog`)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    name = "sqlite"
+    error: tuple[type[Exception], ...] = (sqlite3.Error,)  # the driver's error base classes
+    begin_sql = "BEGIN IMMEDIATE"  # why: take the write lock at once, so writers queue instead of deadlocking
+
+    def rows(self, cursor: Any) -> list[Any]:
+        """Every row of ``cursor``, each readable by column name and by position."""
+        cursor.row_factory = sqlite3.Row
+        return list(cursor.fetchall())
+
+    def table_names(self, conn: Any) -> set[str]:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+    def in_transaction(self, conn: Any) -> bool:
+        return bool(conn.in_transaction)
+
+    def typed(self, exc: Exception, where: Any, what: str, *, committing: bool = False) -> StoreError:
+        """The typed error (``DiskFullError``, ``CatalogBusy``, ``StoreError``) for a driver error."""
+        assert isinstance(exc, sqlite3.Error)
+        return _typed(exc, Path(where), what, committing=committing)
+
+    def ddl(self, statement: str) -> str:
+        """A schema statement of :mod:`archive.schema` in this database's dialect (SQLite: as written)."""
+        return statement
+
+    def migration_lock(self, conn: Any) -> None:
+        """Make this transaction the only one changing the schema (SQLite: BEGIN IMMEDIATE already is)."""
+
+    def lock_article(self, conn: Any, site: str, article_id: str) -> None:
+        """Make this transaction the only writer of the article (SQLite: BEGIN IMMEDIATE already is)."""
+
+
+SQLITE = Backend()
+
+
+class Catalog:
+    """The catalog of one archive root. Open with :meth:`open` (SQLite) or :meth:`connect` (SQLite path
+    or PostgreSQL URL); use as a context manager."""
+
+    def __init__(self, conn: Any, path: Path | str, backend: Backend = SQLITE) -> None:
         self.conn = conn
         self.path = path
+        self.backend = backend
         self._lock = threading.RLock()
         self._depth = 0
 
     # ------------------------------------------------------------------ opening
+    @classmethod
+    def connect(cls, target: str | Path, *, create: bool = True, has_data: bool = False) -> Catalog:
+        """Open the catalog named by ``target``: a ``postgresql://`` URL, else an SQLite file path."""
+        if isinstance(target, str) and target.startswith(("postgresql://", "postgres://")):
+            from archive.pgcatalog import open_postgres
+
+            return open_postgres(cls, target, create=create, has_data=has_data)
+        return cls.open(Path(target), create=create, has_data=has_data)
+
     @classmethod
     def open(cls, path: Path, *, create: bool = True, has_data: bool = False) -> Catalog:
         """Open (or create) the catalog at ``path``.
@@ -236,7 +291,7 @@ class Catalog:
         return cat
 
     def _corrupt(self, why: str) -> StoreError:
-        path = self.path
+        path = Path(self.path)
         return StoreError(
             f"The catalog {path} is corrupt ({why}). Your archived files are untouched. Move it aside "
             f"(mv {path} {path}.broken), then run `wxarchive reindex --out {path.parent}` to rebuild it "
@@ -264,7 +319,13 @@ class Catalog:
         c.execute("PRAGMA foreign_keys = ON")
         if existed and self._schema_current():
             return  # why: opening must not need the write lock, or it would queue behind a running crawl
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Apply the migrations this catalog lacks, in one write transaction (backend-neutral SQL)."""
+        c = self.conn
         with self.write():
+            self.backend.migration_lock(c)
             c.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             row = c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             current = int(row[0]) if row is not None else 0
@@ -275,7 +336,7 @@ class Catalog:
             for migration in MIGRATIONS:
                 if migration.version > current:
                     for statement in migration.statements():
-                        c.execute(statement)
+                        c.execute(self.backend.ddl(statement))
             if row is None:
                 c.execute("INSERT INTO meta(key, value) VALUES ('created_at', ?)", (iso(utcnow()),))
             c.execute(
@@ -285,7 +346,7 @@ class Catalog:
             )
 
     def _schema_current(self) -> bool:
-        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        tables = self.backend.table_names(self.conn)
         if not set(TABLES) <= tables:
             return False
         row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
@@ -306,7 +367,7 @@ class Catalog:
 
     # ------------------------------------------------------------------ transactions
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self) -> Iterator[Any]:
         """A write transaction taken with ``BEGIN IMMEDIATE`` (re-entrant within one process).
 
         Other processes wait up to the busy timeout for the lock. Whatever the caller does inside
@@ -318,10 +379,10 @@ class Catalog:
             outer = self._depth == 0
             if outer:
                 try:
-                    self.conn.execute("BEGIN IMMEDIATE")
-                except sqlite3.Error as exc:
+                    self.conn.execute(self.backend.begin_sql)
+                except self.backend.error as exc:
                     self._rollback()
-                    raise _typed(exc, self.path, "the catalog") from exc
+                    raise self.backend.typed(exc, self.path, "the catalog") from exc
             self._depth += 1
             try:
                 yield self.conn
@@ -329,39 +390,53 @@ class Catalog:
                 self._depth -= 1
                 if outer:
                     self._rollback()
-                if isinstance(exc, sqlite3.Error):
-                    raise _typed(exc, self.path, "the catalog") from exc
+                if isinstance(exc, self.backend.error):
+                    raise self.backend.typed(exc, self.path, "the catalog") from exc
                 raise
             self._depth -= 1
             if outer:
                 try:
                     self.conn.execute("COMMIT")
-                except sqlite3.Error as exc:
+                except self.backend.error as exc:
                     self._rollback()
-                    raise _typed(exc, self.path, "the catalog", committing=True) from exc
+                    raise self.backend.typed(exc, self.path, "the catalog", committing=True) from exc
 
     def _rollback(self) -> None:
         """ROLLBACK when a transaction is still open: after SQLITE_FULL or an I/O error SQLite has
         often rolled back already, and a second ROLLBACK would raise over the real error."""
-        if self.conn.in_transaction:
-            with contextlib.suppress(sqlite3.Error):
+        if self.backend.in_transaction(self.conn):
+            with contextlib.suppress(*self.backend.error):
                 self.conn.execute("ROLLBACK")
 
-    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        try:
-            cur = self.conn.execute(sql, params)
-            cur.row_factory = sqlite3.Row
-            return cur.fetchall()
-        except sqlite3.Error as exc:
-            raise _typed(exc, self.path, "the catalog") from exc
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """The rows of ``sql`` (``?`` placeholders), each readable by column name and by position."""
+        with self._lock:
+            try:
+                return self.backend.rows(self.conn.execute(sql, params))
+            except self.backend.error as exc:
+                raise self.backend.typed(exc, self.path, "the catalog") from exc
+
+    def scalar(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        """The first column of the first row of ``sql`` (None when there is no row)."""
+        rows = self.query(sql, params)
+        return rows[0][0] if rows else None
+
+    def lock_article(self, site: str, article_id: str) -> None:
+        """Inside :meth:`write`: make this transaction the one writer of the article (site, article_id)
+        until it ends. PostgreSQL takes the article's row lock (``SELECT … FOR UPDATE``), creating the
+        row if needed, so two workers never publish one bundle at once; SQLite's write lock already is."""
+        assert self._depth > 0, "lock_article() belongs inside catalog.write()"
+        self.backend.lock_article(self.conn, site, article_id)
 
     # ------------------------------------------------------------------ raw records
     def add_raw(self, **fields: Any) -> int:
         cols = ", ".join(fields)
         marks = ", ".join("?" for _ in fields)
         with self.write() as c:
-            cur = c.execute(f"INSERT INTO raw_records ({cols}) VALUES ({marks})", tuple(fields.values()))
-            return int(cur.lastrowid or 0)
+            cur = c.execute(
+                f"INSERT INTO raw_records ({cols}) VALUES ({marks}) RETURNING id", tuple(fields.values())
+            )
+            return int(cur.fetchone()[0])
 
     def touch_raw(self, raw_id: int, when: datetime) -> None:
         with self.write() as c:
@@ -402,14 +477,14 @@ class Catalog:
 
     def warc_end(self, warc_file: str) -> int:
         """Where the last committed record of ``warc_file`` ends (0 when it has none)."""
-        row = self.conn.execute(
+        end = self.scalar(
             "SELECT MAX(warc_offset + warc_length) FROM raw_records WHERE warc_file=?", (warc_file,)
-        ).fetchone()
-        return int(row[0] or 0)
+        )
+        return int(end or 0)
 
     def latest_warc_file(self) -> str | None:
-        row = self.conn.execute("SELECT warc_file FROM raw_records ORDER BY id DESC LIMIT 1").fetchone()
-        return row[0] if row else None
+        name = self.scalar("SELECT warc_file FROM raw_records ORDER BY id DESC LIMIT 1")
+        return str(name) if name is not None else None
 
     # ------------------------------------------------------------------ articles
     def article(self, site: str, article_id: str) -> ArticleRow | None:
@@ -460,8 +535,10 @@ class Catalog:
         with self.write() as c:
             c.execute("DELETE FROM images WHERE article=?", (article,))
             c.executemany(
-                "INSERT OR REPLACE INTO images (article, remote_url, fetch_url, sha256, local_file, status, error, "
-                "updated_at) VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO images (article, remote_url, fetch_url, sha256, local_file, status, error, "
+                "updated_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (article, remote_url) DO UPDATE SET "
+                "fetch_url=excluded.fetch_url, sha256=excluded.sha256, local_file=excluded.local_file, "
+                "status=excluded.status, error=excluded.error, updated_at=excluded.updated_at",
                 [
                     (
                         article,
@@ -480,22 +557,22 @@ class Catalog:
     # ------------------------------------------------------------------ placeholders
     def placeholders(self, host: str | None = None) -> set[str]:
         if host is None:
-            return {r[0] for r in self.conn.execute("SELECT sha256 FROM placeholders")}
-        return {r[0] for r in self.conn.execute("SELECT sha256 FROM placeholders WHERE host=?", (host,))}
+            return {r[0] for r in self.query("SELECT sha256 FROM placeholders")}
+        return {r[0] for r in self.query("SELECT sha256 FROM placeholders WHERE host=?", (host,))}
 
     def learn_placeholder(
         self, host: str, sha256: str, size: int, width: int | None, height: int | None
     ) -> None:
         with self.write() as c:
             c.execute(
-                "INSERT OR IGNORE INTO placeholders (host, sha256, size, width, height, learned_at) "
-                "VALUES (?,?,?,?,?,?)",
+                "INSERT INTO placeholders (host, sha256, size, width, height, learned_at) "
+                "VALUES (?,?,?,?,?,?) ON CONFLICT (host, sha256) DO NOTHING",
                 (host, sha256, size, width, height, iso(utcnow())),
             )
 
     def host_probed_at(self, host: str) -> datetime | None:
-        row = self.conn.execute("SELECT probed_at FROM host_probes WHERE host=?", (host,)).fetchone()
-        return parse_iso(row[0]) if row else None
+        when = self.scalar("SELECT probed_at FROM host_probes WHERE host=?", (host,))
+        return parse_iso(when) if when else None
 
     def set_host_probe(self, host: str, protected: bool, when: datetime) -> None:
         with self.write() as c:
@@ -508,8 +585,10 @@ class Catalog:
     # ------------------------------------------------------------------ runs and outcomes
     def start_run(self, command: str) -> int:
         with self.write() as c:
-            cur = c.execute("INSERT INTO runs (command, started_at) VALUES (?, ?)", (command, iso(utcnow())))
-            return int(cur.lastrowid or 0)
+            cur = c.execute(
+                "INSERT INTO runs (command, started_at) VALUES (?, ?) RETURNING id", (command, iso(utcnow()))
+            )
+            return int(cur.fetchone()[0])
 
     def finish_run(self, run: int, ok: int, failed: int) -> None:
         with self.write() as c:
@@ -532,7 +611,7 @@ class Catalog:
                 (run, url, stage, outcome, error_class, message, iso(utcnow())),
             )
 
-    def outcomes(self, run: int | None = None) -> list[sqlite3.Row]:
+    def outcomes(self, run: int | None = None) -> list[Any]:
         if run is None:
             return self.query("SELECT * FROM outcomes ORDER BY id")
         return self.query("SELECT * FROM outcomes WHERE run=? ORDER BY id", (run,))
@@ -561,8 +640,8 @@ class Catalog:
 
     # ------------------------------------------------------------------ crawl sources
     def last_crawled(self, name: str) -> datetime | None:
-        row = self.conn.execute("SELECT last_crawled_at FROM sources WHERE name=?", (name,)).fetchone()
-        return parse_iso(row[0]) if row else None
+        when = self.scalar("SELECT last_crawled_at FROM sources WHERE name=?", (name,))
+        return parse_iso(when) if when else None
 
     def set_crawled(self, name: str, when: datetime) -> None:
         with self.write() as c:

@@ -30,8 +30,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Protocol
 
 from archive.catalog import Catalog, iso, utcnow
@@ -133,7 +132,14 @@ class Passage:
         return ("…" if self.clipped_start else "") + "".join(out) + ("…" if self.clipped_end else "")
 
     def to_json(self) -> dict[str, object]:
-        return {"text": self.text, "marked": self.marked(), "spans": [list(s) for s in self.spans]}
+        return {
+            "text": self.text,
+            "marked": self.marked(),
+            "spans": [list(s) for s in self.spans],
+            "start": self.start,
+            "clipped_start": self.clipped_start,
+            "clipped_end": self.clipped_end,
+        }
 
 
 def _term_pattern(term: Term) -> re.Pattern[str]:
@@ -166,6 +172,7 @@ def match_spans(text: str, query: Query) -> list[tuple[int, int]]:
 
 PASSAGE_CHARS = 120  # why: two lines of a terminal; about a sentence and a half of Chinese
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+_CLOSERS = "”’」』）)】》"  # why: they close the sentence that just ended, not the next one
 
 
 def highlight(text: str, query: Query, width: int = PASSAGE_CHARS) -> Passage:
@@ -187,7 +194,7 @@ def highlight(text: str, query: Query, width: int = PASSAGE_CHARS) -> Passage:
     lead = max(0, best_start - width // 4)
     ends = list(_SENTENCE_END.finditer(text, lead, best_start))
     start = ends[-1].end() if ends else lead
-    while start < best_start and text[start].isspace():
+    while start < best_start and (text[start].isspace() or text[start] in _CLOSERS):
         start += 1
     end = min(len(text), start + width)
     chosen = tuple((s - start, min(e, end) - start) for s, e in spans if s >= start and s < end)
@@ -285,8 +292,76 @@ class SqliteFts5:
         return " AND ".join(parts)
 
 
+class PostgresTsvector:
+    """PostgreSQL's full-text search over the same tokens: one ``tsvector`` per article, the title's
+    tokens weighted A and the body's D, in a GIN-indexed table. The tokens are joined by spaces and
+    read by the ``simple`` configuration (no stemming, no stop words; PostgreSQL's parser keeps a run
+    of letters or digits whole, CJK included), so the lexemes are exactly :func:`tokenize`'s.
+
+    A query term is ``phraseto_tsquery`` of its tokens (each token right after the previous, as
+    FTS5's phrase), a single character a prefix (``芯:*``), terms joined by ``&``; ranked by
+    ``ts_rank`` with the title weighted :data:`TITLE_WEIGHT` times the body.
+    """
+
+    TABLE = "search_pg"
+    META_KEY = "search_tokenizer"
+
+    def ready(self, catalog: Catalog) -> bool:
+        exists = catalog.query(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+            "AND table_name = ?",
+            (self.TABLE,),
+        )
+        version = catalog.query("SELECT value FROM meta WHERE key=?", (self.META_KEY,))
+        return bool(exists) and bool(version) and version[0]["value"] == TOKENIZER_VERSION
+
+    def create(self, catalog: Catalog) -> None:
+        with catalog.write() as c:
+            c.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
+            c.execute(f"CREATE TABLE {self.TABLE} (article BIGINT PRIMARY KEY, doc tsvector NOT NULL)")
+            c.execute(f"CREATE INDEX {self.TABLE}_doc ON {self.TABLE} USING gin (doc)")
+            c.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (self.META_KEY, TOKENIZER_VERSION),
+            )
+
+    def add(self, catalog: Catalog, article: int, title: str, body: str) -> None:
+        with catalog.write() as c:
+            c.execute(
+                f"INSERT INTO {self.TABLE} (article, doc) VALUES (?, "
+                "setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'D')) "
+                "ON CONFLICT (article) DO UPDATE SET doc=excluded.doc",
+                (article, " ".join(tokenize(title)), " ".join(tokenize(body))),
+            )
+
+    def remove(self, catalog: Catalog, article: int, title: str, body: str) -> None:
+        with catalog.write() as c:
+            c.execute(f"DELETE FROM {self.TABLE} WHERE article=?", (article,))
+
+    def match(self, catalog: Catalog, query: Query, limit: int) -> list[tuple[int, float]]:
+        if query.empty:
+            return []
+        parts, params = [], []
+        for term in query.terms:
+            if term.single_char:
+                parts.append("to_tsquery('simple', ?)")
+                params.append(term.tokens[0] + ":*")
+            else:
+                parts.append("phraseto_tsquery('simple', ?)")
+                params.append(" ".join(term.tokens))
+        weights = "{%s,0,0,1}" % (1.0 / TITLE_WEIGHT)  # why: D (body) … A (title), each at most 1
+        rows = catalog.query(
+            f"SELECT article, ts_rank(CAST(? AS real[]), doc, q) AS rank FROM {self.TABLE}, "
+            f"(SELECT {' && '.join(parts)} AS q) AS query WHERE doc @@ q ORDER BY rank DESC, article LIMIT ?",
+            (weights, *params, limit),
+        )
+        return [(int(r["article"]), float(r["rank"])) for r in rows]
+
+
 def engine_for(catalog: Catalog) -> SearchEngine:
-    """The engine of this catalog's database (SQLite today; issue 12 adds PostgreSQL)."""
+    """The engine of this catalog's database: FTS5 on SQLite, tsvector on PostgreSQL."""
+    if catalog.backend.name == "postgresql":
+        return PostgresTsvector()
     return SqliteFts5()
 
 
@@ -305,12 +380,13 @@ class Hit:
     matched: int = 0  # the article whose text matched (a syndicated copy of the entry, or the entry)
 
 
-@dataclass
 class SearchIndex:
-    """The search index of one catalog: ``article_text`` rows plus the engine's index over them."""
+    """The search index of one catalog: ``article_text`` rows plus the engine's index over them
+    (by default the engine of the catalog's database, :func:`engine_for`)."""
 
-    catalog: Catalog
-    engine: SearchEngine = field(default_factory=SqliteFts5)
+    def __init__(self, catalog: Catalog, engine: SearchEngine | None = None) -> None:
+        self.catalog = catalog
+        self.engine: SearchEngine = engine if engine is not None else engine_for(catalog)
 
     def ensure(self) -> None:
         """Build the engine's index from ``article_text`` if it is missing or was built by another
@@ -360,22 +436,6 @@ class SearchIndex:
             "WHERE t.article IS NULL ORDER BY a.id"
         )
         return [int(r["id"]) for r in rows]
-
-    def rebuild(self, root: Path) -> int:
-        """``reindex``: texts for articles that have none are read from their bundles, then the
-        engine's index is built anew from every text. Returns the number of articles indexed."""
-        from archive.entries import bundle_text
-
-        for article in self.missing():
-            row = self.catalog.query("SELECT title, bundle_path FROM articles WHERE id=?", (article,))[0]
-            body = bundle_text(root / row["bundle_path"])
-            if body is not None:
-                with self.catalog.write() as c:
-                    c.execute(
-                        "INSERT INTO article_text (article, title, body, tokenizer, updated_at) VALUES (?,?,?,?,?)",
-                        (article, row["title"], body, TOKENIZER_VERSION, iso(utcnow())),
-                    )
-        return self.rebuild_engine()
 
     def search(self, query: str | Query, limit: int = 20) -> list[Hit]:
         """Entries matching ``query``, best first, at most ``limit``; each once, scored by its best

@@ -129,6 +129,24 @@ class ImageConfig:
 
 
 @dataclass(frozen=True)
+class ClusterConfig:
+    """Cluster mode (``wxarchive worker``): absent or empty, everything runs on this machine as before."""
+
+    broker: str = ""  # redis://host:6379/0: crawl/archive/reextract enqueue for workers instead of working
+    catalog: str = (
+        ""  # postgresql://user@host/db: the shared catalog; empty: the SQLite file [archive] catalog
+    )
+    queue_prefix: str = "wxarchive"  # why: one Redis may serve several archives; their queues must not mix
+    processes: int = 0  # worker processes of `wxarchive worker` (0: one per core)
+    threads: int = 1  # why 1: the parallelism is processes (extraction is CPU-bound, lexbor not thread-safe)
+    heartbeat: float = 30.0  # seconds between a worker's "still alive" notes in Redis (for `status`)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.broker)
+
+
+@dataclass(frozen=True)
 class Source:
     """One crawl source: a feed or list page, or a fixed list of article URLs."""
 
@@ -146,6 +164,7 @@ class Config:
     archive: ArchiveConfig = field(default_factory=ArchiveConfig)
     frontmatter: FrontMatterConfig = field(default_factory=FrontMatterConfig)
     images: ImageConfig = field(default_factory=ImageConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
     sources: tuple[Source, ...] = ()
 
 
@@ -154,6 +173,7 @@ _SECTIONS: dict[str, type] = {
     "archive": ArchiveConfig,
     "frontmatter": FrontMatterConfig,
     "images": ImageConfig,
+    "cluster": ClusterConfig,
 }
 
 

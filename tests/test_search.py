@@ -10,6 +10,7 @@ import pytest
 
 import archive.search as search
 from archive.catalog import Catalog
+from archive.entries import reindex
 from archive.search import SearchIndex, SqliteFts5, highlight, parse_query, tokenize
 
 LONG_BODY = (
@@ -43,9 +44,14 @@ def _add(cat: Catalog, index: SearchIndex, n: int, title: str, body: str, site: 
     return row
 
 
-@pytest.fixture
-def catalog(tmp_path: Path):  # type: ignore[no-untyped-def]
-    with Catalog.open(tmp_path / "catalog.sqlite") as cat:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def catalog(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A catalog on SQLite (FTS5) and on PostgreSQL (tsvector; a real server): one tokenizer, the
+    same results."""
+    target = (
+        str(tmp_path / "catalog.sqlite") if request.param == "sqlite" else request.getfixturevalue("pg_dsn")
+    )
+    with Catalog.connect(target) as cat:
         yield cat
 
 
@@ -170,7 +176,7 @@ def test_reindex_rebuilds_the_index_from_the_texts_and_fills_texts_from_bundles(
     with Catalog.open(root / "catalog.sqlite") as cat:
         index = SearchIndex(cat)
         assert index.missing() == [b]
-        assert index.rebuild(root) == 2
+        assert reindex(cat, root)["indexed"] == 2
         assert index.missing() == []
         assert [h.article for h in index.search("社区食堂")] == [b]
         assert [h.article for h in index.search("良品率")] == [a]
@@ -191,6 +197,6 @@ def test_a_changed_text_replaces_the_old_one_and_a_new_tokenizer_rebuilds(
     assert index.search("菜市场") == []
     index.put(a, "封装产线", LONG_BODY)
     monkeypatch.setattr(search, "TOKENIZER_VERSION", "bigram-test")
-    assert not SqliteFts5().ready(catalog)
+    assert not index.engine.ready(catalog)
     assert [h.article for h in index.search("良品率")] == [a]  # rebuilt before searching
     assert catalog.query("SELECT tokenizer FROM article_text")[0]["tokenizer"] == "bigram-test"
