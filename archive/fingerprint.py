@@ -121,6 +121,9 @@ def template_key(article: Article) -> str:
     The hook for account templates (issue 9): return the key the template learner files the
     article's account under. It must be computable from the article alone, whether or not a template
     has been learned yet, so that the first template of an account re-extracts its earlier posts.
+    Articles record their key when built; so when this hook starts giving keys (or changes what they
+    mean), the base fingerprint must change with it once (a configuration key, an extractor version),
+    or articles built before keep the key they were built with.
     """
     return ""
 

@@ -117,10 +117,18 @@ class Archive:
     """
 
     def __init__(
-        self, config: Config, root: str | Path | None = None, *, clock: Callable[[], datetime] = utcnow
+        self,
+        config: Config,
+        root: str | Path | None = None,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        readonly: bool = False,
     ) -> None:
         self.config = config
         self.root = Path(root or config.archive.root).expanduser()
+        if readonly:
+            self._open_readonly(clock)
+            return
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -153,6 +161,18 @@ class Archive:
         # gets ours (and the minimal theme) so that `hugo` builds it as it is (archive.site)
         ensure_site(self.root, content_dir=cfg.content_dir, staging=self.staging)
         self.rawstore = RawStore(raw_dir, self.catalog, max_bytes=cfg.warc_max_bytes, clock=clock)
+        self.content_dir = cfg.content_dir
+        self.entries = Entries(self.catalog, self.root, cfg)
+
+    def _open_readonly(self, clock: Callable[[], datetime]) -> None:
+        """An archive another process of the run holds open for writing, opened to read only (a
+        ``reextract`` worker): nothing is created, cleaned or migrated, and the catalog refuses writes."""
+        self.root = self.root.resolve()
+        cfg = self.config.archive
+        target = self.config.cluster.catalog or contained(self.root, cfg.catalog)
+        self.catalog = Catalog.reader(target)
+        self.staging = contained(self.root, STAGING_DIR)
+        self.rawstore = RawStore(contained(self.root, cfg.raw_dir), self.catalog, clock=clock)
         self.content_dir = cfg.content_dir
         self.entries = Entries(self.catalog, self.root, cfg)
 
@@ -277,24 +297,29 @@ class Pipeline:
     def _record(self, result: Result) -> Result:
         """Count ``result`` and record it in the catalog; a catalog that cannot take the row (a full
         disk) costs the row, never the result: the URL still gets its line."""
-        self._counts["ok" if result.ok else "failed"] += 1
+        self.record_many([result])
+        return result
+
+    def record_many(self, results: list[Result], also: Callable[[], None] | None = None) -> None:
+        """Count and record ``results`` in one catalog transaction, with ``also`` (more writes that
+        belong with them) inside it: a re-extraction records thousands of unchanged pages at a time."""
+        for result in results:
+            self._counts["ok" if result.ok else "failed"] += 1
         try:
             if self._run is None:
                 self._run = self.catalog.start_run(self.command)
-            self.catalog.record_outcome(
-                self._run,
-                result.url,
-                result.stage,
-                result.outcome,
-                result.error_class,
-                result.message or None,
-            )
+            run = self._run
+            with self.catalog.write():
+                if also is not None:
+                    also()
+                self.catalog.record_outcomes(
+                    run, [(r.url, r.stage, r.outcome, r.error_class, r.message or None) for r in results]
+                )
         except DiskFullError as exc:
             self.disk_full = self.disk_full or exc
-            log.warning("the outcome of %s was not recorded: %s", result.url, exc)
+            log.warning("the outcome of %s was not recorded: %s", results[0].url if results else "", exc)
         except StoreError as exc:
-            log.warning("the outcome of %s was not recorded: %s", result.url, exc)
-        return result
+            log.warning("the outcome of %s was not recorded: %s", results[0].url if results else "", exc)
 
     def _guarded(self, url: str, work: Callable[[], Result]) -> Result:
         """``work()`` for one URL; an unexpected exception (a bug) becomes that URL's failure.
@@ -405,11 +430,12 @@ class Pipeline:
         fetched = parse_iso(stored.row.fetched_at)
         return self._process(url, raw, stored.row.digest, fetched, online=True, raw_id=stored.row.id)
 
-    def reextract(self, urls: Iterable[str] | None = None) -> list[Result]:
-        """Rebuild every article (or those of ``urls``) from the raw store: see :mod:`archive.reextract`."""
+    def reextract(self, urls: Iterable[str] | None = None, *, force: bool = False) -> list[Result]:
+        """Rebuild every article (or those of ``urls``) from the raw store, in this process; pages
+        that are current are skipped unless ``force``: see :mod:`archive.reextract`."""
         from archive.reextract import reextract
 
-        return reextract(self, urls)
+        return reextract(self, urls, force=force)
 
     def crawl(self, names: Iterable[str] | None = None, *, force: bool = False) -> list[Result]:
         """Crawl the configured sources that are due (see :mod:`archive.crawl`)."""

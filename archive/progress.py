@@ -32,7 +32,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-OK_OUTCOMES = frozenset({"archived", "unchanged", "known", "skipped", "not_modified", "reextracted"})
+OK_OUTCOMES = frozenset(
+    {"archived", "unchanged", "known", "skipped", "not_modified", "reextracted", "changed", "would change"}
+)
 """Outcomes that are successes (nothing to redo)."""
 
 WAITING_OUTCOMES = frozenset({"deferred", "paused"})
@@ -124,9 +126,10 @@ class Progress:
     thousands of unchanged pages).
     """
 
-    def __init__(self, stream: TextIO | None = None, *, quiet_ok: bool = False) -> None:
+    def __init__(self, stream: TextIO | None = None, *, quiet_ok: bool = False, summary: bool = True) -> None:
         self.stream = stream if stream is not None else sys.stdout
         self.quiet_ok = quiet_ok
+        self.summary = summary  # False: the command prints its own closing report
         self.tally = Tally()
         self.phases: dict[str, list[int | None]] = {}  # name -> [done, total]
         self._lock = threading.RLock()
@@ -171,6 +174,11 @@ class Progress:
         with self._lock:
             self._show_note(text)
 
+    def block(self, text: str) -> None:
+        """Lines shown as they are (a diff), above the bars on a terminal."""
+        with self._lock:
+            self._show_block(text)
+
     def close(self) -> Tally:
         """Print the summary (once) and return the tally."""
         with self._lock:
@@ -202,8 +210,11 @@ class Progress:
     def _show_note(self, text: str) -> None:
         self._write(text)
 
+    def _show_block(self, text: str) -> None:
+        self._write(text.rstrip("\n"))
+
     def _finish(self) -> None:
-        for line in self.tally.lines():
+        for line in self.tally.lines() if self.summary else []:
             self._write(line)
 
 
@@ -216,15 +227,19 @@ class JsonProgress(Progress):
     def _show_note(self, text: str) -> None:
         self._write(json.dumps({"event": "note", "message": text}, ensure_ascii=False))
 
+    def _show_block(self, text: str) -> None:
+        self._write(json.dumps({"event": "text", "text": text}, ensure_ascii=False))
+
     def _finish(self) -> None:
-        self._write(json.dumps(self.tally.to_json(), ensure_ascii=False))
+        if self.summary:
+            self._write(json.dumps(self.tally.to_json(), ensure_ascii=False))
 
 
 class RichProgress(Progress):
     """Live bars (rich) on a terminal, outcome lines printed above them, the summary at the end."""
 
-    def __init__(self, stream: TextIO | None = None, *, quiet_ok: bool = False) -> None:
-        super().__init__(stream, quiet_ok=quiet_ok)
+    def __init__(self, stream: TextIO | None = None, *, quiet_ok: bool = False, summary: bool = True) -> None:
+        super().__init__(stream, quiet_ok=quiet_ok, summary=summary)
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
         from rich.progress import Progress as Bars
@@ -239,6 +254,7 @@ class RichProgress(Progress):
 
     _STYLE = {
         "archived": "green",
+        "changed": "green",
         "unchanged": "dim",
         "known": "dim",
         "deferred": "yellow",
@@ -262,16 +278,21 @@ class RichProgress(Progress):
 
         self.console.print(escape(text), style="yellow", highlight=False, soft_wrap=True)
 
+    def _show_block(self, text: str) -> None:
+        self.console.print(text.rstrip("\n"), markup=False, highlight=False, soft_wrap=True)
+
     def _finish(self) -> None:
         self._bars.stop()
-        for line in self.tally.lines():
+        for line in self.tally.lines() if self.summary else []:
             self.console.print(line, highlight=False, soft_wrap=True)
 
 
 MODES = ("auto", "rich", "lines", "json")
 
 
-def make_progress(mode: str = "auto", stream: TextIO | None = None, *, quiet_ok: bool = False) -> Progress:
+def make_progress(
+    mode: str = "auto", stream: TextIO | None = None, *, quiet_ok: bool = False, summary: bool = True
+) -> Progress:
     """The display for ``mode``: ``auto`` is ``rich`` on a terminal and ``lines`` otherwise."""
     stream = stream if stream is not None else sys.stdout
     if mode not in MODES:
@@ -280,4 +301,4 @@ def make_progress(mode: str = "auto", stream: TextIO | None = None, *, quiet_ok:
         isatty = getattr(stream, "isatty", None)
         mode = "rich" if callable(isatty) and isatty() else "lines"
     cls = {"rich": RichProgress, "lines": Progress, "json": JsonProgress}[mode]
-    return cls(stream, quiet_ok=quiet_ok)
+    return cls(stream, quiet_ok=quiet_ok, summary=summary)
