@@ -13,6 +13,9 @@ Tables (the migrations of :mod:`archive.schema`)::
     outcomes     one row per URL per run: stage, outcome, error class, message
     sources      last crawl time of each configured crawl source
     robots       the robots.txt of each origin a crawl asked: when, HTTP status, verdict, body
+    frontier     every URL a crawl source discovered: source, identity, state, next visit (archive.frontier)
+    source_cursors  where each crawl source stopped: ETag/Last-Modified, album/list cursors
+    host_state   hosts whose circuit breaker opened: paused until when, why, trips (archive.hosts)
 
 Concurrency: WAL mode, a busy timeout, and every write in ``BEGIN IMMEDIATE`` (:meth:`Catalog.write`),
 so two runs at once (cron overlap, crawl + on-demand archive) queue up instead of failing with
@@ -168,7 +171,11 @@ class Catalog:
             if problems != ["ok"]:
                 raise sqlite3.DatabaseError("; ".join(problems[:3]))
             tables = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            if "meta" not in tables:
+            if not tables:
+                existed = (
+                    False  # why: a run killed while creating the catalog leaves a file with no table yet
+                )
+            elif "meta" not in tables:
                 raise sqlite3.DatabaseError("it is an SQLite file but not a wxarchive catalog")
         mode = c.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":  # pragma: no cover - e.g. a filesystem without shared memory
@@ -253,9 +260,12 @@ class Catalog:
                     raise StoreError(f"Could not commit to the catalog {self.path}: {exc}.") from exc
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        cur = self.conn.execute(sql, params)
-        cur.row_factory = sqlite3.Row
-        return cur.fetchall()
+        """Rows of ``sql`` read by column name. Under the catalog's lock: a crawl's threads share the
+        connection, and a read must not interleave with another thread's open write transaction."""
+        with self._lock:
+            cur = self.conn.execute(sql, params)
+            cur.row_factory = sqlite3.Row
+            return cur.fetchall()
 
     # ------------------------------------------------------------------ raw records
     def add_raw(self, **fields: Any) -> int:

@@ -40,6 +40,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -81,7 +82,7 @@ class Result:
     """The outcome of one URL."""
 
     url: str
-    outcome: str  # archived | unchanged | not_article | failed | robots | deferred | skipped
+    outcome: str  # archived | unchanged | not_article | failed | robots | deferred | skipped | known | paused
     path: Path | None = None
     message: str = ""
     stage: str = ""
@@ -91,7 +92,7 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        return self.outcome in ("archived", "unchanged", "skipped")
+        return self.outcome in ("archived", "unchanged", "skipped", "known")
 
     @property
     def images_failed(self) -> int:
@@ -181,6 +182,7 @@ class Pipeline:
         self._offline_collector: ImageCollector | None = None
         self._robots: RobotsPolicy | None = None
         self._paused: dict[str, tuple[datetime, str]] = {}  # host -> (until, why): long Retry-After
+        self._record_lock = threading.Lock()
 
     # .................................................................. lifecycle
     @property
@@ -241,12 +243,18 @@ class Pipeline:
 
     # .................................................................. outcomes
     def _record(self, result: Result) -> Result:
-        if self._run is None:
-            self._run = self.catalog.start_run(self.command)
-        self.catalog.record_outcome(
-            self._run, result.url, result.stage, result.outcome, result.error_class, result.message or None
-        )
-        self._counts["ok" if result.ok else "failed"] += 1
+        with self._record_lock:  # why: a crawl records from several threads
+            if self._run is None:
+                self._run = self.catalog.start_run(self.command)
+            self.catalog.record_outcome(
+                self._run,
+                result.url,
+                result.stage,
+                result.outcome,
+                result.error_class,
+                result.message or None,
+            )
+            self._counts["ok" if result.ok else "failed"] += 1
         return result
 
     def _guarded(self, url: str, work: Callable[[], Result]) -> Result:
@@ -304,12 +312,36 @@ class Pipeline:
             return self._fetch_failed(url, exc)
         except WxArchiveError as exc:
             return self._fetch_failed(url, exc)
+        return self._store_and_process(url, raw, crawling)
+
+    def archive_fetched(
+        self,
+        url: str,
+        raw: RawPage,
+        *,
+        crawling: bool = False,
+        on_extracted: Callable[[Article], None] | None = None,
+    ) -> Result:
+        """Keep a page fetched by the caller (the crawl fetches itself, to free the host early) in the
+        raw store and archive the article it holds. ``on_extracted(article)`` is called right after
+        extraction, before images are fetched (the crawl frees the page host there)."""
+        return self._guarded(url, lambda: self._store_and_process(url, raw, crawling, on_extracted))
+
+    def _store_and_process(
+        self,
+        url: str,
+        raw: RawPage,
+        crawling: bool,
+        on_extracted: Callable[[Article], None] | None = None,
+    ) -> Result:
         try:
             stored = self.archive.rawstore.put(raw)
         except WxArchiveError as exc:
             return self._fail(url, "store", exc)
         fetched = parse_iso(stored.row.fetched_at)
-        return self._process(url, raw, stored.row.digest, fetched, online=True, crawling=crawling)
+        return self._process(
+            url, raw, stored.row.digest, fetched, online=True, crawling=crawling, on_extracted=on_extracted
+        )
 
     def import_file(self, path: str | Path, url: str) -> Result:
         """Archive a page saved from a browser as if fetched from ``url`` (no network for the page)."""
@@ -422,6 +454,7 @@ class Pipeline:
         online: bool,
         force: bool = False,
         crawling: bool = False,
+        on_extracted: Callable[[Article], None] | None = None,
     ) -> Result:
         if not force:
             same = self._unchanged(url, digest)
@@ -448,6 +481,8 @@ class Pipeline:
             return self._fail(
                 url, "extract", ExtractError(f"Extracting {url} failed: {type(exc).__name__}: {exc}.", url)
             )
+        if on_extracted is not None:
+            on_extracted(article)
         if not article.is_article:
             bundle_note = ""
             earlier = self.catalog.article_for_url(url)

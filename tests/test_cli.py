@@ -241,11 +241,16 @@ def test_crawl_from_the_command_line(tmp_path: Path, web: FixtureWeb) -> None:
     common = ["--out", out, "--config", cfg, "--proxy", web.proxy_url, "--ca-bundle", web.ca_bundle]
     first = invoke("crawl", *common)
     assert first.exit_code == 0 and lines(first.output)[0].startswith(f"archived {QQ_URL} -> ")
+    assert lines(first.output)[-1] == "summary: 1 new or changed; 0 failed"
     second = invoke("crawl", *common)
-    assert second.exit_code == 0 and len(lines(second.output)) == 1
+    assert second.exit_code == 0 and len(lines(second.output)) == 2
     assert lines(second.output)[0].startswith("skipped source:tencent: The source tencent is not due before ")
-    forced = invoke("crawl", "--source", "tencent", "--force", *common)
-    assert forced.exit_code == 0 and lines(forced.output)[0].startswith(f"unchanged {QQ_URL}")
+    forced = invoke("crawl", "--source", "tencent", "--force", *common)  # due now, but nothing new
+    assert forced.exit_code == 0
+    assert lines(forced.output) == [
+        "source tencent: nothing new (all 1 listed URL(s) are known)",
+        "summary: 0 failed",
+    ]
     assert invoke("crawl", "--source", "nope", *common).exit_code == 2
     assert invoke("crawl", "--out", out, "--config", fast_config(tmp_path)).exit_code == 2  # no sources
 
