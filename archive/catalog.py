@@ -22,15 +22,37 @@ so two runs at once (cron overlap, crawl + on-demand archive) queue up instead o
 "database is locked". ``synchronous=FULL``: a committed row survives a power loss, which matters
 because a row promises that the files it names are complete.
 
-Corruption: a catalog that cannot be read is a ``StoreError`` with recovery advice. A missing catalog
-beside existing WARC files or bundles is refused too: starting empty would re-publish everything and
-forget what failed (``wxarchive reindex`` rebuilds it from the WARC files).
+Creation: opening takes an OS file lock (``<catalog>.lock`` beside it, :func:`_open_lock`) around
+creating, checking and migrating the file, so two runs started together on a new archive root do
+not race: one creates, the other waits and then opens the finished catalog. A file left with no
+table at all (a creator killed before its first commit) is created again, not called corrupt.
+
+Errors: every SQLite error leaves :class:`Catalog` as a typed error: ``DiskFullError`` (the disk is
+full or read-only), ``CatalogBusy`` (another run held the lock past the busy timeout) or
+``StoreError``. A failed statement or COMMIT rolls back only when SQLite has not already done so
+(after "database or disk is full" it usually has: a second ROLLBACK would fail with "cannot rollback
+- no transaction is active" and hide the real error).
+
+Backends: SQLite (this module, the default: one file in the archive root, no server) and PostgreSQL
+(:mod:`archive.pgcatalog`, for ``[cluster] catalog = "postgresql://…"``, where workers on several
+machines share one catalog). Both run the same schema and the same queries: SQL is written once, in the
+subset both share, with ``?`` placeholders; the small :class:`Backend` object holds the few things that
+differ (how a write transaction begins, how rows are read, how tables are listed, row locks, how a
+driver error becomes a typed error).
+
+Corruption: only a catalog that SQLite finds malformed (or that is not a wxarchive catalog) is
+reported as corrupt, with recovery advice; "database is locked" is a busy catalog, never corrupt.
+A missing catalog beside existing WARC files or bundles is refused: starting empty would re-publish
+everything and forget what failed (``wxarchive reindex`` rebuilds it from the WARC files).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,9 +61,61 @@ from pathlib import Path
 from typing import Any
 
 from archive.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
-from scraper.errors import StoreError
+from scraper.errors import CatalogBusy, DiskFullError, StoreError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: no creation lock (SQLite's own locks still apply)
+    fcntl = None  # type: ignore[assignment]
 
 BUSY_TIMEOUT_S = 60.0  # why: a concurrent run holds the write lock for one record or one bundle, not minutes
+LOCK_POLL_S = 0.02  # why: creating a catalog takes milliseconds; a waiter need not sleep longer
+
+# SQLite's primary result codes (the low byte of ``sqlite_errorcode``)
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_IOERR = 5, 6, 8, 10
+_SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 11, 13, 14, 26
+
+
+class _Corrupt(Exception):
+    """Raised by the open checks: the file is malformed or not a wxarchive catalog."""
+
+
+@contextmanager
+def _open_lock(path: Path) -> Iterator[None]:
+    """Hold the exclusive OS lock on ``<catalog>.lock`` while the catalog is created/checked/migrated.
+
+    Why a separate file: SQLite's own locks cannot cover the moment before the file has a schema
+    (a second opener then sees an empty or half-made file). The lock dies with its process, so a
+    creator killed by kill -9 never blocks the next run.
+    """
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    lock = path.with_name(path.name + ".lock")
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except OSError as exc:
+        from archive.fsutil import os_error
+
+        raise os_error(
+            exc, lock, "the catalog", f"Could not open the catalog lock {lock}: {exc.strerror or exc}."
+        ) from exc
+    try:
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise CatalogBusy(
+                        f"The catalog {path} is being created or upgraded by another run that did not finish "
+                        f"within {BUSY_TIMEOUT_S:.0f} s; try again."
+                    ) from None
+                time.sleep(LOCK_POLL_S)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def utcnow() -> datetime:
@@ -94,6 +168,7 @@ class ArticleRow:
     raw_id: int | None
     raw_digest: str | None
     updated_at: str
+    account: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,48 +193,113 @@ class ImageRow:
     updated_at: str
 
 
-class Catalog:
-    """The SQLite catalog of one archive root. Open with :meth:`open`; use as a context manager."""
+class Backend:
+    """What differs between catalog databases; this one is SQLite's (see :mod:`archive.pgcatalog`)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    name = "sqlite"
+    error: tuple[type[Exception], ...] = (sqlite3.Error,)  # the driver's error base classes
+    begin_sql = "BEGIN IMMEDIATE"  # why: take the write lock at once, so writers queue instead of deadlocking
+
+    def rows(self, cursor: Any) -> list[Any]:
+        """Every row of ``cursor``, each readable by column name and by position."""
+        cursor.row_factory = sqlite3.Row
+        return list(cursor.fetchall())
+
+    def table_names(self, conn: Any) -> set[str]:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+    def in_transaction(self, conn: Any) -> bool:
+        return bool(conn.in_transaction)
+
+    def typed(self, exc: Exception, where: Any, what: str, *, committing: bool = False) -> StoreError:
+        """The typed error (``DiskFullError``, ``CatalogBusy``, ``StoreError``) for a driver error."""
+        assert isinstance(exc, sqlite3.Error)
+        return _typed(exc, Path(where), what, committing=committing)
+
+    def ddl(self, statement: str) -> str:
+        """A schema statement of :mod:`archive.schema` in this database's dialect (SQLite: as written)."""
+        return statement
+
+    def migration_lock(self, conn: Any) -> None:
+        """Make this transaction the only one changing the schema (SQLite: BEGIN IMMEDIATE already is)."""
+
+    def lock_article(self, conn: Any, site: str, article_id: str) -> None:
+        """Make this transaction the only writer of the article (SQLite: BEGIN IMMEDIATE already is)."""
+
+
+SQLITE = Backend()
+
+
+class Catalog:
+    """The catalog of one archive root. Open with :meth:`open` (SQLite) or :meth:`connect` (SQLite path
+    or PostgreSQL URL); use as a context manager."""
+
+    def __init__(self, conn: Any, path: Path | str, backend: Backend = SQLITE) -> None:
         self.conn = conn
         self.path = path
+        self.backend = backend
         self._lock = threading.RLock()
         self._depth = 0
 
     # ------------------------------------------------------------------ opening
     @classmethod
+    def connect(cls, target: str | Path, *, create: bool = True, has_data: bool = False) -> Catalog:
+        """Open the catalog named by ``target``: a ``postgresql://`` URL, else an SQLite file path."""
+        if isinstance(target, str) and target.startswith(("postgresql://", "postgres://")):
+            from archive.pgcatalog import open_postgres
+
+            return open_postgres(cls, target, create=create, has_data=has_data)
+        return cls.open(Path(target), create=create, has_data=has_data)
+
+    @classmethod
     def open(cls, path: Path, *, create: bool = True, has_data: bool = False) -> Catalog:
         """Open (or create) the catalog at ``path``.
 
         ``has_data`` says the archive root already holds WARC files or bundles: then a missing or
-        empty catalog is an error, never a fresh start.
+        empty catalog is an error, never a fresh start. Safe to call from several processes at once
+        on a root that has no catalog yet (:func:`_open_lock`).
         """
         path = Path(path)
-        existed = path.is_file() and path.stat().st_size > 0
-        if not existed and (has_data or not create):
-            raise StoreError(
-                f"The catalog {path} is missing (or empty) but the archive root holds archived data. "
-                f"Refusing to start empty: run `wxarchive reindex --out {path.parent}` to rebuild it from the "
-                f"WARC files, then `wxarchive reextract --out {path.parent}`."
-            )
-        try:
-            conn = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-            )
-        except sqlite3.Error as exc:
-            raise StoreError(f"Could not open the catalog {path}: {exc}.") from exc
-        cat = cls(conn, path)
-        try:
-            cat._setup(existed)
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise StoreError(
-                f"The catalog {path} is corrupt ({exc}). Your archived files are untouched. Move it aside "
-                f"(mv {path} {path}.broken), then run `wxarchive reindex --out {path.parent}` to rebuild it "
-                f"from the WARC files and `wxarchive reextract --out {path.parent}` to re-list the articles."
-            ) from exc
+        with _open_lock(path):
+            existed = path.is_file() and path.stat().st_size > 0
+            if existed and not _has_tables(path):
+                existed = False  # a creator died before its first commit: nothing was ever recorded
+            if not existed and (has_data or not create):
+                raise StoreError(
+                    f"The catalog {path} is missing (or empty) but the archive root holds archived data. "
+                    f"Refusing to start empty: run `wxarchive reindex --out {path.parent}` to rebuild it from "
+                    f"the WARC files, then `wxarchive reextract --out {path.parent}`."
+                )
+            try:
+                conn = sqlite3.connect(
+                    path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+                )
+            except sqlite3.Error as exc:
+                raise _typed(exc, path, "opening the catalog") from exc
+            cat = cls(conn, path)
+            try:
+                cat._setup(existed)
+            except _Corrupt as exc:
+                conn.close()
+                raise cat._corrupt(str(exc)) from exc
+            except sqlite3.Error as exc:
+                conn.close()
+                code = _code(exc)
+                if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+                    raise cat._corrupt(str(exc)) from exc
+                raise _typed(exc, path, "the catalog") from exc
+            except BaseException:
+                conn.close()
+                raise
         return cat
+
+    def _corrupt(self, why: str) -> StoreError:
+        path = Path(self.path)
+        return StoreError(
+            f"The catalog {path} is corrupt ({why}). Your archived files are untouched. Move it aside "
+            f"(mv {path} {path}.broken), then run `wxarchive reindex --out {path.parent}` to rebuild it "
+            f"from the WARC files and `wxarchive reextract --out {path.parent}` to re-list the articles."
+        )
 
     def _setup(self, existed: bool) -> None:
         c = self.conn
@@ -169,14 +309,10 @@ class Catalog:
             # startup, instead of halfway through a batch. The catalog is small (one row per URL).
             problems = [r[0] for r in c.execute("PRAGMA quick_check").fetchall()]
             if problems != ["ok"]:
-                raise sqlite3.DatabaseError("; ".join(problems[:3]))
+                raise _Corrupt("; ".join(problems[:3]))
             tables = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            if not tables:
-                existed = (
-                    False  # why: a run killed while creating the catalog leaves a file with no table yet
-                )
-            elif "meta" not in tables:
-                raise sqlite3.DatabaseError("it is an SQLite file but not a wxarchive catalog")
+            if "meta" not in tables:
+                raise _Corrupt("it is an SQLite file but not a wxarchive catalog")
         mode = c.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":  # pragma: no cover - e.g. a filesystem without shared memory
             raise StoreError(
@@ -186,7 +322,13 @@ class Catalog:
         c.execute("PRAGMA foreign_keys = ON")
         if existed and self._schema_current():
             return  # why: opening must not need the write lock, or it would queue behind a running crawl
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Apply the migrations this catalog lacks, in one write transaction (backend-neutral SQL)."""
+        c = self.conn
         with self.write():
+            self.backend.migration_lock(c)
             c.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             row = c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             current = int(row[0]) if row is not None else 0
@@ -197,7 +339,7 @@ class Catalog:
             for migration in MIGRATIONS:
                 if migration.version > current:
                     for statement in migration.statements():
-                        c.execute(statement)
+                        c.execute(self.backend.ddl(statement))
             if row is None:
                 c.execute("INSERT INTO meta(key, value) VALUES ('created_at', ?)", (iso(utcnow()),))
             c.execute(
@@ -207,7 +349,7 @@ class Catalog:
             )
 
     def _schema_current(self) -> bool:
-        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        tables = self.backend.table_names(self.conn)
         if not set(TABLES) <= tables:
             return False
         row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
@@ -228,52 +370,76 @@ class Catalog:
 
     # ------------------------------------------------------------------ transactions
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self) -> Iterator[Any]:
         """A write transaction taken with ``BEGIN IMMEDIATE`` (re-entrant within one process).
 
         Other processes wait up to the busy timeout for the lock. Whatever the caller does inside
         (append to a WARC file, publish a bundle) is therefore serialised with other runs too.
+        A SQLite error inside or at COMMIT leaves as a typed error (``DiskFullError`` for a full or
+        read-only disk), after a rollback when SQLite has not rolled back by itself.
         """
         with self._lock:
             outer = self._depth == 0
             if outer:
                 try:
-                    self.conn.execute("BEGIN IMMEDIATE")
-                except sqlite3.OperationalError as exc:
-                    raise StoreError(
-                        f"The catalog {self.path} is busy (another run holds it): {exc}."
-                    ) from exc
+                    self.conn.execute(self.backend.begin_sql)
+                except self.backend.error as exc:
+                    self._rollback()
+                    raise self.backend.typed(exc, self.path, "the catalog") from exc
             self._depth += 1
             try:
                 yield self.conn
-            except BaseException:
+            except BaseException as exc:
                 self._depth -= 1
                 if outer:
-                    self.conn.execute("ROLLBACK")
+                    self._rollback()
+                if isinstance(exc, self.backend.error):
+                    raise self.backend.typed(exc, self.path, "the catalog") from exc
                 raise
             self._depth -= 1
             if outer:
                 try:
                     self.conn.execute("COMMIT")
-                except sqlite3.Error as exc:
-                    self.conn.execute("ROLLBACK")
-                    raise StoreError(f"Could not commit to the catalog {self.path}: {exc}.") from exc
+                except self.backend.error as exc:
+                    self._rollback()
+                    raise self.backend.typed(exc, self.path, "the catalog", committing=True) from exc
 
-    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        """Rows of ``sql`` read by column name. Under the catalog's lock: a crawl's threads share the
-        connection, and a read must not interleave with another thread's open write transaction."""
+    def _rollback(self) -> None:
+        """ROLLBACK when a transaction is still open: after SQLITE_FULL or an I/O error SQLite has
+        often rolled back already, and a second ROLLBACK would raise over the real error."""
+        if self.backend.in_transaction(self.conn):
+            with contextlib.suppress(*self.backend.error):
+                self.conn.execute("ROLLBACK")
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """The rows of ``sql`` (``?`` placeholders), each readable by column name and by position."""
         with self._lock:
-            cur = self.conn.execute(sql, params)
-            cur.row_factory = sqlite3.Row
-            return cur.fetchall()
+            try:
+                return self.backend.rows(self.conn.execute(sql, params))
+            except self.backend.error as exc:
+                raise self.backend.typed(exc, self.path, "the catalog") from exc
+
+    def scalar(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        """The first column of the first row of ``sql`` (None when there is no row)."""
+        rows = self.query(sql, params)
+        return rows[0][0] if rows else None
+
+    def lock_article(self, site: str, article_id: str) -> None:
+        """Inside :meth:`write`: make this transaction the one writer of the article (site, article_id)
+        until it ends. PostgreSQL takes the article's row lock (``SELECT … FOR UPDATE``), creating the
+        row if needed, so two workers never publish one bundle at once; SQLite's write lock already is."""
+        assert self._depth > 0, "lock_article() belongs inside catalog.write()"
+        self.backend.lock_article(self.conn, site, article_id)
 
     # ------------------------------------------------------------------ raw records
     def add_raw(self, **fields: Any) -> int:
         cols = ", ".join(fields)
         marks = ", ".join("?" for _ in fields)
         with self.write() as c:
-            cur = c.execute(f"INSERT INTO raw_records ({cols}) VALUES ({marks})", tuple(fields.values()))
-            return int(cur.lastrowid or 0)
+            cur = c.execute(
+                f"INSERT INTO raw_records ({cols}) VALUES ({marks}) RETURNING id", tuple(fields.values())
+            )
+            return int(cur.fetchone()[0])
 
     def touch_raw(self, raw_id: int, when: datetime) -> None:
         with self.write() as c:
@@ -314,14 +480,14 @@ class Catalog:
 
     def warc_end(self, warc_file: str) -> int:
         """Where the last committed record of ``warc_file`` ends (0 when it has none)."""
-        row = self.conn.execute(
+        end = self.scalar(
             "SELECT MAX(warc_offset + warc_length) FROM raw_records WHERE warc_file=?", (warc_file,)
-        ).fetchone()
-        return int(row[0] or 0)
+        )
+        return int(end or 0)
 
     def latest_warc_file(self) -> str | None:
-        row = self.conn.execute("SELECT warc_file FROM raw_records ORDER BY id DESC LIMIT 1").fetchone()
-        return row[0] if row else None
+        name = self.scalar("SELECT warc_file FROM raw_records ORDER BY id DESC LIMIT 1")
+        return str(name) if name is not None else None
 
     # ------------------------------------------------------------------ articles
     def article(self, site: str, article_id: str) -> ArticleRow | None:
@@ -372,8 +538,10 @@ class Catalog:
         with self.write() as c:
             c.execute("DELETE FROM images WHERE article=?", (article,))
             c.executemany(
-                "INSERT OR REPLACE INTO images (article, remote_url, fetch_url, sha256, local_file, status, error, "
-                "updated_at) VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO images (article, remote_url, fetch_url, sha256, local_file, status, error, "
+                "updated_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (article, remote_url) DO UPDATE SET "
+                "fetch_url=excluded.fetch_url, sha256=excluded.sha256, local_file=excluded.local_file, "
+                "status=excluded.status, error=excluded.error, updated_at=excluded.updated_at",
                 [
                     (
                         article,
@@ -392,22 +560,22 @@ class Catalog:
     # ------------------------------------------------------------------ placeholders
     def placeholders(self, host: str | None = None) -> set[str]:
         if host is None:
-            return {r[0] for r in self.conn.execute("SELECT sha256 FROM placeholders")}
-        return {r[0] for r in self.conn.execute("SELECT sha256 FROM placeholders WHERE host=?", (host,))}
+            return {r[0] for r in self.query("SELECT sha256 FROM placeholders")}
+        return {r[0] for r in self.query("SELECT sha256 FROM placeholders WHERE host=?", (host,))}
 
     def learn_placeholder(
         self, host: str, sha256: str, size: int, width: int | None, height: int | None
     ) -> None:
         with self.write() as c:
             c.execute(
-                "INSERT OR IGNORE INTO placeholders (host, sha256, size, width, height, learned_at) "
-                "VALUES (?,?,?,?,?,?)",
+                "INSERT INTO placeholders (host, sha256, size, width, height, learned_at) "
+                "VALUES (?,?,?,?,?,?) ON CONFLICT (host, sha256) DO NOTHING",
                 (host, sha256, size, width, height, iso(utcnow())),
             )
 
     def host_probed_at(self, host: str) -> datetime | None:
-        row = self.conn.execute("SELECT probed_at FROM host_probes WHERE host=?", (host,)).fetchone()
-        return parse_iso(row[0]) if row else None
+        when = self.scalar("SELECT probed_at FROM host_probes WHERE host=?", (host,))
+        return parse_iso(when) if when else None
 
     def set_host_probe(self, host: str, protected: bool, when: datetime) -> None:
         with self.write() as c:
@@ -420,8 +588,10 @@ class Catalog:
     # ------------------------------------------------------------------ runs and outcomes
     def start_run(self, command: str) -> int:
         with self.write() as c:
-            cur = c.execute("INSERT INTO runs (command, started_at) VALUES (?, ?)", (command, iso(utcnow())))
-            return int(cur.lastrowid or 0)
+            cur = c.execute(
+                "INSERT INTO runs (command, started_at) VALUES (?, ?) RETURNING id", (command, iso(utcnow()))
+            )
+            return int(cur.fetchone()[0])
 
     def finish_run(self, run: int, ok: int, failed: int) -> None:
         with self.write() as c:
@@ -444,7 +614,7 @@ class Catalog:
                 (run, url, stage, outcome, error_class, message, iso(utcnow())),
             )
 
-    def outcomes(self, run: int | None = None) -> list[sqlite3.Row]:
+    def outcomes(self, run: int | None = None) -> list[Any]:
         if run is None:
             return self.query("SELECT * FROM outcomes ORDER BY id")
         return self.query("SELECT * FROM outcomes WHERE run=? ORDER BY id", (run,))
@@ -473,8 +643,8 @@ class Catalog:
 
     # ------------------------------------------------------------------ crawl sources
     def last_crawled(self, name: str) -> datetime | None:
-        row = self.conn.execute("SELECT last_crawled_at FROM sources WHERE name=?", (name,)).fetchone()
-        return parse_iso(row[0]) if row else None
+        when = self.scalar("SELECT last_crawled_at FROM sources WHERE name=?", (name,))
+        return parse_iso(when) if when else None
 
     def set_crawled(self, name: str, when: datetime) -> None:
         with self.write() as c:
@@ -483,3 +653,53 @@ class Catalog:
                 "ON CONFLICT(name) DO UPDATE SET last_crawled_at=excluded.last_crawled_at",
                 (name, iso(when)),
             )
+
+
+# ---------------------------------------------------------------------- SQLite errors → typed errors
+
+
+def _code(exc: sqlite3.Error) -> int:
+    """SQLite's primary result code of ``exc`` (-1 when unknown)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return _SQLITE_BUSY
+    if "disk is full" in text:
+        return _SQLITE_FULL
+    return -1
+
+
+def _typed(exc: sqlite3.Error, path: Path, what: str, *, committing: bool = False) -> StoreError:
+    """The typed error for a SQLite error on the catalog at ``path``."""
+    from archive.fsutil import filesystem_full, mount_point
+
+    code = _code(exc)
+    if code == _SQLITE_FULL:
+        return DiskFullError(device=str(mount_point(path)), what=what)
+    if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return CatalogBusy(
+            f"The catalog {path} is busy: another run held it longer than {BUSY_TIMEOUT_S:.0f} s ({exc}); "
+            "nothing was lost, try again."
+        )
+    if code in (_SQLITE_IOERR, _SQLITE_READONLY, _SQLITE_CANTOPEN):
+        full = filesystem_full(path)
+        if full is not None:
+            return DiskFullError(device=full.device, what=what, readonly=full.readonly)
+    verb = "commit to" if committing else "use"
+    return StoreError(f"Could not {verb} the catalog {path}: {exc}.")
+
+
+def _has_tables(path: Path) -> bool:
+    """Whether the SQLite file at ``path`` has any table (read-only peek; True when unsure)."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+    except sqlite3.Error:
+        return True
+    try:
+        return conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] > 0
+    except sqlite3.Error:
+        return True  # why: unreadable is for the full checks to judge (corrupt, busy), not a new file
+    finally:
+        conn.close()

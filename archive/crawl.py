@@ -66,6 +66,7 @@ from scraper.errors import (
     ConfigError,
     HTTPStatusError,
     PermanentFetchError,
+    StoreError,
     TransientFetchError,
     WxArchiveError,
 )
@@ -329,6 +330,8 @@ class Crawl:
         assert self._queues is not None
         queues = self._queues
         while True:
+            if getattr(self.pipe, "disk_full", None) is not None:
+                self.stop()  # why: a full or read-only disk fails every URL after it; the batch stops cleanly
             task = queues.take()
             if task is None:
                 return
@@ -438,7 +441,12 @@ class Crawl:
             self.progress.note(f"source {source.name}: {discovery.note}")
         queued = self._queue_due(source, self.pipe.clock())
         if not self.stopped:
-            self.catalog.set_crawled(source.name, now)
+            try:
+                self.catalog.set_crawled(source.name, now)
+            except (
+                StoreError
+            ) as exc:  # a full disk: the URLs have their lines; the source is simply due again
+                self._add_result(order, self.pipe._fail(f"source:{source.name}", "crawl", exc))
         log.info("source %s: %d listed, %d new, %d due, %d request(s)", source.name, len(found), len(new),
                  queued, fetch.requests)  # fmt: skip
         self.progress.advance("sources")

@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
-from scraper.errors import StoreError
+from scraper.errors import DiskFullError, StoreError
 
 TMP_PREFIX = ".wxa-tmp-"
 """Every temp file we create starts with this, so leftovers can be recognised and removed."""
@@ -39,6 +39,49 @@ _before_replace: Callable[[Path, Path], None] | None = None
 """Test hook: called with (temp, target) after the temp file is durable, before the rename.
 
 Tests use it to simulate a crash at the worst moment (raise, or block until SIGKILLed)."""
+
+
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+"""OS errors that are the filesystem's state, not one file's: full, over quota, read-only."""
+
+
+def mount_point(path: Path) -> Path:
+    """The mount point of the filesystem holding ``path`` (or its nearest existing parent)."""
+    path = Path(os.path.abspath(path))
+    while not path.exists() and path.parent != path:
+        path = path.parent
+    try:
+        dev = path.stat().st_dev
+        while path.parent != path and path.parent.stat().st_dev == dev:
+            path = path.parent
+    except OSError:
+        pass
+    return path
+
+
+def filesystem_full(path: Path) -> DiskFullError | None:
+    """A ``DiskFullError`` when the filesystem of ``path`` is read-only or has no free block left.
+
+    Used to classify errors that do not carry an errno (SQLite's "disk I/O error")."""
+    try:
+        st = os.statvfs(mount_point(path))
+    except OSError:
+        return None
+    if st.f_flag & getattr(os, "ST_RDONLY", 1):
+        return DiskFullError(device=str(mount_point(path)), readonly=True)
+    if st.f_bavail == 0 or (st.f_files and st.f_favail == 0):
+        return DiskFullError(device=str(mount_point(path)))
+    return None
+
+
+def os_error(exc: OSError, path: Path, what: str, message: str, url: str = "") -> StoreError:
+    """The typed error for ``exc`` met while writing ``what`` at ``path``: a ``DiskFullError`` when the
+    filesystem is full or read-only (one clear line), else a ``StoreError`` with ``message``."""
+    if exc.errno in DISK_FULL_ERRNOS:
+        return DiskFullError(
+            "", url, device=str(mount_point(path)), what=what, readonly=exc.errno == errno.EROFS
+        )
+    return StoreError(message, url)
 
 
 def fsync_dir(path: Path) -> None:
@@ -126,8 +169,11 @@ def atomic_write(path: Path, data: bytes, *, staging: Path | None = None, mode: 
         except OSError:
             pass
         if isinstance(exc, OSError):
-            raise StoreError(
-                f"Could not write {path}: {exc.strerror or exc}; the previous file is untouched."
+            raise os_error(
+                exc,
+                path,
+                str(path),
+                f"Could not write {path}: {exc.strerror or exc}; the previous file is untouched.",
             ) from exc
         raise
     fsync_dir(parent)
@@ -237,5 +283,5 @@ def ensure_dir(root: Path, *parts: str) -> Path:
         except FileExistsError as exc:
             raise StoreError(f"{path} exists and is not a directory.") from exc
         except OSError as exc:
-            raise StoreError(f"Could not create {path}: {exc.strerror or exc}.") from exc
+            raise os_error(exc, path, str(path), f"Could not create {path}: {exc.strerror or exc}.") from exc
     return path

@@ -26,7 +26,8 @@ For each image of an article (body images + cover, in order, duplicates once):
    same bytes under different URLs are one file.
 
 An image that fails keeps its remote URL in the Markdown, gets a catalog row with the error, and never
-fails the article.
+fails the article; a full or read-only disk (``DiskFullError``) is not the image's failure and fails
+the article instead (it is then not published, rather than published without its pictures).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from PIL import Image, ImageFile
 from archive.catalog import Catalog, utcnow
 from archive.fsutil import atomic_write, read_bytes_nofollow
 from scraper.config import Config
-from scraper.errors import ImageError, PlaceholderImage, StoreError, WxArchiveError
+from scraper.errors import DiskFullError, ImageError, PlaceholderImage, StoreError, WxArchiveError
 from scraper.models import Article, RawPage
 
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp", "BMP": "bmp", "TIFF": "tif"}
@@ -304,6 +305,8 @@ class ImageCollector:
                 result = self._one(remote, fetch_url, bundle_dir, page_url, (previous or {}).get(remote))
             except PlaceholderImage as exc:
                 result = ImageResult(remote, fetch_url, "placeholder", error=str(exc))
+            except DiskFullError:
+                raise  # why: the disk's fault, not the image's: the article fails whole, not degraded
             except WxArchiveError as exc:
                 result = ImageResult(remote, fetch_url, "failed", error=str(exc))
             except Exception as exc:  # noqa: BLE001 - an image never fails the article
@@ -334,6 +337,8 @@ class ImageCollector:
                 name = local_name(data, verified)
                 atomic_write(bundle_dir / name, data, staging=self.staging)
                 fixed = ImageResult(remote, result.fetch_url, "stored", name, sha256_hex(data))
+            except DiskFullError:
+                raise
             except WxArchiveError as exc:
                 fixed = ImageResult(remote, result.fetch_url, "placeholder", error=str(exc))
             results[remote] = fixed

@@ -6,8 +6,9 @@ things change: the body (boilerplate removed by ``scraper.boilerplate.clean_mark
 typically the promo line; a file with nothing to remove is left byte for byte). Every
 other front-matter line is kept byte for byte: the summary entry is replaced in the text, not by
 re-dumping the YAML, and the result is parsed back to prove every other key kept its value and place.
-The source link line that ends the body (``[qq](https://…)``) is set aside before cleaning and put
-back after it.
+The attribution that ends the body (the seed's ``[qq](https://…)`` line, or wxarchive's
+``原文：[…](…)`` / ``来源：…`` paragraphs, :func:`archive.writer.split_attribution`) is set aside before
+cleaning and put back after it.
 
 Files that are not what we expect are refused with a one-line reason, never half-processed: no front
 matter, TOML front matter, an opening ``---`` without a closing one, front matter that is not a YAML
@@ -27,10 +28,9 @@ from typing import Any
 import yaml
 
 from archive.fsutil import atomic_write
-from archive.writer import dump_front_matter
+from archive.writer import dump_front_matter, split_attribution
 from scraper.models import Removal
 
-_SOURCE_LINK = re.compile(r"^\[[^\]\n]+\]\(\S+\)\s*$")
 _SUMMARY_KEY = re.compile(r"^summary\s*:")
 # Some mirrors wrote an image as ``![]()https://…/x.png![]()``: the URL outside the brackets.
 _BROKEN_IMAGE = re.compile(r"!\[([^\]\n]*)\]\(\)[ \t]*(https?://[^\s()<>!\[\]]+)[ \t]*!\[\]\(\)")
@@ -150,13 +150,7 @@ def clean_file(path: str | Path, *, dry_run: bool = False, summary_chars: int = 
 
     body = parts.body
     trailing_newline = body.endswith("\n")
-    stripped = body.rstrip()
-    last_nl = stripped.rfind("\n")
-    last_line = stripped[last_nl + 1 :]
-    link_line = ""
-    if _SOURCE_LINK.match(last_line.strip()):
-        link_line = last_line.strip()
-        stripped = stripped[: max(last_nl, 0)]
+    stripped, link_line = split_attribution(body.rstrip())
     categories = meta.get("categories")
     site = str(categories[0]) if isinstance(categories, list) and categories else ""
     stripped, repaired = repair_images(stripped)

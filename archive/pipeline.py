@@ -49,15 +49,19 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive.catalog import Catalog, ImageRow, iso, parse_iso, utcnow
-from archive.fsutil import clean_stale_temp, contained
+from archive.entries import COPY, Entries
+from archive.fsutil import clean_stale_temp, contained, os_error
 from archive.images import ImageCollector, ImageResult
 from archive.rawstore import RawStore
 from archive.robots import RobotsDisallowed, RobotsPolicy
-from archive.writer import Bundle, bundle_for, existing_hash, publish, render
+from archive.site import ensure_site
+from archive.staging import Publication, clean_stale_staging
+from archive.writer import Bundle, bundle_for, existing_hash, render
 from scraper.config import Config
 from scraper.errors import (
     BlockedURL,
     ConfigError,
+    DiskFullError,
     ExtractError,
     FetchError,
     NotAnArticle,
@@ -120,20 +124,36 @@ class Archive:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(
-                f"Could not create the archive root {self.root}: {exc.strerror or exc}."
+            raise os_error(
+                exc,
+                self.root,
+                "the archive root",
+                f"Could not create the archive root {self.root}: {exc.strerror or exc}.",
             ) from exc
         self.root = self.root.resolve()
         cfg = config.archive
         raw_dir = contained(self.root, cfg.raw_dir)
         content_dir = contained(self.root, cfg.content_dir)
         has_data = any(raw_dir.glob("*.warc.gz")) or any(content_dir.glob("*/*/index.md"))
-        self.catalog = Catalog.open(contained(self.root, cfg.catalog), has_data=has_data)
+        # why a server URL: workers of a cluster share one PostgreSQL catalog ([cluster] catalog)
+        shared = config.cluster.catalog
+        self.catalog = Catalog.connect(shared or contained(self.root, cfg.catalog), has_data=has_data)
         self.staging = contained(self.root, STAGING_DIR)
-        self.staging.mkdir(exist_ok=True)
+        try:
+            self.staging.mkdir(exist_ok=True)
+        except OSError as exc:
+            self.catalog.close()
+            raise os_error(
+                exc, self.staging, str(self.staging), f"Could not create {self.staging}: {exc}."
+            ) from exc
         clean_stale_temp(self.staging)
+        clean_stale_staging(self.staging)
+        # why here: every command that writes a root opens it here; a root with no Hugo configuration
+        # gets ours (and the minimal theme) so that `hugo` builds it as it is (archive.site)
+        ensure_site(self.root, content_dir=cfg.content_dir, staging=self.staging)
         self.rawstore = RawStore(raw_dir, self.catalog, max_bytes=cfg.warc_max_bytes, clock=clock)
         self.content_dir = cfg.content_dir
+        self.entries = Entries(self.catalog, self.root, cfg)
 
     def close(self) -> None:
         self.catalog.close()
@@ -183,6 +203,7 @@ class Pipeline:
         self._robots: RobotsPolicy | None = None
         self._paused: dict[str, tuple[datetime, str]] = {}  # host -> (until, why): long Retry-After
         self._record_lock = threading.Lock()
+        self.disk_full: DiskFullError | None = None  # set by the first full/read-only disk: the batch stops
 
     # .................................................................. lifecycle
     @property
@@ -207,8 +228,11 @@ class Pipeline:
 
     def close(self) -> None:
         if self._run is not None:
-            self.catalog.finish_run(self._run, self._counts["ok"], self._counts["failed"])
-            self._run = None
+            run, self._run = self._run, None
+            try:
+                self.catalog.finish_run(run, self._counts["ok"], self._counts["failed"])
+            except StoreError as exc:  # a full disk: every URL already has its line; the run row stays open
+                log.warning("could not record the end of run %s: %s", run, exc)
         if self._own_fetcher and self._fetcher is not None:
             with contextlib.suppress(Exception):
                 self._fetcher.close()
@@ -243,18 +267,26 @@ class Pipeline:
 
     # .................................................................. outcomes
     def _record(self, result: Result) -> Result:
+        """Count ``result`` and record it in the catalog; a catalog that cannot take the row (a full
+        disk) costs the row, never the result: the URL still gets its line."""
         with self._record_lock:  # why: a crawl records from several threads
-            if self._run is None:
-                self._run = self.catalog.start_run(self.command)
-            self.catalog.record_outcome(
-                self._run,
-                result.url,
-                result.stage,
-                result.outcome,
-                result.error_class,
-                result.message or None,
-            )
             self._counts["ok" if result.ok else "failed"] += 1
+            try:
+                if self._run is None:
+                    self._run = self.catalog.start_run(self.command)
+                self.catalog.record_outcome(
+                    self._run,
+                    result.url,
+                    result.stage,
+                    result.outcome,
+                    result.error_class,
+                    result.message or None,
+                )
+            except DiskFullError as exc:
+                self.disk_full = self.disk_full or exc
+                log.warning("the outcome of %s was not recorded: %s", result.url, exc)
+            except StoreError as exc:
+                log.warning("the outcome of %s was not recorded: %s", result.url, exc)
         return result
 
     def _guarded(self, url: str, work: Callable[[], Result]) -> Result:
@@ -263,11 +295,22 @@ class Pipeline:
         Why: a batch records failure as data and goes on; one page that trips a bug in the image,
         writer or catalog code must not end a crawl of a hundred. Expected failures are typed and
         handled inside ``work``; ``KeyboardInterrupt`` still stops the run.
+
+        After a full or read-only disk (:class:`DiskFullError`) the batch stops cleanly: each URL left
+        gets its failed line without being fetched, since every write would fail the same way.
         """
+        if self.disk_full is not None:
+            why = self.disk_full.for_url("")
+            message = f"{url} was not tried: {str(why).rstrip('.')}. Free some space and run again."
+            return self._record(
+                Result(url, "failed", message=message, stage="store", error_class="DiskFullError")
+            )
         try:
             return work()
         except ConfigError:
             raise  # the configuration is wrong for every URL: the command stops with a usage error
+        except StoreError as exc:  # typed, not a bug: a full disk or a busy catalog met outside a stage
+            return self._fail(url, "store", exc)
         except Exception as exc:  # noqa: BLE001 - see the docstring
             log.error("unexpected error on %s", url, exc_info=True)
             message = (
@@ -279,6 +322,10 @@ class Pipeline:
             )
 
     def _fail(self, url: str, stage: str, exc: BaseException, *, note: str = "") -> Result:
+        if isinstance(exc, DiskFullError):
+            exc = exc.for_url(url)
+            self.disk_full = self.disk_full or exc
+            note = note or self._kept_note(url)
         message = str(exc) or f"{type(exc).__name__} while processing {url}."
         if url not in message:
             message = f"{url}: {message}"
@@ -434,6 +481,10 @@ class Pipeline:
         row = self.catalog.article_for_url(url)
         if row is None or row.raw_digest != digest or row.extractor_version != EXTRACTOR_VERSION:
             return None
+        if row.status == COPY:  # a syndicated copy: no bundle of its own, its entry shows it
+            return Result(
+                url, "unchanged", path=self.archive.entries.entry_index(row.id), stage="write", kind=row.kind
+            )
         if any(img.status != "stored" for img in self.catalog.images_of(row.id)):
             return None  # why: give failed images another chance
         index = self.archive.root / row.bundle_path
@@ -570,42 +621,113 @@ class Pipeline:
     def _write(
         self, url: str, article: Article, bundle: Bundle, digest: str, fetched: datetime, *, online: bool
     ) -> Result:
-        directory = bundle.create()
+        try:
+            return self._publish(url, article, bundle, digest, fetched, online=online)
+        except DiskFullError as exc:  # name the file by where it lives, not by its staging path
+            where = Path(exc.what) if exc.what.startswith("/") else None
+            if where is not None and where.is_relative_to(self.archive.staging):
+                home = bundle.relative_index.rsplit("/", 1)[0]
+                return self._fail(url, "write", exc.writing(f"{home}/{where.name}"))
+            if where is not None and where.is_relative_to(self.archive.root):
+                return self._fail(url, "write", exc.writing(str(where.relative_to(self.archive.root))))
+            raise
+
+    def _publish(
+        self,
+        url: str,
+        article: Article,
+        bundle: Bundle,
+        digest: str,
+        fetched: datetime,
+        *,
+        online: bool,
+    ) -> Result:
         prev_row = self.catalog.article(bundle.site, bundle.article_id)
         previous = {r.remote_url: r for r in self.catalog.images_of(prev_row.id)} if prev_row else {}
-        images = self._collector_for(online).collect(article, directory, url, previous)
-        rendered = render(
-            article, bundle, page_url=url, fetched=fetched, fm=self.config.frontmatter, images=images
-        )
-        raw_row = self.catalog.raw_for(url, digest)
-        now = iso(self.clock())
-        with self.catalog.write():
-            written = publish(bundle, rendered, staging=self.archive.staging)
-            article_row = self.catalog.upsert_article(
-                url=url,
-                canonical_url=article.canonical_url,
-                site=bundle.site,
-                article_id=bundle.article_id,
-                bundle_path=bundle.relative_index,
-                content_hash=rendered.content_hash,
-                extractor_version=str(article.extractor_version),
-                title=article.title,
-                published=article.published.isoformat() if article.published else None,
-                kind=article.kind,
-                status="archived",
-                error=None,
-                raw_id=raw_row.id if raw_row else None,
-                raw_digest=digest,
-                updated_at=now,
+        entries = self.archive.entries
+        text = plain_text(article.body_markdown)
+        published = article.published.isoformat() if article.published else None
+        place = entries.place(bundle.site, bundle.article_id, url, article.title, published, text)
+        as_copy = place.is_copy and entries.linking  # a syndicated copy gets no page of its own
+        with contextlib.ExitStack() as stack:
+            # why a Publication: a new bundle is staged and moved in whole; any failure below (a full
+            # disk, a refused COMMIT, Ctrl-C) leaves content/ as it was (archive.staging)
+            pub = None if as_copy else stack.enter_context(Publication(bundle, self.archive.staging))
+            images = (
+                {}
+                if pub is None
+                else self._collector_for(online).collect(article, pub.directory, url, previous)
             )
-            self.catalog.set_images(
-                article_row,
-                [
-                    ImageRow(
-                        article_row, r.remote_url, r.fetch_url, r.sha256, r.local_file, r.status, r.error, now
+            rendered = render(
+                article,
+                bundle,
+                page_url=url,
+                fetched=fetched,
+                fm=self.config.frontmatter,
+                images=images,
+                syndicated=place.syndicated,
+                aliases=place.aliases,
+            )
+            raw_row = self.catalog.raw_for(url, digest)
+            now = iso(self.clock())
+            with self.catalog.write():
+                # why: one writer per article across cluster workers (PostgreSQL row lock), so the bundle
+                # on disk and its catalog row always come from the same writer
+                self.catalog.lock_article(bundle.site, bundle.article_id)
+                if pub is None:
+                    written = prev_row is None or (prev_row.status, prev_row.content_hash) != (
+                        COPY,
+                        rendered.content_hash,
                     )
-                    for r in images.values()
-                ],
+                else:
+                    written = pub.publish(rendered)
+                article_row = self.catalog.upsert_article(
+                    url=url,
+                    canonical_url=article.canonical_url,
+                    site=bundle.site,
+                    article_id=bundle.article_id,
+                    bundle_path=bundle.relative_index,
+                    content_hash=rendered.content_hash,
+                    extractor_version=str(article.extractor_version),
+                    title=article.title,
+                    published=published,
+                    kind=article.kind,
+                    status=COPY if as_copy else "archived",
+                    error=None,
+                    raw_id=raw_row.id if raw_row else None,
+                    raw_digest=digest,
+                    updated_at=now,
+                    account=article.account or None,
+                )
+                self.catalog.set_images(
+                    article_row,
+                    [
+                        ImageRow(
+                            article_row,
+                            r.remote_url,
+                            r.fetch_url,
+                            r.sha256,
+                            r.local_file,
+                            r.status,
+                            r.error,
+                            now,
+                        )
+                        for r in images.values()
+                    ],
+                )
+                entries.settle(article_row, article.title, text, place, staging=self.archive.staging)
+        if as_copy and place.entry is not None:
+            path = entries.entry_index(article_row)
+            note = f"a syndicated copy of {place.entry.url}, listed in its entry"
+            return self._record(
+                Result(
+                    url,
+                    "archived" if written else "unchanged",
+                    path=path,
+                    message=note,
+                    stage="write",
+                    kind=article.kind,
+                )
             )
         outcome = "archived" if written else "unchanged"
         failed = [r for r in images.values() if not r.ok]

@@ -99,7 +99,7 @@ class Tally:
         """The closing summary, a few short lines."""
         parts = [f"{self.counts[o]} {LABELS[o]}" for o in SUMMARY_ORDER if self.counts[o]]
         failed = ", ".join(f"{n} {kind}" for kind, n in sorted(self.failed_by_kind.items()))
-        parts.append(f"{self.failed} failed" + (f" ({failed})" if failed else ""))
+        parts.append(f"{self.failed} failed ({failed})" if self.failed else "no failures")
         out = ["summary: " + "; ".join(parts)]
         for host, (until, why) in sorted(self.paused_hosts.items()):
             out.append(f"paused {host} until {until}: {' '.join(why.split())}")

@@ -5,7 +5,9 @@ network (``wxarchive reextract``), and a corrupt record must be noticed before i
 
 Layout: ``<root>/raw/wxarchive-<UTC time>-<seq>.warc.gz``, gzip per record (each record is its own gzip
 member, so a record can be read by offset), a new file once the current one passes
-``archive.warc_max_bytes``. Each file starts with a ``warcinfo`` record.
+``archive.warc_max_bytes``. Each file starts with a ``warcinfo`` record. A named writer (a cluster
+worker, :mod:`archive.cluster`) appends only to files of its own, ``wxarchive-<writer>-<UTC time>-<seq>.warc.gz``:
+workers on several machines share the raw store without sharing a file (no lock spans machines).
 
 Records:
 
@@ -33,11 +35,13 @@ leaves a tail past that end, which the next writer truncates before appending.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import http
 import io
 import json
 import os
+import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,7 +55,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive.catalog import Catalog, RawRow, iso, parse_iso, utcnow
-from archive.fsutil import fsync_dir
+from archive.fsutil import fsync_dir, os_error
 from scraper.errors import StoreError
 from scraper.models import RawPage, body_digest
 
@@ -62,6 +66,7 @@ REQUESTED_HEADER = "WARC-X-Wxarchive-Requested-URI"
 KIND_HEADER = "WARC-X-Wxarchive-Kind"
 ENCODED_HEADER = "WARC-X-Wxarchive-Encoded"
 
+_WRITER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _SAFE_HEADER_CHARS = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%") + "\t"
 
 
@@ -83,7 +88,11 @@ class RawStore:
         *,
         max_bytes: int = 1_000_000_000,
         clock: Callable[[], datetime] = utcnow,
+        writer: str = "",
     ) -> None:
+        if writer and not _WRITER_NAME.fullmatch(writer):
+            raise ValueError(f"A raw-store writer name is letters, digits, '.', '_' and '-', not {writer!r}.")
+        self.writer = writer  # "": the files of any writer (one machine, SQLite's write lock serialises)
         self.directory = Path(directory)
         self.catalog = catalog
         self.max_bytes = max_bytes
@@ -247,8 +256,12 @@ class RawStore:
             try:
                 fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
             except OSError as exc:
-                raise StoreError(
-                    f"Could not open the WARC file {path}: {exc.strerror or exc}.", row["url"]
+                raise os_error(
+                    exc,
+                    path,
+                    f"the raw store ({path.name})",
+                    f"Could not open the WARC file {path}: {exc.strerror or exc}.",
+                    row["url"],
                 ) from exc
             try:
                 size = os.fstat(fd).st_size
@@ -266,7 +279,10 @@ class RawStore:
                     os.ftruncate(fd, end)
                 except OSError:
                     pass
-                raise StoreError(
+                raise os_error(
+                    exc,
+                    path,
+                    f"the raw store ({path.name})",
                     f"Could not append the raw record of {row['url']} to {path}: {exc.strerror or exc}.",
                     row["url"],
                 ) from exc
@@ -289,15 +305,21 @@ class RawStore:
     def _current_file(self, incoming: int) -> tuple[str, int]:
         """The file to append to and its committed end; starts a new file (with warcinfo) when needed."""
         c = self.catalog.conn
+        prefix = f"wxarchive-{self.writer}-" if self.writer else "wxarchive-"
+        mine = (len(prefix), prefix)
         row = c.execute(
-            "SELECT name, size FROM warc_files ORDER BY created_at DESC, name DESC LIMIT 1"
+            "SELECT name, size FROM warc_files WHERE substr(name, 1, ?) = ? "
+            "ORDER BY created_at DESC, name DESC LIMIT 1",
+            mine,
         ).fetchone()
         if row is not None and (row[1] + incoming <= self.max_bytes or row[1] == 0):
             return str(row[0]), int(row[1])
         self.directory.mkdir(parents=True, exist_ok=True)
         now = self.clock()
-        count = int(c.execute("SELECT COUNT(*) FROM warc_files").fetchone()[0])
-        name = f"wxarchive-{now.astimezone(UTC):%Y%m%d%H%M%S}-{count + 1:05d}.warc.gz"
+        count = int(
+            c.execute("SELECT COUNT(*) FROM warc_files WHERE substr(name, 1, ?) = ?", mine).fetchone()[0]
+        )
+        name = f"{prefix}{now.astimezone(UTC):%Y%m%d%H%M%S}-{count + 1:05d}.warc.gz"
         buf = io.BytesIO()
         writer = WARCWriter(buf, gzip=True)
         writer.write_record(
@@ -315,7 +337,14 @@ class RawStore:
             finally:
                 os.close(fd)
         except OSError as exc:
-            raise StoreError(f"Could not create the WARC file {path}: {exc.strerror or exc}.") from exc
+            with contextlib.suppress(OSError):  # why: a half-written warcinfo is not a WARC file
+                path.unlink()
+            raise os_error(
+                exc,
+                path,
+                f"the raw store ({path.name})",
+                f"Could not create the WARC file {path}: {exc.strerror or exc}.",
+            ) from exc
         fsync_dir(self.directory)
         c.execute(
             "INSERT INTO warc_files (name, size, created_at) VALUES (?,?,?)", (name, len(info), iso(now))
@@ -489,7 +518,8 @@ class RawStore:
                         pass
                 c.execute(
                     "INSERT INTO warc_files (name, size, created_at) VALUES (?,?,?) "
-                    "ON CONFLICT(name) DO UPDATE SET size=MAX(size, excluded.size)",
+                    "ON CONFLICT(name) DO UPDATE SET size=CASE WHEN excluded.size > warc_files.size "
+                    "THEN excluded.size ELSE warc_files.size END",
                     (path.name, end, iso(datetime.fromtimestamp(path.stat().st_mtime, UTC))),
                 )
         return count

@@ -179,6 +179,16 @@ CREATE INDEX IF NOT EXISTS syndication_original ON syndication(original);
     ),
     Migration(
         3,
+        "articles: the account (for list and stats); indexes for the catalog views",
+        """
+ALTER TABLE articles ADD COLUMN account TEXT;     -- the WeChat account or media, NULL until archived again or reindexed
+CREATE INDEX IF NOT EXISTS articles_account ON articles(account);
+CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
+CREATE INDEX IF NOT EXISTS images_sha256 ON images(sha256);
+""",
+    ),
+    Migration(
+        4,
         "crawl frontier, source cursors and host state (archive.frontier, archive.hosts)",
         """
 -- Every URL a crawl source discovered, once (archive.frontier). The stats command reads it:

@@ -6,8 +6,16 @@ URL paths by default) and proven to stay inside the root. Hugo publishes the bun
 ``/<site>/<article_id>/`` and its resources at ``/<site>/<article_id>/<file>``, so:
 
 - body images are linked relatively (``![alt](3f2a….jpg)``), which resolves against the page URL;
-- ``thumbnail`` is ``/<site>/<article_id>/<file>``, because Mainroad resolves it from the site root,
-  not from the bundle (a remote URL when the cover could not be stored).
+- ``thumbnail`` is Mainroad's map form ``{src: "<site>/<article_id>/<file>", visibility: ["list"]}``.
+  ``src`` is relative to the site root *without* a leading slash, because Mainroad (and our own
+  layouts, :mod:`archive.site`) pass it through ``relURL``, which prefixes a sub-path ``baseURL`` only
+  to such a path (a remote URL when the cover could not be stored). ``visibility: ["list"]``: the
+  cover is what lists show; the article page shows the article as its site published it, where the
+  cover is most often the first picture of the body already (drawn once, with its caption, in its
+  place) and otherwise a share picture the original page does not show at all. Why not drop the
+  picture from the body instead: the body would lose a picture wherever the cover is not drawn
+  (plain Markdown, search, ``reextract`` diffs), and a cover that is not the first picture would still
+  show twice.
 
 Front matter: only the keys of :data:`FRONT_MATTER_KEYS`, in that order (the seed's keys, then the
 archive's). Nothing scraped can add a key (no ``url``, ``aliases``, ``layout``, ``cascade``…). YAML is
@@ -16,7 +24,9 @@ lines), and every document is parsed back before it is written: what Hugo reads 
 
 Body: the article's Markdown with image links rewritten to the local files, Hugo shortcode delimiters
 neutralised everywhere (Hugo expands ``{{< >}}`` and ``{{% %}}`` even inside code blocks; a zero-width
-space after ``{{`` keeps the text visible and inert), then a blank line and ``[<site>](<page url>)``.
+space after ``{{`` keeps the text visible and inert), then the attribution (:func:`attribution`):
+``原文：[<account or site> · <author>](<page url>)`` and, when the text comes from another publisher
+(a repost, a syndication, a translation), ``来源：<publisher>`` (linked to ``original_url`` when known).
 
 Dates: ``date`` is the publish time in China time (``2025-02-13T17:15:34+08:00``: Hugo reads an
 offset-less date as UTC); a page without a publish time gets its fetch time, so Hugo can still order
@@ -37,6 +47,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import frontmatter
 import yaml
@@ -167,6 +178,11 @@ class Bundle:
         return f"/{self.site}/{self.article_id}/"
 
     @property
+    def site_path(self) -> str:
+        """The page's path relative to the site root (no leading slash: ``relURL`` adds a sub-path)."""
+        return f"{self.site}/{self.article_id}/"
+
+    @property
     def relative_index(self) -> str:
         return f"{self.content_dir}/{self.site}/{self.article_id}/index.md"
 
@@ -231,6 +247,70 @@ def link_target(url: str) -> str:
     )
 
 
+def thumbnail_value(src: str) -> dict[str, Any]:
+    """The ``thumbnail`` front-matter value for a cover at ``src`` (see the module docstring)."""
+    return {"src": src, "visibility": ["list"]}
+
+
+_LINK_TEXT_SPECIALS = re.compile(r"([\\`*_\[\]<>])")
+
+
+def _link_words(text: str) -> str:
+    """Text safe inside ``[…]`` of a Markdown link: one line, specials backslash-escaped."""
+    return _LINK_TEXT_SPECIALS.sub(r"\\\1", " ".join(text.split()))
+
+
+def attribution(article: Article, page_url: str, original_url: str = "") -> str:
+    """The lines that end the body: who wrote the text and where it came from.
+
+    ``原文：[<account, else the site's name> · <author>](<page url>)``, then ``来源：<publisher>`` when
+    the text names a publisher other than the account (the original of a repost or a syndicated
+    copy; a translation's original), linked to ``original_url`` when there is one. The link to the
+    page stays a Markdown link on the first line, so the seed's ``[qq](…)`` last line and this form
+    are both recognised as the attribution (:func:`split_attribution`).
+    """
+    from archive.site import site_title
+
+    name = (article.account or "").strip() or site_title(article.site)
+    author = (article.author or "").strip()
+    words = name if not author or author == name else f"{name} · {author}"
+    lines = [f"原文：[{_link_words(words)}]({link_target(page_url)})"]
+    source = " ".join((article.source or "").split())
+    if original_url:
+        label = source or (urlsplit(original_url).hostname or original_url)
+        lines.append(f"来源：[{_link_words(label)}]({link_target(original_url)})")
+    elif source and source not in (name, author):
+        lines.append(f"来源：{_link_words(source)}")
+    return "\n\n".join(lines)
+
+
+_ATTRIBUTION_LINE = re.compile(r"^(?:原文：)?\[(?:[^\]\\\n]|\\.)+\]\(\S+\)\s*$")
+_PUBLISHER_LINE = re.compile(r"^来源：[^\n]+$")
+
+
+def split_attribution(body: str) -> tuple[str, str]:
+    """``(body, attribution)``: the trailing attribution paragraphs set apart from the text.
+
+    Recognised: the seed's last line ``[qq](https://…)``, and :func:`attribution`'s
+    ``原文：[…](…)`` optionally followed by a ``来源：…`` paragraph. ``("", …)`` parts are empty strings.
+    """
+    stripped = body.rstrip()
+    paragraphs = re.split(r"\n[ \t]*\n", stripped)
+    tail: list[str] = []
+    if len(paragraphs) >= 2 and _PUBLISHER_LINE.match(paragraphs[-1].strip()):
+        if paragraphs[-2].strip().startswith("原文：") and _ATTRIBUTION_LINE.match(paragraphs[-2].strip()):
+            tail = paragraphs[-2:]
+    if not tail and paragraphs and _ATTRIBUTION_LINE.match(paragraphs[-1].strip()):
+        tail = paragraphs[-1:]
+    if not tail:
+        head, _, last = stripped.rpartition("\n")
+        if head.strip() and _ATTRIBUTION_LINE.match(last.strip()):  # a last line without a blank line
+            return head.rstrip(), last.strip()
+        return body, ""
+    head = "\n\n".join(paragraphs[: len(paragraphs) - len(tail)])
+    return head, "\n\n".join(p.strip() for p in tail)
+
+
 def china_iso(dt: datetime) -> str:
     """``2025-02-13T17:15:34+08:00``: the instant in China time (naive values are taken as China time)."""
     if dt.tzinfo is None:
@@ -277,16 +357,16 @@ def render(
         raise ExtractError(f"The page {page_url} gave an empty article body; nothing was written.", page_url)
     local = {remote: r.local_file for remote, r in (images or {}).items() if r.ok and r.local_file}
     body = neutralise_shortcodes(rewrite_images(body_md, local))
-    body = f"{body}\n\n[{article.site}]({link_target(page_url)})\n"
+    original_url = str(article.extra.get("original_url") or article.source_url or "")
+    body = f"{body}\n\n{attribution(article, page_url, original_url)}\n"
 
-    thumbnail = ""
+    thumbnail: str | dict[str, Any] = ""
     if article.cover:
         cover_local = local.get(article.cover)
-        thumbnail = f"{bundle.url_path}{cover_local}" if cover_local else article.cover
+        thumbnail = thumbnail_value(f"{bundle.site_path}{cover_local}" if cover_local else article.cover)
     lang = article.language or fm.lang
     tags = [t for t in article.tags if t] or [article.site]
     published = article.published or fetched
-    original_url = article.extra.get("original_url") or article.source_url or ""
 
     front: dict[str, Any] = {
         "title": article.title,
@@ -328,7 +408,8 @@ def render(
     front["content_hash"] = content_hash(front, body)
     text = "---\n" + dump_front_matter(front) + "---\n\n" + body
     _check_round_trip(text, front, page_url)
-    files = frozenset(name for name in local.values() if name in body or thumbnail.endswith("/" + name))
+    cover_src = thumbnail["src"] if isinstance(thumbnail, dict) else thumbnail
+    files = frozenset(name for name in local.values() if name in body or cover_src.endswith("/" + name))
     return Rendered(text, front["content_hash"], front, files)
 
 

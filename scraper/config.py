@@ -161,6 +161,24 @@ SOURCE_KINDS = ("", "rss", "sitemap", "wechat_album", "qq_author", "list", "file
 
 
 @dataclass(frozen=True)
+class ClusterConfig:
+    """Cluster mode (``wxarchive worker``): absent or empty, everything runs on this machine as before."""
+
+    broker: str = ""  # redis://host:6379/0: crawl/archive/reextract enqueue for workers instead of working
+    catalog: str = (
+        ""  # postgresql://user@host/db: the shared catalog; empty: the SQLite file [archive] catalog
+    )
+    queue_prefix: str = "wxarchive"  # why: one Redis may serve several archives; their queues must not mix
+    processes: int = 0  # worker processes of `wxarchive worker` (0: one per core)
+    threads: int = 1  # why 1: the parallelism is processes (extraction is CPU-bound, lexbor not thread-safe)
+    heartbeat: float = 30.0  # seconds between a worker's "still alive" notes in Redis (for `status`)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.broker)
+
+
+@dataclass(frozen=True)
 class Source:
     """One crawl source (see :mod:`archive.sources` for the kinds and ``config/sources.example.toml``)."""
 
@@ -198,6 +216,7 @@ class Config:
     frontmatter: FrontMatterConfig = field(default_factory=FrontMatterConfig)
     images: ImageConfig = field(default_factory=ImageConfig)
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
     sources: tuple[Source, ...] = ()
 
 
@@ -207,6 +226,7 @@ _SECTIONS: dict[str, type] = {
     "frontmatter": FrontMatterConfig,
     "images": ImageConfig,
     "crawl": CrawlConfig,
+    "cluster": ClusterConfig,
 }
 
 

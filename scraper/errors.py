@@ -19,6 +19,8 @@
     ├── ImageError                 an image could not be fetched or is not a valid image
     │   └── PlaceholderImage       the host answered with an anti-hotlink placeholder
     └── StoreError                 the archive on disk could not be read or written
+        ├── DiskFullError          the disk is full (or read-only): every later write would fail too
+        └── CatalogBusy            another run held the catalog longer than the busy timeout
 
 Transient vs permanent vs "not an article" are different types so that a batch can decide what to
 record and what to retry, the way ArchiveBox keeps "retry later" apart from "not applicable".
@@ -116,3 +118,46 @@ class PlaceholderImage(ImageError):
 
 class StoreError(WxArchiveError):
     pass
+
+
+class DiskFullError(StoreError):
+    """The filesystem holding the archive is full, over quota or read-only.
+
+    Not the fault of one URL: the pipeline stops the batch cleanly after it (every later write would
+    fail the same way) and each URL still gets its one line. The message reads
+    ``No space left on device <mount point> while writing <what> for <URL>``; :meth:`for_url` names
+    the URL when the code that hit the error did not know it.
+    """
+
+    def __init__(
+        self, message: str = "", url: str = "", *, device: str = "", what: str = "", readonly: bool = False
+    ) -> None:
+        self.device = device
+        self.what = what
+        self.readonly = readonly
+        super().__init__(message or self._line(url), url)
+
+    def _line(self, url: str) -> str:
+        reason = "Read-only file system" if self.readonly else "No space left on device"
+        line = f"{reason} {self.device}".rstrip()
+        if self.what:
+            line += f" while writing {self.what}"
+        if url:
+            line += f" for {url}"
+        return line + "."
+
+    def writing(self, what: str) -> DiskFullError:
+        """The same error saying it happened while writing ``what`` (e.g. a path made readable)."""
+        return DiskFullError("", self.url, device=self.device, what=what, readonly=self.readonly)
+
+    def for_url(self, url: str) -> DiskFullError:
+        """The same error naming ``url`` (a new object; the message is rebuilt)."""
+        if self.url or not url:
+            return self
+        return DiskFullError(
+            "", url, device=self.device, what=self.what, readonly=self.readonly
+        ).with_traceback(self.__traceback__)
+
+
+class CatalogBusy(StoreError):
+    """Another run held the catalog's write lock (or its creation lock) past the busy timeout."""

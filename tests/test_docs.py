@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from archive.cli import main
-from scraper.config import ArchiveConfig, FetchConfig, FrontMatterConfig, ImageConfig, Source
+from scraper.config import ArchiveConfig, ClusterConfig, FetchConfig, FrontMatterConfig, ImageConfig, Source
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -38,7 +38,7 @@ def test_every_cli_command_is_documented() -> None:
 
 
 def test_every_config_key_is_documented() -> None:
-    for cls in (FetchConfig, ArchiveConfig, FrontMatterConfig, ImageConfig, Source):
+    for cls in (FetchConfig, ArchiveConfig, FrontMatterConfig, ImageConfig, ClusterConfig, Source):
         for field in dataclasses.fields(cls):
             assert f"`{field.name}`" in README or f"`[fetch.{field.name}]`" in README, (
                 f"config key {cls.__name__}.{field.name} is not documented in the README"

@@ -112,10 +112,11 @@ def test_a_wechat_article_is_archived_as_a_complete_bundle(tmp_path: Path, web: 
     assert meta["source_url"] == WECHAT_URL and meta["original_url"] == "https://example.org/original-post"
     assert meta["summary"] == "一篇为归档测试手写的微信文章：三张图片，一段引用，一个代码块。"
     bundle = index.parent
-    # the cover is stored locally and the thumbnail resolves from the site root
-    thumb = meta["thumbnail"]
+    # the cover is stored locally and the thumbnail resolves from the site root (lists only)
+    thumb = meta["thumbnail"]["src"]
+    assert meta["thumbnail"]["visibility"] == ["list"]
     assert (
-        thumb.startswith(f"/wechat/{bundle.name}/")
+        thumb.startswith(f"wechat/{bundle.name}/")
         and (bundle / thumb.rsplit("/", 1)[1]).read_bytes() == COVER_JPEG
     )
     # every image is local, a valid picture, and named by content
@@ -127,7 +128,11 @@ def test_a_wechat_article_is_archived_as_a_complete_bundle(tmp_path: Path, web: 
         with Image.open(f) as im:
             im.load()
     assert {f.read_bytes() for f in files} == {PNG_ONE, JPEG_TWO, COVER_JPEG}
-    assert body.rstrip().splitlines()[-1] == f"[wechat]({WECHAT_URL})"
+    assert body.rstrip().splitlines()[-3:] == [
+        f"原文：[锌刻度测试号 · 陈测试]({WECHAT_URL})",
+        "",
+        "来源：[example.org](https://example.org/original-post)",
+    ]
     assert "{{<" not in text and "{{%" not in text
     # the image requests carried mmbiz's Referer and no tp=webp
     img_requests = [s for s in web.requests if "mmbiz.qpic.cn" in s.url]
@@ -231,8 +236,8 @@ def test_a_tencent_news_article_is_archived(tmp_path: Path, web: FixtureWeb) -> 
     assert len(local) == 1 and "http" not in local[0]
     name = local[0].split("(", 1)[1].rstrip(")")
     assert (result.path.parent / name).read_bytes() == QQ_PNG  # type: ignore[union-attr]
-    assert meta["thumbnail"] == f"/qq/{result.path.parent.name}/{name}"  # type: ignore[union-attr]
-    assert body.rstrip().endswith(f"[qq]({QQ_URL})")
+    assert meta["thumbnail"]["src"] == f"qq/{result.path.parent.name}/{name}"  # type: ignore[union-attr]
+    assert body.rstrip().splitlines()[-1].endswith(f"]({QQ_URL})")
     # gtimg.com has a Referer entry: probed once (foreign Referer, then none) and found unprotected
     assert [s.headers.get("referer") for s in web.seen(QQ_IMG)] == [
         "https://new.qq.com/",
@@ -683,15 +688,16 @@ def test_a_real_corpus_page_is_archived_through_the_fixture_web(
     assert meta["title"] == record["title"]
     assert meta["date"] == record["published"] and meta["date"].endswith("+08:00")
     assert meta["categories"] == [site]
-    assert body.rstrip().splitlines()[-1] == f"[{site}]({url})"
+    attribution = [ln for ln in body.rstrip().splitlines() if ln.startswith("原文：")]
+    assert attribution and attribution[-1].endswith(f"]({url})")
     image_lines = [ln for ln in body.splitlines() if ln.lstrip().startswith("![")]
     assert image_lines and not any("://" in ln for ln in image_lines)
     bundle = result.path.parent  # type: ignore[union-attr]
     files = {p.name for p in bundle.iterdir() if p.name != "index.md"}
     linked = {ln.split("](", 1)[1].split(")", 1)[0].split(" ", 1)[0] for ln in image_lines}
-    assert meta["thumbnail"].startswith(f"/{site}/{bundle.name}/")
+    assert meta["thumbnail"]["src"].startswith(f"{site}/{bundle.name}/")
     assert files == linked | {
-        meta["thumbnail"].rsplit("/", 1)[1]
+        meta["thumbnail"]["src"].rsplit("/", 1)[1]
     }  # every file is referenced, every link exists
     for name in files:
         with Image.open(bundle / name) as im:

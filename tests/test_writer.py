@@ -94,7 +94,12 @@ def test_front_matter_has_the_seed_keys_in_order_then_the_archive_keys(tmp_path:
     assert meta["widgets"] == ["search", "recent", "taglist"]
     # bundle dir is lower-cased (Hugo lower-cases URL paths) with a stable suffix for the change
     assert bundle.article_id.startswith("abcdef123-")
-    assert meta["thumbnail"] == f"/wechat/{bundle.article_id}/2222222222222222.jpg"
+    # Mainroad's map form: relative to the site root without a leading slash (relURL adds a sub-path
+    # baseURL), shown in lists only (the post shows the body, where the cover is a picture already)
+    assert meta["thumbnail"] == {
+        "src": f"wechat/{bundle.article_id}/2222222222222222.jpg",
+        "visibility": ["list"],
+    }
     assert meta["author"] == "陈邓新" and meta["account"] == "锌刻度"
     assert meta["source_url"] == URL and meta["canonical_url"] == URL
     assert meta["original_url"] == "https://example.org/post"
@@ -116,10 +121,10 @@ def test_body_links_local_images_and_ends_with_the_source_link(tmp_path: Path) -
     body = r.text.split("\n---\n", 1)[1]
     assert "![图片](1111111111111111.png)" in body
     assert f"![]({IMG2})" in body  # a failed image keeps its remote URL
-    assert body.endswith(f"结尾。\n\n[wechat]({URL})\n")
+    assert body.endswith(f"结尾。\n\n原文：[锌刻度 · 陈邓新]({URL})\n")
     assert r.files == frozenset({"1111111111111111.png"})
     # the cover failed (not in images): the thumbnail is the remote URL
-    assert frontmatter.loads(r.text).metadata["thumbnail"] == COVER
+    assert frontmatter.loads(r.text).metadata["thumbnail"] == {"src": COVER, "visibility": ["list"]}
 
 
 def test_date_is_written_in_china_time_whatever_the_input_zone() -> None:
@@ -361,7 +366,7 @@ def test_hostile_strings_round_trip_through_the_writer(title: str, summary: str,
     assert meta["title"] == title and type(meta["title"]) is str
     assert meta["summary"] == summary and meta["author"] == author and meta["account"] == author
     assert list(meta) == front_keys(r.text) == [k for k in SEED_KEYS + ARCHIVE_KEYS if k in meta]
-    assert post.content.endswith(f"[wechat]({URL})")
+    assert post.content.splitlines()[-1].endswith(f"]({URL})")
 
 
 def test_hostile_title_round_trips_from_disk(tmp_path: Path) -> None:
@@ -379,7 +384,7 @@ def test_hugo_serves_the_bundle_and_its_thumbnail_at_the_written_path(tmp_path: 
     (site / "layouts" / "_default").mkdir(parents=True)
     (site / "config.toml").write_text('baseURL = "https://example.org/"\ntitle = "t"\n', encoding="utf-8")
     (site / "layouts" / "_default" / "single.html").write_text(
-        "THUMB={{ .Params.thumbnail | relURL }}\n{{ .Content }}", encoding="utf-8"
+        "THUMB={{ .Params.thumbnail.src | relURL }}\n{{ .Content }}", encoding="utf-8"
     )
     (site / "layouts" / "_default" / "list.html").write_text(
         "{{ range .Pages }}{{ .Title }}{{ end }}", encoding="utf-8"
@@ -394,10 +399,10 @@ def test_hugo_serves_the_bundle_and_its_thumbnail_at_the_written_path(tmp_path: 
     proc = subprocess.run(["hugo", "--quiet", "-s", str(site)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     public = site / "public"
-    thumb = frontmatter.loads(bundle.index.read_text(encoding="utf-8")).metadata["thumbnail"]
-    assert (public / thumb.lstrip("/")).read_bytes() == jpg  # the thumbnail path exists from the site root
+    thumb = frontmatter.loads(bundle.index.read_text(encoding="utf-8")).metadata["thumbnail"]["src"]
+    assert (public / thumb).read_bytes() == jpg  # the thumbnail path exists from the site root
     html = (public / "wechat" / bundle.article_id / "index.html").read_text(encoding="utf-8")
-    assert f"THUMB={thumb}" in html
+    assert f"THUMB=/{thumb}" in html
     assert 'src="1111111111111111.png"' in html  # relative body image next to the page
     assert (public / "wechat" / bundle.article_id / "1111111111111111.png").read_bytes() == png
     assert "youtube x" in html.replace("\u200b", "")  # shown as text, not expanded
