@@ -37,6 +37,7 @@ from scraper.errors import ConfigError
 from scraper.html import has_text, plain_text, squash
 from scraper.markdown import BLOCK_TAGS, EMBED_TAGS, MAX_DEPTH, SKIP_TAGS, hidden_style
 from scraper.models import Removal
+from scraper.visibility import invisible
 
 
 @dataclass
@@ -64,10 +65,12 @@ _SQUASH_CLEARS_SPACE = (
 )
 _MD_IMAGE_BLOCK = re.compile(r"^\s*(?:\[?!\[[^\]]*\]\(([^)\s]+)[^)]*\)(?:\]\([^)]*\))?\s*)+$")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\((https?://[^)\s]+)[^)]*\)")
+_MD_TARGET = re.compile(r"\]\((https?://[^)\s]+)")
 _MD_SOURCE_LINK = re.compile(
     r"^\[[A-Za-z0-9.-]{1,20}\]\(https?://[^)\s]+\)$"
 )  # "[qq](https://…)": a site name
 _MD_BLANK = re.compile(r"^(?:[\s\u00a0\u3000\u200b]|&nbsp;|&#160;|&#xa0;|<br\s*/?>|\\)*$", re.I)
+_SEPARATOR_LINE = re.compile(r"^[-_=~*·.—─━–⎯―=＿－～·•]{3,}$")
 _BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*$")
 
 
@@ -120,6 +123,7 @@ class Rules:
     ad: Family
     tail_promo: Family = None
     blurb: Family = None
+    tail_cta: Family = None
     credit_lines: Family = None
     site: str = ""
     site_phrases: Family = None
@@ -254,6 +258,7 @@ def compile_rules(base: dict[str, Any], pack: dict[str, Any], site: str = "") ->
             ad=_compile(base["ad"]["label"]),
             tail_promo=_compile(base["tail"].get("promo")),
             blurb=_compile(base["tail"].get("blurb")),
+            tail_cta=_compile(base["tail"].get("cta")),
             credit_lines=_compile(base.get("credit", {}).get("lines")),
             site=site,
             site_phrases=_compile(pack.get("phrases")),
@@ -349,11 +354,15 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
     count = len(blocks)
     keys = [b.key for b in blocks]
     sizes = [len(k) for k in keys]
-    total = sum(sizes) or 1
     is_text = [b.kind == "text" for b in blocks]
     present = [i for i in range(count) if sizes[i] or not is_text[i]]
     n = len(present)
-    offset = list(accumulate(sizes, initial=0))  # offset[i]: characters before block i
+    # why pictures count: a reader scrolls past them as past text, and in a comic or photo post they
+    # are the body and the text a caption or two (zones and the valve measure the body so)
+    picture = lim["image_chars"]
+    weights = [size if text else picture for size, text in zip(sizes, is_text, strict=True)]
+    total = sum(weights) or 1
+    offset = list(accumulate(weights, initial=0))  # offset[i]: characters before block i
 
     # zones, computed once (the rules below ask for them per block)
     head, tail, late, anchor_zone = ([False] * count for _ in range(4))
@@ -421,11 +430,40 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
             run.append(above)  # the list's heading ("【轻金融好文】")
         for i in run:
             chosen[i] = "tail:related-list"
+    # 3b. a leading list of links to other WeChat posts, above the first paragraph ("本公众号相关内容
+    #     链接：" + titles): the list, and the short lines and pictures that introduce it
+    pos, lead, listed = 0, [], []
+    while pos < n and (not is_text[present[pos]] or len(_core(keys[present[pos]])) <= anchor_chars):
+        if _link_share(blocks[present[pos]]) >= 0.7:
+            break
+        lead.append(present[pos])
+        pos += 1
+    while pos < n and is_text[present[pos]] and _link_share(blocks[present[pos]]) >= 0.7:
+        listed.append(present[pos])
+        pos += 1
+    if len(listed) >= 2 and head[listed[0]]:  # why 2: as for the trailing list
+        rest = sum(sizes[i] for i in present[pos:] if i not in chosen)
+        if rest > sum(sizes[i] for i in lead + listed):  # why: the post itself must follow the list
+            for i in lead + listed:
+                chosen.setdefault(i, "head:related-list")
+    # 3c. a trailing run of pictures that holds a picture card linking to another WeChat post: the
+    #     account's promo footer (divider strips, 推荐阅读 cards, 关注 / 在看 GIFs, a banner), which a
+    #     repost carries over from its original; an article's own last pictures link nowhere
+    pictures: list[int] = []
+    for i in reversed(present):
+        if i in chosen:
+            continue
+        if is_text[i]:
+            break
+        pictures.append(i)
+    if any(blocks[i].kind == "image" and blocks[i].wx_link_share >= 1.0 for i in pictures):
+        for i in pictures:
+            chosen[i] = "tail:promo-images"
     # 4. per-block rules, in priority order (the first family that matches names the rule)
     short, tail_short = lim["short_chars"], lim["tail_short_chars"]
     credit_chars, contains_chars = lim["credit_chars"], lim["disclaimer_contains_chars"]
     site_phrases, ad, promo, cta = rules.site_phrases, rules.ad, rules.promo, rules.cta
-    credit_lines, blurb = rules.credit_lines, rules.blurb
+    credit_lines, blurb, tail_cta = rules.credit_lines, rules.blurb, rules.tail_cta
     starts, contains = rules.disclaimer_starts, rules.disclaimer_contains
     phrase_rule = f"site:{rules.site}:phrase"
     # why: "来源：微软博客" right under a picture is that picture's credit (a caption), not the article's
@@ -452,6 +490,8 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
             chosen[i] = "credit"
         # why tail_short: long calls only at the very end
         elif size <= (tail_short if late[i] else short) and cta is not None and cta.search(key):
+            chosen[i] = "cta:line"
+        elif in_tail and size <= tail_short and tail_cta is not None and tail_cta.search(key):
             chosen[i] = "cta:line"
         elif edge and size <= short and credit_lines is not None and credit_lines.match(key):
             chosen[i] = "credit"
@@ -516,13 +556,22 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
                 if keys[i].lstrip().lower().startswith(("http://", "https://", "www.")):
                     continue  # why: the address a "扫码查看原文" points to is the item's source, not chrome
                 chosen[i] = "cta:footer"
-    # 8. the safety valve
+    # 8. a rule line left last ("————", "____" that parted the body from a footer now removed)
+    if chosen:
+        for i in reversed(present):
+            if i in chosen:
+                continue
+            if is_text[i] and _SEPARATOR_LINE.match(keys[i]):
+                chosen[i] = "tail:separator"
+                continue
+            break
+    # 9. the safety valve
     refusals: list[Removal] = []
     by_rule: dict[str, list[int]] = {}
     for i, rule in chosen.items():
         by_rule.setdefault(rule, []).append(i)
     for rule, idxs in sorted(by_rule.items()):
-        cut = sum(sizes[i] for i in idxs)
+        cut = sum(weights[i] for i in idxs)
         if cut > lim["valve_fraction"] * total and sizes and total > 1:
             for i in idxs:
                 del chosen[i]
@@ -650,9 +699,18 @@ def _link_share(block: Block) -> float:
             continue
         for a in [n] if n.tag == "a" else n.css("a"):
             if _is_wx_link(a.attributes.get("href")):
-                linked += len(squash(a.text(deep=True)))
-    block.wx_link_share = linked / max(1, len(block.text))
+                linked += _words(a.text(deep=True))
+    block.wx_link_share = linked / max(1, _words(block.text))
     return block.wx_link_share
+
+
+_WORD = re.compile(r"\w")
+
+
+def _words(text: str) -> int:
+    """The letters, digits and CJK characters of ``text``: link density is over words, not over the
+    separators of a link grid ("感悟\\罪己\\放下", "A | B | C")."""
+    return len(_WORD.findall(text))
 
 
 def _remove(root: LexborNode, nodes: list[LexborNode]) -> None:
@@ -727,6 +785,22 @@ def _outermost(root: LexborNode, nodes: list[tuple[str, LexborNode]]) -> list[tu
     return out
 
 
+def _unseen_valve(root: LexborNode, unseen: list[tuple[str, LexborNode]]) -> Removal | None:
+    """The safety valve of text hidden by style: refuse when nothing visible would be left (no text
+    and no picture), the sign of a page that reveals its body by script or a stylesheet we do not read
+    (WeChat's own ``#js_content`` is the root, which is never judged). Why not "half of the text" as
+    for the other rules: filler is often longer than the post it hides in (700 random characters
+    under a one-line comic caption), and what a reader sees is unchanged by dropping it."""
+    hidden = sum(len(squash(n.text(deep=True))) for _, n in unseen)
+    total = len(squash(root.text(deep=True)))
+    if total - hidden > 0 or root.css_first(_MEDIA) is not None:
+        return None
+    rules = sorted({rule for rule, _ in unseen})
+    return Removal(
+        f"safety-valve:{'+'.join(rules)}", f"kept {len(unseen)} blocks ({hidden} of {total} characters)"
+    )
+
+
 def _describe_node(node: LexborNode) -> str:
     text = squash(node.text(deep=True))
     if not text:
@@ -748,6 +822,13 @@ def clean_body(node: LexborNode, *, site: str = "", url: str = "", rules: Rules 
     # 1. noise, hidden nodes and known chrome
     drops: list[tuple[str, LexborNode]] = [("noise", n) for n in node.css(_NOISE_TAGS)]
     drops += [("hidden", n) for n in node.css(_HIDDEN_CANDIDATES) if _hidden(n)]
+    unseen = _outermost(node, invisible(node))
+    if unseen:
+        refusal = _unseen_valve(node, unseen)
+        if refusal is None:
+            drops += unseen
+        else:
+            cleaned.removed.append(refusal)
     if rules.selectors:
         # one traversal for all selectors; the (few) matches then learn which selector named them.
         # Why dict.fromkeys: site packs repeat global selectors, and lexbor tests every node against
@@ -787,13 +868,14 @@ def clean_body(node: LexborNode, *, site: str = "", url: str = "", rules: Rules 
 def _md_block(raw: str, index: int) -> Block:
     m = _MD_IMAGE_BLOCK.match(raw)
     if m:
-        return Block("", kind="image", url=m.group(1), ref=index)
+        card = any(_is_wx_link(href) for href in _MD_TARGET.findall(raw))  # a picture card's link
+        return Block("", kind="image", url=m.group(1), ref=index, wx_link_share=float(card))
     text = plain_text(raw)
     block = Block(text, ref=index)
     links = _MD_LINK.findall(raw)
     if links and text:
-        linked = sum(len(squash(t)) for t, href in links if _is_wx_link(href))
-        block.wx_link_share = linked / max(1, len(text))
+        linked = sum(_words(t) for t, href in links if _is_wx_link(href))
+        block.wx_link_share = linked / max(1, _words(text))
     return block
 
 

@@ -135,11 +135,24 @@ def has_text(node: LexborNode | None) -> bool:
     return node is not None and _VISIBLE.search(node.text(deep=True, separator=" ")) is not None
 
 
+_UNSHOWN = "script, style, template, noscript"
+
+
 def node_text(node: LexborNode | None) -> str:
-    """Visible-ish text of a node, white space collapsed."""
+    """Visible-ish text of a node, white space collapsed; the code of a script inside it is no text
+    (a 2018 WeChat title is ``<h2><script>document.write("…")</script>…</h2>``)."""
     if node is None:
         return ""
-    return squash(node.text(deep=True, separator=" "))
+    if node.tag in ("script", "style", "template", "noscript") or node.css_first(_UNSHOWN) is None:
+        return squash(node.text(deep=True, separator=" "))
+    unshown = {n.mem_id for n in node.css(_UNSHOWN)}
+    parts = []
+    for text in node.traverse(include_text=True):
+        if text.tag == "-text":
+            parent = text.parent
+            if parent is None or parent.mem_id not in unshown:
+                parts.append(text.text_content or "")
+    return squash(" ".join(parts))
 
 
 def meta(tree: LexborHTMLParser, *names: str) -> str:

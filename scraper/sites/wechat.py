@@ -121,7 +121,8 @@ GENERIC_TITLES = frozenset(
 )
 """``<title>`` values that name the page type, not the post (the post title is in the JS data)."""
 
-BYLINE_PREFIX = re.compile(r"^\s*(?:原创\s*[：:]?|作者\s*[：:|｜/]|文\s*[：:|｜/])\s*")
+# "作者 多多": the English-UI template of 2018 prints the label and the name apart, with no colon
+BYLINE_PREFIX = re.compile(r"^\s*(?:原创\s*[：:]?|作者\s*[：:|｜/]|作者\s+|文\s*[：:|｜/])\s*")
 SOURCE_TIPS = re.compile(r"以下文章来源于\s*([^，,\s]+(?:\s[^，,\s]+)*?)\s*(?:[，,]|$)")
 
 MIN_TIMESTAMP = 946_684_800  # why: 2000-01-01; WeChat official accounts started in 2012, older is junk

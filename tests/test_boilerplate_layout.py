@@ -1,0 +1,220 @@
+"""Rules about how pages are built (issue 9): text hidden by style, link lists before the first
+paragraph, calls to buy or to read the day's other posts, adaptation credits, a rule line left last,
+link density over words, and pictures counted in the zones and the safety valve.
+
+Hand-written bodies, exact outcomes (what is cut, under which rule name, and what is kept).
+"""
+
+from __future__ import annotations
+
+from selectolax.lexbor import LexborHTMLParser
+
+from scraper.boilerplate import Cleaned, clean_body
+from scraper.html import node_text
+from scraper.markdown import to_markdown
+from scraper.visibility import parse_colour
+
+URL = "https://mp.weixin.qq.com/s/abc"
+BODY = "这是一段足够长的正文，讲述事情的来龙去脉和各方的观点，确保它不会被任何规则误删。"
+FILLER = "呌呍呎呏呐呒呓呔呕呗呙呚呛呜呝呞呟呠呡呢呣呤呥呦呧周呩呪呫呬呭呮呯呰呱呲呴呶" * 2  # rare characters
+WX = "https://mp.weixin.qq.com/s?__biz=MzI2&mid={}&idx=1&sn=ab"
+
+
+def run(html: str) -> tuple[str, Cleaned]:
+    tree = LexborHTMLParser(f'<div id="js_content" style="visibility: hidden;">{html}</div>')
+    node = tree.css_first("#js_content")
+    cleaned = clean_body(node, site="wechat", url=URL)
+    return to_markdown(node, URL).text, cleaned
+
+
+def cuts(cleaned: Cleaned) -> list[tuple[str, str]]:
+    return [(r.rule, r.text) for r in cleaned.removed]
+
+
+def paras(n: int) -> str:
+    return "".join(f"<p>{i}{BODY}</p>" for i in range(n))
+
+
+def img(name: str) -> str:
+    return f'<p><img data-src="https://mmbiz.qpic.cn/{name}/640"></p>'
+
+
+# --- text a reader cannot see ------------------------------------------------------------------
+
+
+def test_filler_collapsed_by_line_height_goes_with_its_rule_name() -> None:
+    html = (
+        paras(2)
+        + f'<section style="font-size: 10px; line-height: 0.01; color: #a0a0a0"><p>{FILLER}</p></section>'
+    )
+    text, cleaned = run(html + paras(1))
+    assert cuts(cleaned) == [("hidden:line-height", FILLER)]
+    assert FILLER not in text and text.count(BODY) == 3
+
+
+def test_one_short_line_with_a_tiny_line_height_still_shows() -> None:
+    # a single line paints outside its zero-height box: it is seen, so it stays
+    html = paras(2) + '<p style="line-height: 0">图：作者供图</p>'
+    text, cleaned = run(html)
+    assert cleaned.removed == [] and "图：作者供图" in text
+
+
+def test_a_child_that_sets_the_line_height_back_keeps_the_block() -> None:
+    html = paras(2) + f'<section style="line-height:0"><p style="line-height: 1.75">{FILLER}</p></section>'
+    text, cleaned = run(html)
+    assert cleaned.removed == [] and FILLER in text
+
+
+def test_pictures_under_a_collapsed_line_height_are_not_hidden() -> None:
+    html = paras(2) + f'<section style="line-height:0">{img("pic")}<span>{FILLER}</span></section>'
+    text, cleaned = run(html)
+    assert cleaned.removed == [] and "mmbiz.qpic.cn/pic" in text
+
+
+def test_white_on_a_declared_white_background_goes() -> None:
+    html = (
+        '<section style="background-color: rgb(255, 255, 255)">'
+        '<section style="font-size: 10px; line-height: 0.1; color: rgb(255, 255, 255)"><p>刀，收割体制内段子</p>'
+        f"</section>{paras(3)}</section>"
+    )
+    text, cleaned = run(html)
+    assert cuts(cleaned) == [("hidden:colour", "刀，收割体制内段子")]
+    assert "收割" not in text
+
+
+def test_white_text_on_a_coloured_or_unknown_background_stays() -> None:
+    html = (
+        paras(2)
+        + '<section style="background-color:#a0a0a0"><p style="color:#fff">推荐标题</p></section>'
+        + '<p style="color:#ffffff">没有声明背景的白字</p>'  # a stylesheet may colour what is behind it
+        + '<section style="background:url(https://x/bg.png) #fff"><p style="color:#fff">图上的字</p></section>'
+        + '<section style="background: rgba(0,0,0,0.05)"><p style="color:#000">淡灰底上的黑字</p></section>'
+    )
+    text, cleaned = run(html)
+    assert cleaned.removed == []
+    for kept in ("推荐标题", "没有声明背景的白字", "图上的字", "淡灰底上的黑字"):
+        assert kept in text
+
+
+def test_zero_font_size_transparent_colour_and_zero_opacity_go() -> None:
+    html = (
+        paras(2)
+        + '<p style="font-size:0px">零号字</p>'
+        + '<p style="color: rgba(0, 0, 0, 0)">透明字</p>'
+        + '<p style="opacity:0">透明块</p>'
+        + '<section style="font-size:0"><span style="font-size:16px">布局技巧里的正文</span></section>'
+    )
+    text, cleaned = run(html)
+    assert sorted(cuts(cleaned)) == [
+        ("hidden:colour", "透明字"),
+        ("hidden:font-size", "零号字"),
+        ("hidden:opacity", "透明块"),
+    ]
+    assert "布局技巧里的正文" in text
+
+
+def test_the_valve_keeps_a_body_that_would_be_left_with_nothing_visible() -> None:
+    # a page that reveals its whole text by script or stylesheet: keep it, say why
+    html = f'<section style="opacity: 0"><p>{BODY}</p></section>'
+    text, cleaned = run(html)
+    assert [r.rule for r in cleaned.removed] == ["safety-valve:hidden:opacity"]
+    assert BODY in text
+
+
+def test_colours_are_read_in_the_forms_editors_write() -> None:
+    assert parse_colour("#FFF") == (255, 255, 255, 1.0)
+    assert parse_colour("rgb(254, 255, 255)") == (254, 255, 255, 1.0)
+    assert parse_colour("rgba(0,0,0,0)") == (0, 0, 0, 0.0)
+    assert parse_colour("white") == (255, 255, 255, 1.0)
+    assert parse_colour("var(--x)") is None
+
+
+# --- position: link lists, footers, rule lines --------------------------------------------------
+
+
+def test_a_link_list_above_the_first_paragraph_goes_with_its_introduction() -> None:
+    links = "".join(f'<p><a href="{WX.format(i)}">【深读】往期文章标题{i}</a></p>' for i in range(4))
+    html = img("gif") + "<p>本公众号相关内容链接：</p>" + links + paras(4)
+    text, cleaned = run(html)
+    assert [r.rule for r in cleaned.removed] == ["head:related-list"] * 6
+    assert text.startswith(f"0{BODY}")
+
+
+def test_links_inside_the_post_are_not_a_head_list() -> None:
+    # the post must follow the list: a post that is a list of links keeps it
+    links = "".join(f'<p><a href="{WX.format(i)}">【深读】往期文章标题{i}</a></p>' for i in range(4))
+    text, cleaned = run("<p>本周目录：</p>" + links + "<p>完。</p>")
+    assert cleaned.removed == [] and "往期文章标题3" in text
+
+
+def test_a_trailing_link_grid_is_measured_over_words_not_separators() -> None:
+    grid = "".join(
+        f'<p><a href="{WX.format(i)}">感悟</a>\\\\<a href="{WX.format(i + 10)}">罪己</a>\\\\'
+        f'<a href="{WX.format(i + 20)}">放下</a></p>'
+        for i in range(3)
+    )
+    html = paras(6) + "<p>点击下方蓝色字 阅读原创文</p>" + grid
+    text, cleaned = run(html)
+    # the call above the grid is its heading
+    assert [r.rule for r in cleaned.removed] == ["tail:related-list"] * 4
+    assert "罪己" not in text and "阅读原创文" not in text
+
+
+def test_calls_to_buy_and_to_read_the_days_other_posts() -> None:
+    html = (
+        paras(6)
+        + "<p>PS：打开今日推送的第二条，了解最实用的时间管理技法</p>"
+        + "<p>今天还更新了一个短篇，别错过了……</p>"
+        + "<p>本号首个周边↓，点击下图购买。</p>"
+        + "<p>此处购票</p>"
+        + "<p>靠枕所剩不多，入手从速！</p>"
+    )
+    text, cleaned = run(html)
+    assert [r.rule for r in cleaned.removed] == ["cta:line"] * 5
+    assert text.rstrip().endswith(f"5{BODY}")
+
+
+def test_missing_out_is_prose_in_the_middle_of_a_post() -> None:
+    html = paras(2) + "<p>这个细节千万别错过。</p>" + paras(12)
+    text, cleaned = run(html)
+    assert cleaned.removed == [] and "千万别错过" in text
+
+
+def test_an_announcement_or_an_ad_opening_cuts_the_tail() -> None:
+    html = paras(6) + "<p>号外：限量版靠枕上市了</p>" + img("ad") + "<p>点“阅读原文”购买</p>"
+    text, cleaned = run(html)
+    assert [r.rule for r in cleaned.removed] == ["tail:promo"] * 3
+    html = paras(6) + "<p>插个广告</p>" + img("ad")
+    text, cleaned = run(html)
+    assert [r.rule for r in cleaned.removed] == ["tail:promo"] * 2
+
+
+def test_an_adaptation_credit_is_a_credit_and_a_rule_line_left_last_goes() -> None:
+    html = paras(6) + "<p>——————————</p><p>本漫画改编自网传“DD”作品</p>"
+    text, cleaned = run(html)
+    assert cuts(cleaned) == [("tail:separator", "——————————"), ("credit", "本漫画改编自网传“DD”作品")]
+    assert text.rstrip().endswith(f"5{BODY}")
+    # a rule line between two parts of the post stays
+    text, cleaned = run(paras(3) + "<p>——————————</p>" + paras(3))
+    assert cleaned.removed == [] and "——————————" in text
+
+
+def test_pictures_count_in_the_valve_of_a_comic() -> None:
+    # a comic: twenty panels, one caption, one call to action; the call is not "most of the body",
+    # and the 推荐阅读 heading after the panels is in the second half of it
+    html = "".join(img(f"p{i}") for i in range(20)) + "<p>嗯……</p>"
+    text, cleaned = run(html + "<p>点“阅读原文”，更多精彩漫画</p>")
+    assert cuts(cleaned) == [("cta:line", "点“阅读原文”，更多精彩漫画")]
+    text, cleaned = run(html + "<p>推荐阅读</p>" + img("rel") + "<p>点“阅读原文”，更多精彩漫画</p>")
+    assert [r.rule for r in cleaned.removed] == ["tail:related-list"] * 3
+    assert "嗯……" in text and "p19" in text and "rel/640" not in text
+
+
+# --- metadata ------------------------------------------------------------------------------------
+
+
+def test_node_text_skips_the_code_of_a_script_inside_a_title() -> None:
+    tree = LexborHTMLParser(
+        '<h2 id="t"><script>document.write("<span>漫画丨标题</span>");</script>漫画丨标题</h2>'
+    )
+    assert node_text(tree.css_first("#t")) == "漫画丨标题"
