@@ -283,6 +283,38 @@ class Crawl:
         finally:
             lock.release()
 
+    def list_source(self, source: Source, *, force: bool = False) -> tuple[list[str], list[Result]]:
+        """List one source without archiving (cluster workers, :mod:`archive.cluster`): its due URLs
+        that still need a visit, and the results of listing it (not due, a listing that failed). The
+        frontier, the cursor and the identities are kept as in a full run; a due URL whose article is
+        archived already is marked so here and not returned."""
+        queues = self._queues = HostQueues(ready_in=self._ready_in)
+        self._plan_source(source, force, self.pipe.clock())
+        tasks = [t for q in list(queues._queues.values()) for t in q]
+        queues._queues.clear()
+        for task in tasks:  # the listing itself (there is at most one)
+            if task.entry is None:
+                task.run(lambda: None)
+        urls = []
+        for task in [t for q in list(queues._queues.values()) for t in q]:
+            entry = task.entry
+            if entry is None:
+                continue
+            known = self._known_elsewhere(entry)
+            if known is None:
+                urls.append(entry.url)
+            else:
+                now = self.pipe.clock()
+                if known == entry.url:
+                    self.frontier.visited(
+                        entry.url, ARCHIVED, now, next_visit=self._revisit_time(entry, now),
+                        identity=self._identity_of(entry.url),
+                    )  # fmt: skip
+                else:
+                    self.frontier.visited(entry.url, KNOWN, now, next_visit=None)
+        queues._queues.clear()
+        return urls, [r for _, r in sorted(self._results, key=lambda item: item[0])]
+
     # .................................................................. the run
     def _run(self, sources: list[Source], force: bool) -> list[Result]:
         pipe = self.pipe
