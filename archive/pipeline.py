@@ -113,11 +113,17 @@ class Archive:
     """An archive root opened for work: the catalog, the raw store and the content tree.
 
     Opening refuses a root whose catalog is missing or corrupt while WARC files or bundles exist
-    (see :meth:`archive.catalog.Catalog.open`).
+    (see :meth:`archive.catalog.Catalog.open`). ``writer`` names the WARC files this process appends
+    to (a cluster worker's claimed name; "" on one machine).
     """
 
     def __init__(
-        self, config: Config, root: str | Path | None = None, *, clock: Callable[[], datetime] = utcnow
+        self,
+        config: Config,
+        root: str | Path | None = None,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        writer: str = "",
     ) -> None:
         self.config = config
         self.root = Path(root or config.archive.root).expanduser()
@@ -152,7 +158,10 @@ class Archive:
         # why here: every command that writes a root opens it here; a root with no Hugo configuration
         # gets ours (and the minimal theme) so that `hugo` builds it as it is (archive.site)
         ensure_site(self.root, content_dir=cfg.content_dir, staging=self.staging)
-        self.rawstore = RawStore(raw_dir, self.catalog, max_bytes=cfg.warc_max_bytes, clock=clock)
+        # why a writer name: a cluster worker appends to WARC files of its own (archive.cluster)
+        self.rawstore = RawStore(
+            raw_dir, self.catalog, max_bytes=cfg.warc_max_bytes, clock=clock, writer=writer
+        )
         self.content_dir = cfg.content_dir
         self.entries = Entries(self.catalog, self.root, cfg)
 

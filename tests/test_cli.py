@@ -60,6 +60,7 @@ def test_every_command_has_help_with_an_example() -> None:
     names = sorted(main.commands)
     assert names == [
         "archive", "clean", "crawl", "extract", "import", "list", "reextract", "reindex", "search", "show", "stats",
+        "status", "worker",
     ]  # fmt: skip
     for name in names:
         result = invoke(name, "--help")
