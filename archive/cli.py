@@ -475,7 +475,7 @@ def reindex_cmd(out: Path | None, config_path: Path | None) -> None:
     click.echo(f"reindexed {count} raw record(s) into {_shown(root / config.archive.catalog)}")
     click.echo(
         f"search index: {entries['indexed']} article(s) ({entries['texts_from_bundles']} read from their bundles), "
-        f"{entries['sketches']} syndication sketch(es)"
+        f"{entries['sketches']} syndication sketch(es), {entries['linked']} syndicated cop(y/ies) newly linked"
     )
     sys.exit(EXIT_OK)
 
