@@ -47,12 +47,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from archive.accounts import AccountTemplates, account_cuts, account_key
 from archive.catalog import Catalog, ImageRow, iso, parse_iso, utcnow
 from archive.entries import COPY, Entries
 from archive.fsutil import clean_stale_temp, contained
-from archive.images import ImageCollector, ImageResult
+from archive.images import ImageCollector, ImageResult, image_urls
 from archive.rawstore import RawStore
 from archive.robots import RobotsDisallowed, RobotsPolicy
+from archive.saved import local_images, saved_note
 from archive.site import ensure_site
 from archive.writer import Bundle, bundle_for, existing_hash, publish, render
 from scraper.config import Config
@@ -189,6 +191,9 @@ class Pipeline:
         self._offline_collector: ImageCollector | None = None
         self._robots: RobotsPolicy | None = None
         self._paused: dict[str, tuple[datetime, str]] = {}  # host -> (until, why): long Retry-After
+        self.templates = AccountTemplates(self.catalog)
+        self._saved: dict[str, Path] = {}  # import: normalised image URL -> the file saved beside the page
+        self.learned: dict[str, str] = {}  # account key -> template fingerprint, learned this run
 
     # .................................................................. lifecycle
     @property
@@ -344,7 +349,11 @@ class Pipeline:
             raw = self.archive.rawstore.get(stored.row)
         except WxArchiveError as exc:
             return self._fail(url, "store", exc)
-        return self._process(url, raw, stored.row.digest, parse_iso(stored.row.fetched_at), online=True)
+        self._saved = local_images(path, raw.text(), url)  # pictures the browser saved beside the page
+        try:
+            return self._process(url, raw, stored.row.digest, parse_iso(stored.row.fetched_at), online=True)
+        finally:
+            self._saved = {}
 
     def reextract(self, urls: Iterable[str] | None = None) -> list[Result]:
         """Rebuild every article (or those of ``urls``) from the raw store: see :mod:`archive.reextract`."""
@@ -479,10 +488,12 @@ class Pipeline:
         if not plain_text(article.body_markdown) and not article.images:
             empty = ExtractError(f"The page {url} gave an empty article body; nothing was written.", url)
             return self._fail(url, "extract", empty)
-        article = self._with_pages(url, article, online=online, crawling=crawling)
+        ruled = self._with_pages(url, article, online=online, crawling=crawling)
+        article = self.templates.apply(ruled, url) if self.config.archive.account_templates else ruled
         try:
             bundle = bundle_for(self.archive.root, self.archive.content_dir, article)
-            return self._write(url, article, bundle, digest, fetched, online=online and self.download_images)
+            online_images = online and self.download_images
+            return self._write(url, article, bundle, digest, fetched, online=online_images, ruled=ruled)
         except WxArchiveError as exc:
             return self._fail(url, "write", exc)
 
@@ -545,8 +556,18 @@ class Pipeline:
         return part if part.is_article else None
 
     def _write(
-        self, url: str, article: Article, bundle: Bundle, digest: str, fetched: datetime, *, online: bool
+        self,
+        url: str,
+        article: Article,
+        bundle: Bundle,
+        digest: str,
+        fetched: datetime,
+        *,
+        online: bool,
+        ruled: Article | None = None,
     ) -> Result:
+        """Write ``article``; ``ruled`` is it as the rules left it, before its account template (what
+        the template is learned from)."""
         entries = self.archive.entries
         text = plain_text(article.body_markdown)
         published = article.published.isoformat() if article.published else None
@@ -555,8 +576,18 @@ class Pipeline:
         prev_row = self.catalog.article(bundle.site, bundle.article_id)
         previous = {r.remote_url: r for r in self.catalog.images_of(prev_row.id)} if prev_row else {}
         images = (
-            {} if as_copy else self._collector_for(online).collect(article, bundle.create(), url, previous)
+            {}
+            if as_copy
+            else self._collector_for(online).collect(article, bundle.create(), url, previous, self._saved)
         )
+        if ruled is not None and images and self.config.archive.account_templates:
+            # pictures first seen in this post are known by their bytes now: a re-uploaded banner is too
+            hashes = {r.remote_url: r.sha256 for r in images.values() if r.status == "stored"}
+            refined = self.templates.apply(ruled, url, hashes)
+            if refined.body_markdown != article.body_markdown:
+                article, text = refined, plain_text(refined.body_markdown)
+                images = {k: v for k, v in images.items() if k in set(image_urls(article))}
+                place = entries.place(bundle.site, bundle.article_id, url, article.title, published, text)
         rendered = render(
             article,
             bundle,
@@ -608,6 +639,14 @@ class Pipeline:
                 ],
             )
             entries.settle(article_row, article.title, text, place, staging=self.archive.staging)
+            if self.config.archive.account_templates:  # the account's frame (archive.accounts)
+                hashes = {r.remote_url: r.sha256 for r in images.values() if r.status == "stored"}
+                self.templates.record(article_row, ruled or article, url, hashes)
+        message = (
+            self._learn(ruled or article, article, written=written)
+            if self.config.archive.account_templates
+            else ""
+        )
         if as_copy and place.entry is not None:
             path = entries.entry_index(article_row)
             note = f"a syndicated copy of {place.entry.url}, listed in its entry"
@@ -623,7 +662,10 @@ class Pipeline:
             )
         outcome = "archived" if written else "unchanged"
         failed = [r for r in images.values() if not r.ok]
-        message = f"{len(failed)} image(s) kept their remote URL." if failed else ""
+        notes = [saved_note(images, self._saved)]
+        if failed:
+            notes.append(f"{len(failed)} image(s) kept their remote URL.")
+        message = " ".join(filter(None, (*notes, message)))
         return self._record(
             Result(
                 url,
@@ -635,6 +677,23 @@ class Pipeline:
                 images=images,
             )
         )
+
+    def _learn(self, ruled: Article, article: Article, *, written: bool) -> str:
+        """Learn the account's template again after one of its posts was written; what to tell."""
+        notes = []
+        cuts = account_cuts(article)
+        if cuts and written:
+            name = article.account or account_key(article)
+            notes.append(f"The account template of {name} cut {cuts} block(s).")
+        account = account_key(ruled)
+        new = self.templates.relearn(account, ruled.account or "")
+        if new is not None:
+            self.learned[account] = new.fingerprint
+            notes.append(
+                f"The account template of {new.name} now has {len(new.blocks)} block(s), learned from "
+                f"{new.posts} posts; `wxarchive reextract` applies it to the earlier ones."
+            )
+        return " ".join(notes)
 
 
 def _host(url: str) -> str:
