@@ -164,7 +164,7 @@ class AccountTemplates:
     def relearn(self, account: str, name: str) -> Template | None:
         """Learn ``account``'s template again from every archived post of it; store it when it changed.
 
-        Returns the new template when it changed, else None."""
+        Returns the new template when what it cuts changed (its fingerprint), else None."""
         if not account:
             return None
         rows = self.catalog.query(
@@ -195,8 +195,8 @@ class AccountTemplates:
                 (account, new.name, new.posts, new.fingerprint, new.to_json(), iso(utcnow())),
             )
         self._templates[account] = new
-        changed = old is None or old.fingerprint != new.fingerprint
-        return new if changed and new.blocks else None
+        changed = old.fingerprint != new.fingerprint if old is not None else bool(new.blocks)
+        return new if changed else None
 
     def articles_of(self, account: str) -> list[str]:
         """The URLs of the archived posts of ``account`` (those whose edge blocks were recorded)."""

@@ -85,6 +85,8 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except click.ClickException:
+            raise  # click prints it and exits 2 (a usage error found after parsing)
         except ConfigError as exc:
             _fail(str(exc), EXIT_USAGE)
         except WxArchiveError as exc:
@@ -396,7 +398,8 @@ def clean_cmd(files: tuple[Path, ...], dry_run: bool, config_path: Path | None) 
 @_config_option
 @_guard
 def reindex_cmd(out: Path | None, config_path: Path | None) -> None:
-    """Rebuild the catalog's index of raw records from the WARC files (after losing the catalog).
+    """Rebuild the catalog's index of raw records from the WARC files (after losing the catalog), and
+    the search index and syndication sketches from the archived texts and bundles.
 
     Move a corrupt catalog aside first; then run `wxarchive reextract` to list the articles again.
 
@@ -419,8 +422,178 @@ def reindex_cmd(out: Path | None, config_path: Path | None) -> None:
             contained(root, config.archive.raw_dir), catalog, max_bytes=config.archive.warc_max_bytes
         )
         count = store.reindex()
+        from archive.entries import reindex
+
+        entries = reindex(catalog, root, config.archive)
     click.echo(f"reindexed {count} raw record(s) into {_shown(root / config.archive.catalog)}")
+    click.echo(
+        f"search index: {entries['indexed']} article(s) ({entries['texts_from_bundles']} read from their bundles), "
+        f"{entries['sketches']} syndication sketch(es)"
+    )
     sys.exit(EXIT_OK)
+
+
+# ---------------------------------------------------------------------- looking at the archive
+
+
+def _catalog(config: Config) -> Any:
+    """The catalog of an existing archive (the root's SQLite file, or the cluster's PostgreSQL
+    catalog when ``[cluster] catalog`` names one), for the commands that only look (list, show …)."""
+    from archive.catalog import Catalog
+    from archive.fsutil import contained
+
+    root = Path(config.archive.root).expanduser().resolve()
+    if config.cluster.catalog:
+        return root, Catalog.connect(config.cluster.catalog, create=False)
+    path = contained(root, config.archive.catalog) if root.is_dir() else root / config.archive.catalog
+    if not path.is_file():
+        raise ConfigError(
+            f"No archive at {root} (no {config.archive.catalog}); give --out or [archive] root."
+        )
+    return root, Catalog.open(path, create=False)
+
+
+def _view(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a view; its ValueError is a usage error (a bad --since, --state or query)."""
+    try:
+        return fn(*args, **kwargs)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+_json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+
+
+@main.command("list")
+@click.option("--site", help="Only entries from this site (or with a copy there): wechat, qq, sohu …")
+@click.option("--account", help="Only entries of this account (exact name).")
+@click.option(
+    "--since", metavar="DATE", help="Only entries published on or after DATE (2025-03-05, 2025-03, 2025)."
+)
+@click.option(
+    "--state",
+    type=click.Choice(["archived", "failed", "gone", "deferred"]),
+    help="Only entries in this state.",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many (the newest).")
+@_json_option
+@_out_option
+@_config_option
+@_guard
+def list_cmd(
+    site: str | None, account: str | None, since: str | None, state: str | None, limit: int | None,
+    as_json: bool, out: Path | None, config_path: Path | None,
+) -> None:  # fmt: skip
+    """List the archived entries, newest first: one line per article, its syndicated copies named.
+
+    \b
+    Example:
+        wxarchive list --out site --site wechat --since 2025-03
+        wxarchive list --out site --state gone --json
+    """
+    from archive import present, views
+
+    root, catalog = _catalog(_load(config_path, out))
+    with catalog:
+        entries = _view(
+            views.list_entries, catalog, site=site, account=account, since=since, state=state, limit=limit
+        )
+    if as_json:
+        present.print_json(entries)
+    else:
+        present.print_entries(entries)
+
+
+@main.command("show")
+@click.argument("ref", metavar="URL|ID")
+@_json_option
+@_out_option
+@_config_option
+@_guard
+def show_cmd(ref: str, as_json: bool, out: Path | None, config_path: Path | None) -> None:
+    """Show one entry: front matter, files, raw captures, latest outcomes, images, syndicated copies.
+
+    URL|ID is an article's URL (as archived, canonical or final), its article id or its catalog id;
+    a syndicated copy shows the entry it belongs to.
+
+    \b
+    Example:
+        wxarchive show https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOpQrStUv --out site
+    """
+    from archive import present, views
+
+    root, catalog = _catalog(_load(config_path, out))
+    with catalog:
+        item = views.show(catalog, root, ref)
+    if as_json:
+        present.print_json(item)
+    else:
+        present.print_show(item)
+
+
+@main.command("stats")
+@_json_option
+@_out_option
+@_config_option
+@_guard
+def stats_cmd(as_json: bool, out: Path | None, config_path: Path | None) -> None:
+    """The archive in numbers: articles by site, account and month, failures by kind, storage,
+    paused hosts, articles deleted upstream.
+
+    \b
+    Example:
+        wxarchive stats --out site
+    """
+    from archive import present
+    from archive.stats import stats
+
+    root, catalog = _catalog(_load(config_path, out))
+    with catalog:
+        sections = stats(catalog, root)
+    if as_json:
+        present.print_json(
+            {name: table.to_json() | {"title": title} for name, (title, table) in sections.items()}
+        )
+    else:
+        present.print_stats(sections)
+
+
+@main.command("search")
+@click.argument("query", nargs=-1, required=True)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="At most this many results."
+)
+@_json_option
+@_out_option
+@_config_option
+@_guard
+def search_cmd(
+    query: tuple[str, ...], limit: int, as_json: bool, out: Path | None, config_path: Path | None
+) -> None:
+    """Full-text search of titles and bodies, best matches first, each with its matching passage.
+
+    Every word must match; Chinese is matched as written (芯片 finds 芯片, not 芯 … 片); "quoted words"
+    match as a phrase. A syndicated article is one result, whichever copy matched.
+
+    \b
+    Example:
+        wxarchive search 芯片 --out site
+        wxarchive search 国产芯片设计 "machine learning" --out site --json
+    """
+    from archive import present, views
+
+    root, catalog = _catalog(_load(config_path, out))
+    with catalog:
+        hits = _view(views.search, catalog, " ".join(_quoted(q) for q in query), limit=limit)
+    if as_json:
+        present.print_json(hits)
+    else:
+        present.print_hits(hits)
+
+
+def _quoted(word: str) -> str:
+    """A shell argument with a space in it was quoted by the user: keep it one phrase."""
+    return f'"{word}"' if " " in word.strip() and '"' not in word else word
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 from archive.catalog import iso
 from scraper.config import Source
-from scraper.errors import ConfigError, ExtractError, TransientFetchError, WxArchiveError
+from scraper.errors import ConfigError, ExtractError, StoreError, TransientFetchError, WxArchiveError
 from scraper.models import RawPage
 
 if TYPE_CHECKING:
@@ -90,7 +90,10 @@ class Crawl:
         urls.extend(source.urls)
         for url in dict.fromkeys(urls):
             results.append(self.pipe.archive_url(url, crawling=True))
-        self.catalog.set_crawled(source.name, now)
+        try:
+            self.catalog.set_crawled(source.name, now)
+        except StoreError as exc:  # a full disk: the URLs have their lines; the source is simply due again
+            results.append(self.pipe._fail(label, "crawl", exc))
         return results
 
     def _feed_entries(self, source: Source) -> list[str]:

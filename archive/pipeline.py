@@ -40,7 +40,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -48,19 +48,22 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive.accounts import AccountTemplates, account_cuts, account_key
-from archive.catalog import Catalog, ImageRow, iso, parse_iso, utcnow
-from archive.entries import COPY, Entries
-from archive.fsutil import clean_stale_temp, contained
-from archive.images import ImageCollector, ImageResult, image_urls
+from archive.catalog import Catalog, ImageRow, PageBuild, iso, parse_iso, utcnow
+from archive.entries import COPY, Entries, Placement
+from archive.fingerprint import Fingerprints
+from archive.fsutil import clean_stale_temp, contained, os_error
+from archive.images import ImageCollector, ImageResult, copy_stored_images, image_urls
 from archive.rawstore import RawStore
 from archive.robots import RobotsDisallowed, RobotsPolicy
 from archive.saved import local_images, saved_note
 from archive.site import ensure_site
-from archive.writer import Bundle, bundle_for, existing_hash, publish, render
+from archive.staging import Publication, clean_stale_staging
+from archive.writer import Bundle, Rendered, bundle_for, existing_hash, render
 from scraper.config import Config
 from scraper.errors import (
     BlockedURL,
     ConfigError,
+    DiskFullError,
     ExtractError,
     FetchError,
     NotAnArticle,
@@ -69,7 +72,7 @@ from scraper.errors import (
     WxArchiveError,
 )
 from scraper.html import plain_text
-from scraper.models import EXTRACTOR_VERSION, Article, RawPage
+from scraper.models import Article, RawPage
 from scraper.pagination import join as join_pages
 
 log = logging.getLogger(__name__)
@@ -123,8 +126,11 @@ class Archive:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(
-                f"Could not create the archive root {self.root}: {exc.strerror or exc}."
+            raise os_error(
+                exc,
+                self.root,
+                "the archive root",
+                f"Could not create the archive root {self.root}: {exc.strerror or exc}.",
             ) from exc
         self.root = self.root.resolve()
         cfg = config.archive
@@ -134,9 +140,17 @@ class Archive:
         # why a server URL: workers of a cluster share one PostgreSQL catalog ([cluster] catalog)
         shared = config.cluster.catalog
         self.catalog = Catalog.connect(shared or contained(self.root, cfg.catalog), has_data=has_data)
+        self.catalog.outcome_history = cfg.outcome_history
         self.staging = contained(self.root, STAGING_DIR)
-        self.staging.mkdir(exist_ok=True)
+        try:
+            self.staging.mkdir(exist_ok=True)
+        except OSError as exc:
+            self.catalog.close()
+            raise os_error(
+                exc, self.staging, str(self.staging), f"Could not create {self.staging}: {exc}."
+            ) from exc
         clean_stale_temp(self.staging)
+        clean_stale_staging(self.staging)
         # why here: every command that writes a root opens it here; a root with no Hugo configuration
         # gets ours (and the minimal theme) so that `hugo` builds it as it is (archive.site)
         ensure_site(self.root, content_dir=cfg.content_dir, staging=self.staging)
@@ -190,7 +204,9 @@ class Pipeline:
         self._collector: ImageCollector | None = None
         self._offline_collector: ImageCollector | None = None
         self._robots: RobotsPolicy | None = None
+        self._fingerprints: Fingerprints | None = None
         self._paused: dict[str, tuple[datetime, str]] = {}  # host -> (until, why): long Retry-After
+        self.disk_full: DiskFullError | None = None  # set by the first full/read-only disk: the batch stops
         self.templates = AccountTemplates(self.catalog)
         self._saved: dict[str, Path] = {}  # import: normalised image URL -> the file saved beside the page
         self.learned: dict[str, str] = {}  # account key -> template fingerprint, learned this run
@@ -206,6 +222,13 @@ class Pipeline:
         return self._fetcher
 
     @property
+    def fingerprints(self) -> Fingerprints:
+        """What a bundle built by this run is built from (:mod:`archive.fingerprint`), read once."""
+        if self._fingerprints is None:
+            self._fingerprints = Fingerprints.load(self.config, self.catalog)
+        return self._fingerprints
+
+    @property
     def robots(self) -> RobotsPolicy:
         """This run's robots.txt policy (made on first use, with the run's fetcher)."""
         if self._robots is None:
@@ -218,8 +241,11 @@ class Pipeline:
 
     def close(self) -> None:
         if self._run is not None:
-            self.catalog.finish_run(self._run, self._counts["ok"], self._counts["failed"])
-            self._run = None
+            run, self._run = self._run, None
+            try:
+                self.catalog.finish_run(run, self._counts["ok"], self._counts["failed"])
+            except StoreError as exc:  # a full disk: every URL already has its line; the run row stays open
+                log.warning("could not record the end of run %s: %s", run, exc)
         if self._own_fetcher and self._fetcher is not None:
             with contextlib.suppress(Exception):
                 self._fetcher.close()
@@ -254,12 +280,25 @@ class Pipeline:
 
     # .................................................................. outcomes
     def _record(self, result: Result) -> Result:
-        if self._run is None:
-            self._run = self.catalog.start_run(self.command)
-        self.catalog.record_outcome(
-            self._run, result.url, result.stage, result.outcome, result.error_class, result.message or None
-        )
+        """Count ``result`` and record it in the catalog; a catalog that cannot take the row (a full
+        disk) costs the row, never the result: the URL still gets its line."""
         self._counts["ok" if result.ok else "failed"] += 1
+        try:
+            if self._run is None:
+                self._run = self.catalog.start_run(self.command)
+            self.catalog.record_outcome(
+                self._run,
+                result.url,
+                result.stage,
+                result.outcome,
+                result.error_class,
+                result.message or None,
+            )
+        except DiskFullError as exc:
+            self.disk_full = self.disk_full or exc
+            log.warning("the outcome of %s was not recorded: %s", result.url, exc)
+        except StoreError as exc:
+            log.warning("the outcome of %s was not recorded: %s", result.url, exc)
         return result
 
     def _guarded(self, url: str, work: Callable[[], Result]) -> Result:
@@ -268,11 +307,22 @@ class Pipeline:
         Why: a batch records failure as data and goes on; one page that trips a bug in the image,
         writer or catalog code must not end a crawl of a hundred. Expected failures are typed and
         handled inside ``work``; ``KeyboardInterrupt`` still stops the run.
+
+        After a full or read-only disk (:class:`DiskFullError`) the batch stops cleanly: each URL left
+        gets its failed line without being fetched, since every write would fail the same way.
         """
+        if self.disk_full is not None:
+            why = self.disk_full.for_url("")
+            message = f"{url} was not tried: {str(why).rstrip('.')}. Free some space and run again."
+            return self._record(
+                Result(url, "failed", message=message, stage="store", error_class="DiskFullError")
+            )
         try:
             return work()
         except ConfigError:
             raise  # the configuration is wrong for every URL: the command stops with a usage error
+        except StoreError as exc:  # typed, not a bug: a full disk or a busy catalog met outside a stage
+            return self._fail(url, "store", exc)
         except Exception as exc:  # noqa: BLE001 - see the docstring
             log.error("unexpected error on %s", url, exc_info=True)
             message = (
@@ -283,14 +333,20 @@ class Pipeline:
                 Result(url, "failed", message=message, stage="internal", error_class=type(exc).__name__)
             )
 
-    def _fail(self, url: str, stage: str, exc: BaseException, *, note: str = "") -> Result:
+    def _failure(self, url: str, stage: str, exc: BaseException, *, note: str = "") -> Result:
+        """The failed Result for ``exc`` (not recorded yet); a full disk also stops the batch."""
+        if isinstance(exc, DiskFullError):
+            exc = exc.for_url(url)
+            self.disk_full = self.disk_full or exc
+            note = note or self._kept_note(url)
         message = str(exc) or f"{type(exc).__name__} while processing {url}."
         if url not in message:
             message = f"{url}: {message}"
         message += note
-        return self._record(
-            Result(url, "failed", message=message, stage=stage, error_class=type(exc).__name__)
-        )
+        return Result(url, "failed", message=message, stage=stage, error_class=type(exc).__name__)
+
+    def _fail(self, url: str, stage: str, exc: BaseException, *, note: str = "") -> Result:
+        return self._record(self._failure(url, stage, exc, note=note))
 
     # .................................................................. commands
     def archive_url(self, url: str, *, crawling: bool = False) -> Result:
@@ -322,7 +378,9 @@ class Pipeline:
         except WxArchiveError as exc:
             return self._fail(url, "store", exc)
         fetched = parse_iso(stored.row.fetched_at)
-        return self._process(url, raw, stored.row.digest, fetched, online=True, crawling=crawling)
+        return self._process(
+            url, raw, stored.row.digest, fetched, online=True, crawling=crawling, raw_id=stored.row.id
+        )
 
     def import_file(self, path: str | Path, url: str) -> Result:
         """Archive a page saved from a browser as if fetched from ``url`` (no network for the page)."""
@@ -349,9 +407,10 @@ class Pipeline:
             raw = self.archive.rawstore.get(stored.row)
         except WxArchiveError as exc:
             return self._fail(url, "store", exc)
+        fetched = parse_iso(stored.row.fetched_at)
         self._saved = local_images(path, raw.text(), url)  # pictures the browser saved beside the page
         try:
-            return self._process(url, raw, stored.row.digest, parse_iso(stored.row.fetched_at), online=True)
+            return self._process(url, raw, stored.row.digest, fetched, online=True, raw_id=stored.row.id)
         finally:
             self._saved = {}
 
@@ -417,8 +476,12 @@ class Pipeline:
     def _unchanged(self, url: str, digest: str) -> Result | None:
         """The 'nothing to do' answer when this exact page was already archived from these bytes."""
         row = self.catalog.article_for_url(url)
-        if row is None or row.raw_digest != digest or row.extractor_version != EXTRACTOR_VERSION:
-            return None
+        if (
+            row is None
+            or row.raw_digest != digest
+            or row.built_with != self.fingerprints.of(row.template_key)
+        ):
+            return None  # why: another page, or built by another extractor or under other rules
         if row.status == COPY:  # a syndicated copy: no bundle of its own, its entry shows it
             return Result(
                 url, "unchanged", path=self.archive.entries.entry_index(row.id), stage="write", kind=row.kind
@@ -443,6 +506,7 @@ class Pipeline:
         online: bool,
         force: bool = False,
         crawling: bool = False,
+        raw_id: int | None = None,
     ) -> Result:
         if not force:
             same = self._unchanged(url, digest)
@@ -461,41 +525,57 @@ class Pipeline:
                         url,
                     ),
                 )
+        built = self._build(url, raw, online=online, crawling=crawling)
+        if isinstance(built, Result):
+            if built.outcome == "not_article":
+                self.remember_not_article(url, raw_id, digest, built.kind or "not_article")
+            return self._record(built)
+        try:
+            bundle = bundle_for(self.archive.root, self.archive.content_dir, built)
+            online_images = online and self.download_images
+            return self._write(url, built, bundle, digest, fetched, online=online_images, raw_id=raw_id)
+        except WxArchiveError as exc:
+            return self._fail(url, "write", exc)
+
+    def _build(self, url: str, raw: RawPage, *, online: bool, crawling: bool = False) -> Article | Result:
+        """The article ``raw`` holds, with the rest of its pages; else the Result (not yet recorded)
+        saying why there is none: extraction failed, the page is not an article, or it is empty.
+
+        Pure but for reading the raw store (the other pages of an article, offline): it is what a
+        ``reextract`` worker process runs (:mod:`archive.reextract`)."""
         try:
             article = self.extract_fn(raw.body, raw.final_url or url)
         except WxArchiveError as exc:
-            return self._fail(url, "extract", exc)
+            return self._failure(url, "extract", exc)
         except Exception as exc:  # noqa: BLE001 - an extractor bug must not stop the batch
-            return self._fail(
+            return self._failure(
                 url, "extract", ExtractError(f"Extracting {url} failed: {type(exc).__name__}: {exc}.", url)
             )
         if not article.is_article:
-            bundle_note = ""
-            earlier = self.catalog.article_for_url(url)
-            if earlier is not None:
-                bundle_note = f" The earlier archive {earlier.bundle_path} is kept."
-            message = (article.error or f"The page {url} is not an article ({article.kind}).") + bundle_note
-            return self._record(
-                Result(
-                    url,
-                    "not_article",
-                    message=message,
-                    stage="extract",
-                    error_class=NotAnArticle.__name__,
-                    kind=article.kind,
-                )
+            message = (
+                article.error or f"The page {url} is not an article ({article.kind})."
+            ) + self._kept_note(url)
+            return Result(
+                url,
+                "not_article",
+                message=message,
+                stage="extract",
+                error_class=NotAnArticle.__name__,
+                kind=article.kind,
             )
         if not plain_text(article.body_markdown) and not article.images:
             empty = ExtractError(f"The page {url} gave an empty article body; nothing was written.", url)
-            return self._fail(url, "extract", empty)
-        ruled = self._with_pages(url, article, online=online, crawling=crawling)
-        article = self.templates.apply(ruled, url) if self.config.archive.account_templates else ruled
-        try:
-            bundle = bundle_for(self.archive.root, self.archive.content_dir, article)
-            online_images = online and self.download_images
-            return self._write(url, article, bundle, digest, fetched, online=online_images, ruled=ruled)
-        except WxArchiveError as exc:
-            return self._fail(url, "write", exc)
+            return self._failure(url, "extract", empty)
+        return self._with_pages(url, article, online=online, crawling=crawling)
+
+    def remember_not_article(self, url: str, raw_id: int | None, digest: str, kind: str) -> None:
+        """Note that ``url``'s record ``digest`` is no article under today's rules (so ``reextract``
+        need not parse it again), and which earlier bundle of the URL, if any, stays its archive."""
+        earlier = self.catalog.article_for_url(url)
+        build = PageBuild(
+            url, raw_id, digest, self.fingerprints.base, "not_article", kind, earlier.id if earlier else None
+        )
+        self.catalog.set_page_builds([build])
 
     def _with_pages(self, url: str, article: Article, *, online: bool, crawling: bool = False) -> Article:
         """``article`` with the rest of its text when it is split over pages: the one-page version
@@ -564,30 +644,115 @@ class Pipeline:
         fetched: datetime,
         *,
         online: bool,
-        ruled: Article | None = None,
+        raw_id: int | None = None,
     ) -> Result:
-        """Write ``article``; ``ruled`` is it as the rules left it, before its account template (what
-        the template is learned from)."""
-        entries = self.archive.entries
-        text = plain_text(article.body_markdown)
+        """Write ``article`` (as the rules left it) under its account's template."""
+        ruled, article = article, self._framed(article, url)
+
+        def work() -> Result:
+            place = self._place(url, article, bundle)
+            with self._publication(bundle, place) as pub:
+                directory = pub.directory if pub is not None else None
+                prepared = self._prepare(
+                    url,
+                    article,
+                    bundle,
+                    digest,
+                    fetched,
+                    online=online,
+                    raw_id=raw_id,
+                    place=place,
+                    directory=directory,
+                    ruled=ruled,
+                )
+                return self._commit(prepared, pub)
+
+        return self._named_disk_full(url, bundle, work)
+
+    def _framed(self, ruled: Article, url: str, hashes: dict[str, str | None] | None = None) -> Article:
+        """``ruled`` without its account's learned frame (:mod:`archive.accounts`), when templates are on."""
+        if not self.config.archive.account_templates:
+            return ruled
+        return self.templates.apply(ruled, url, hashes)
+
+    def write_prepared(self, prepared: Prepared) -> Result:
+        """Write an article prepared elsewhere (a ``reextract`` worker process): the run's one writer."""
+
+        def work() -> Result:
+            with self._publication(prepared.bundle, prepared.place) as pub:
+                return self._commit(prepared, pub)
+
+        return self._named_disk_full(prepared.url, prepared.bundle, work)
+
+    def _named_disk_full(self, url: str, bundle: Bundle, work: Callable[[], Result]) -> Result:
+        try:
+            return work()
+        except DiskFullError as exc:  # name the file by where it lives, not by its staging path
+            where = Path(exc.what) if exc.what.startswith("/") else None
+            if where is not None and where.is_relative_to(self.archive.staging):
+                home = bundle.relative_index.rsplit("/", 1)[0]
+                return self._fail(url, "write", exc.writing(f"{home}/{where.name}"))
+            if where is not None and where.is_relative_to(self.archive.root):
+                return self._fail(url, "write", exc.writing(str(where.relative_to(self.archive.root))))
+            raise
+
+    @contextlib.contextmanager
+    def _publication(self, bundle: Bundle, place: Placement) -> Iterator[Publication | None]:
+        """The bundle's :class:`archive.staging.Publication` (None for a syndicated copy, which gets
+        no page of its own): a new bundle is staged and moved in whole; any failure inside (a full
+        disk, a refused COMMIT, Ctrl-C) leaves content/ as it was."""
+        if place.is_copy and self.archive.entries.linking:
+            yield None
+            return
+        with Publication(bundle, self.archive.staging) as pub:
+            yield pub
+
+    def _place(self, url: str, article: Article, bundle: Bundle) -> Placement:
+        """Where the page goes among syndicated copies (:meth:`archive.entries.Entries.place`)."""
         published = article.published.isoformat() if article.published else None
-        place = entries.place(bundle.site, bundle.article_id, url, article.title, published, text)
-        as_copy = place.is_copy and entries.linking  # a syndicated copy gets no page of its own
+        text = plain_text(article.body_markdown)
+        return self.archive.entries.place(bundle.site, bundle.article_id, url, article.title, published, text)
+
+    def _prepare(
+        self,
+        url: str,
+        article: Article,
+        bundle: Bundle,
+        digest: str,
+        fetched: datetime,
+        *,
+        online: bool,
+        raw_id: int | None = None,
+        place: Placement | None = None,
+        directory: Path | None = None,
+        ruled: Article | None = None,
+    ) -> Prepared:
+        """Everything :meth:`_commit` writes, worked out: the page's place among syndicated copies,
+        its images and the rendered index.md.
+
+        Online, images are downloaded into ``directory`` (the bundle's publication). Offline they are
+        only looked up (in ``directory``, else the bundle as it is), copies from other bundles left to
+        the commit: then nothing is written, so that a ``reextract`` worker process can run it.
+        """
+        text = plain_text(article.body_markdown)
+        if place is None:
+            place = self._place(url, article, bundle)
+        as_copy = place.is_copy and self.archive.entries.linking  # a syndicated copy gets no page
         prev_row = self.catalog.article(bundle.site, bundle.article_id)
         previous = {r.remote_url: r for r in self.catalog.images_of(prev_row.id)} if prev_row else {}
-        images = (
-            {}
-            if as_copy
-            else self._collector_for(online).collect(article, bundle.create(), url, previous, self._saved)
-        )
-        if ruled is not None and images and self.config.archive.account_templates:
+        if ruled is None:
+            ruled, article = article, self._framed(article, url)
+        images: dict[str, ImageResult] = {}
+        if not as_copy:
+            where = directory if directory is not None else bundle.directory
+            images = self._collector_for(online).collect(article, where, url, previous, self._saved)
+        if images and self.config.archive.account_templates:
             # pictures first seen in this post are known by their bytes now: a re-uploaded banner is too
             hashes = {r.remote_url: r.sha256 for r in images.values() if r.status == "stored"}
-            refined = self.templates.apply(ruled, url, hashes)
+            refined = self._framed(ruled, url, hashes)
             if refined.body_markdown != article.body_markdown:
                 article, text = refined, plain_text(refined.body_markdown)
                 images = {k: v for k, v in images.items() if k in set(image_urls(article))}
-                place = entries.place(bundle.site, bundle.article_id, url, article.title, published, text)
         rendered = render(
             article,
             bundle,
@@ -598,19 +763,53 @@ class Pipeline:
             syndicated=place.syndicated,
             aliases=place.aliases,
         )
-        raw_row = self.catalog.raw_for(url, digest)
+        key, built_with = self.fingerprints.for_article(article)
+        page = PageBuild(url, raw_id, digest, self.fingerprints.base, "article", article.kind, None)
+        return Prepared(
+            url,
+            article,
+            bundle,
+            rendered,
+            images,
+            digest,
+            fetched,
+            raw_id,
+            key,
+            built_with,
+            page,
+            place,
+            text,
+            ruled,
+        )
+
+    def _commit(self, prepared: Prepared, pub: Publication | None) -> Result:
+        """Write a prepared article through its publication (None: a syndicated copy): stored images
+        copied in, index.md published, its catalog rows, search text and links in one transaction;
+        then its outcome."""
+        url, article, bundle, images = prepared.url, prepared.article, prepared.bundle, prepared.images
+        entries = self.archive.entries
+        place, rendered = prepared.place, prepared.rendered
+        if pub is not None:
+            copy_stored_images(
+                images, pub.directory, self.archive.root, live=bundle.directory, staging=self.archive.staging
+            )
+        raw_id = prepared.raw_id
+        if raw_id is None:
+            raw_row = self.catalog.raw_for(url, prepared.digest)
+            raw_id = raw_row.id if raw_row else None
         now = iso(self.clock())
         with self.catalog.write():
             # why: one writer per article across cluster workers (PostgreSQL row lock), so the bundle
             # on disk and its catalog row always come from the same writer
             self.catalog.lock_article(bundle.site, bundle.article_id)
-            if as_copy:
+            if pub is None:
+                prev_row = self.catalog.article(bundle.site, bundle.article_id)
                 written = prev_row is None or (prev_row.status, prev_row.content_hash) != (
                     COPY,
                     rendered.content_hash,
                 )
             else:
-                written = publish(bundle, rendered, staging=self.archive.staging)
+                written = pub.publish(rendered)
             article_row = self.catalog.upsert_article(
                 url=url,
                 canonical_url=article.canonical_url,
@@ -620,14 +819,16 @@ class Pipeline:
                 content_hash=rendered.content_hash,
                 extractor_version=str(article.extractor_version),
                 title=article.title,
-                published=published,
+                published=article.published.isoformat() if article.published else None,
                 kind=article.kind,
-                status=COPY if as_copy else "archived",
+                status="archived" if pub is not None else COPY,
                 error=None,
-                raw_id=raw_row.id if raw_row else None,
-                raw_digest=digest,
+                raw_id=raw_id,
+                raw_digest=prepared.digest,
                 updated_at=now,
                 account=article.account or None,
+                built_with=prepared.built_with,
+                template_key=prepared.template_key,
             )
             self.catalog.set_images(
                 article_row,
@@ -638,29 +839,22 @@ class Pipeline:
                     for r in images.values()
                 ],
             )
-            entries.settle(article_row, article.title, text, place, staging=self.archive.staging)
-            if self.config.archive.account_templates:  # the account's frame (archive.accounts)
+            page = prepared.page
+            if page.raw_id is None:
+                page = dataclasses.replace(page, raw_id=raw_id)
+            self.catalog.set_page_builds([dataclasses.replace(page, article=article_row)])
+            entries.settle(article_row, article.title, prepared.text, place, staging=self.archive.staging)
+            if self.config.archive.account_templates:  # what the account's template is learned from
                 hashes = {r.remote_url: r.sha256 for r in images.values() if r.status == "stored"}
-                self.templates.record(article_row, ruled or article, url, hashes)
-        message = (
-            self._learn(ruled or article, article, written=written)
-            if self.config.archive.account_templates
-            else ""
-        )
-        if as_copy and place.entry is not None:
+                self.templates.record(article_row, prepared.ruled or article, url, hashes)
+        outcome = "archived" if written else "unchanged"
+        message = self._learn(prepared.ruled or article, article, written=written)
+        if pub is None and place.entry is not None:
             path = entries.entry_index(article_row)
             note = f"a syndicated copy of {place.entry.url}, listed in its entry"
             return self._record(
-                Result(
-                    url,
-                    "archived" if written else "unchanged",
-                    path=path,
-                    message=note,
-                    stage="write",
-                    kind=article.kind,
-                )
+                Result(url, outcome, path=path, message=note, stage="write", kind=article.kind)
             )
-        outcome = "archived" if written else "unchanged"
         failed = [r for r in images.values() if not r.ok]
         notes = [saved_note(images, self._saved)]
         if failed:
@@ -680,6 +874,8 @@ class Pipeline:
 
     def _learn(self, ruled: Article, article: Article, *, written: bool) -> str:
         """Learn the account's template again after one of its posts was written; what to tell."""
+        if not self.config.archive.account_templates:
+            return ""
         notes = []
         cuts = account_cuts(article)
         if cuts and written:
@@ -689,11 +885,36 @@ class Pipeline:
         new = self.templates.relearn(account, ruled.account or "")
         if new is not None:
             self.learned[account] = new.fingerprint
-            notes.append(
-                f"The account template of {new.name} now has {len(new.blocks)} block(s), learned from "
-                f"{new.posts} posts; `wxarchive reextract` applies it to the earlier ones."
-            )
+            if self._fingerprints is not None:  # later posts of this run are built under the new one
+                templates = {**self._fingerprints.templates, account: new.fingerprint}
+                self._fingerprints = dataclasses.replace(self._fingerprints, templates=templates)
+            if new.blocks:
+                notes.append(
+                    f"The account template of {new.name} now has {len(new.blocks)} block(s), learned from "
+                    f"{new.posts} posts; `wxarchive reextract` applies it to the earlier ones."
+                )
         return " ".join(notes)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An article ready to be written (:meth:`Pipeline._prepare`): picklable, so that a ``reextract``
+    worker process can prepare it and the run's one writer commit it."""
+
+    url: str
+    article: Article
+    bundle: Bundle
+    rendered: Rendered
+    images: dict[str, ImageResult]
+    digest: str
+    fetched: datetime
+    raw_id: int | None
+    template_key: str
+    built_with: str  # archive.fingerprint: the article's fingerprint
+    page: PageBuild  # what to remember of the page URL (its article id is filled in on commit)
+    place: Placement  # among syndicated copies (archive.entries)
+    text: str  # the body as plain text (for the search index)
+    ruled: Article | None = None  # the article as the rules left it, before its account template
 
 
 def _host(url: str) -> str:

@@ -133,6 +133,10 @@ class DiskFullError(StoreError):
             line += f" for {url}"
         return line + "."
 
+    def writing(self, what: str) -> DiskFullError:
+        """The same error saying it happened while writing ``what`` (e.g. a path made readable)."""
+        return DiskFullError("", self.url, device=self.device, what=what, readonly=self.readonly)
+
     def for_url(self, url: str) -> DiskFullError:
         """The same error naming ``url`` (a new object; the message is rebuilt)."""
         if self.url or not url:

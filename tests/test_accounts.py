@@ -166,14 +166,14 @@ def test_account_keys() -> None:
     assert account_key(replace(article, site="web", extra={}, account=None)) == ""
 
 
-def test_a_version_3_catalog_gains_the_account_tables(tmp_path: Path) -> None:
+def test_a_version_4_catalog_gains_the_account_tables(tmp_path: Path) -> None:
     path = tmp_path / "catalog.sqlite"
     conn = sqlite3.connect(path, isolation_level=None)
     for migration in MIGRATIONS:
-        if migration.version <= 3:
+        if migration.version <= 4:
             for statement in migration.statements():
                 conn.execute(statement)
-    conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '3')")
+    conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '4')")
     conn.execute(
         "INSERT INTO articles (url, site, article_id, bundle_path, content_hash, extractor_version, title, kind, "
         "status, updated_at) VALUES ('https://mp.weixin.qq.com/s/x', 'wechat', 'x', 'content/wechat/x/index.md', "
