@@ -268,13 +268,18 @@ STATS_COLUMNS = (
 
 
 def stats_rows(catalog: Catalog, root: Path | None = None) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
-    """The ``wxarchive stats`` section "account templates": columns and rows (empty when nothing was
-    learned or the catalog predates templates)."""
-    try:
-        rows = learned(catalog)
-    except WxArchiveError:
-        return STATS_COLUMNS, []
+    """Columns and rows of what every account learned (no rows when nothing was)."""
+    rows = learned(catalog)
     return STATS_COLUMNS, [(r.name, r.posts, r.head, r.tail, r.examples, r.learned_at) for r in rows]
+
+
+def stats_section(catalog: Catalog, root: Path) -> Any:
+    """The ``wxarchive stats`` section "templates" (an :class:`archive.stats.Table`; None when no
+    account has learned anything)."""
+    from archive.stats import Table
+
+    columns, rows = stats_rows(catalog, root)
+    return Table(columns, rows) if rows else None
 
 
 def rebuild_plan(templates: AccountTemplates, accounts: Iterable[str]) -> list[str]:

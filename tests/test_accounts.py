@@ -18,6 +18,7 @@ from archive.accounts import (
 from archive.catalog import Catalog
 from archive.pipeline import Archive, Pipeline
 from archive.schema import MIGRATIONS, SCHEMA_VERSION
+from archive.stats import stats
 from scraper import extract
 from scraper.fetch import Fetcher
 from tests.archivekit import make_config, read_doc
@@ -118,6 +119,8 @@ def test_the_catalog_keeps_what_was_learned_and_stats_shows_it(tmp_path: Path, w
         name, posts, head, tail, examples, _ = table[0]
         assert (name, posts, head, tail) == ("军旅观察", 4, 3, 3)  # the motto is in the head window too
         assert SLOGAN in examples and "(+2 pictures)" in examples
+        title, shown = stats(cat, tmp_path / "site", only=["templates"])["templates"]
+        assert "account templates" in title and shown.rows[0][:4] == ("军旅观察", 4, 3, 3)
         template = AccountTemplates(cat).template(f"wechat:{BIZ}")
         assert template is not None and {b.text for b in template.blocks} >= {SLOGAN, MOTTO, FOOTER}
 
