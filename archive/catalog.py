@@ -16,6 +16,9 @@ Tables (the migrations of :mod:`archive.schema`)::
     page_builds  the last extraction of each page URL: record, rules fingerprint, what it gave
     sources      last crawl time of each configured crawl source
     robots       the robots.txt of each origin a crawl asked: when, HTTP status, verdict, body
+    frontier     every URL a crawl source discovered: source, identity, state, next visit (archive.frontier)
+    source_cursors  where each crawl source stopped: ETag/Last-Modified, album/list cursors
+    host_state   hosts whose circuit breaker opened: paused until when, why, trips (archive.hosts)
 
 Concurrency: WAL mode, a busy timeout, and every write in ``BEGIN IMMEDIATE`` (:meth:`Catalog.write`),
 so two runs at once (cron overlap, crawl + on-demand archive) queue up instead of failing with
@@ -258,6 +261,20 @@ class Backend:
     def lock_article(self, conn: Any, site: str, article_id: str) -> None:
         """Make this transaction the only writer of the article (SQLite: BEGIN IMMEDIATE already is)."""
 
+    def try_claim(self, catalog: Catalog, name: str) -> Any:
+        """Hold the name ``name`` for this process until it exits (None when another process holds it).
+        SQLite: an OS lock on a file beside the catalog, which dies with its process."""
+        if fcntl is None:  # pragma: no cover - not POSIX
+            return object()
+        lock = Path(f"{catalog.path}.writer-{name}.lock")
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return None
+        return fd
+
 
 SQLITE = Backend()
 
@@ -270,6 +287,7 @@ class Catalog:
         self.conn = conn
         self.path = path
         self.backend = backend
+        self._claims: list[Any] = []  # writer names held (claim_writer) until this process exits
         self._lock = threading.RLock()
         self._depth = 0
         self.outcome_history = DEFAULT_OUTCOME_HISTORY
@@ -464,6 +482,18 @@ class Catalog:
         """The first column of the first row of ``sql`` (None when there is no row)."""
         rows = self.query(sql, params)
         return rows[0][0] if rows else None
+
+    def claim_writer(self, base: str) -> str:
+        """A writer name ``<base>-<n>`` no other live process holds (the lowest free ``n``), held until
+        this process exits. A cluster worker names its WARC files with it: a worker restarted after
+        a crash takes its old name back, and so continues (and first repairs) its own files."""
+        for n in range(1, 10_000):
+            name = f"{base}-{n}"
+            handle = self.backend.try_claim(self, name)
+            if handle is not None:
+                self._claims.append(handle)
+                return name
+        raise StoreError(f"No free writer name {base}-<n> in the catalog {self.path}.")  # pragma: no cover
 
     def lock_article(self, site: str, article_id: str) -> None:
         """Inside :meth:`write`: make this transaction the one writer of the article (site, article_id)

@@ -142,6 +142,12 @@ def _report(results: Iterable[Any]) -> int:
     return status
 
 
+def _queued(urls: Iterable[str], _: object = None) -> int:
+    for url in urls:
+        click.echo(f"queued {url}")
+    return EXIT_OK
+
+
 def _pipeline(config: Config, command: str, *, download_images: bool = True) -> Any:
     from archive.pipeline import Archive, Pipeline
 
@@ -184,12 +190,14 @@ def _setup_logging() -> None:
 
 @main.command("archive")
 @click.argument("urls", nargs=-1, required=True)
+@click.option("--no-wait", is_flag=True, help="Cluster mode: queue the URLs for the workers and exit.")
 @_out_option
 @_config_option
 @_network_options
 @_guard
 def archive_cmd(
     urls: tuple[str, ...],
+    no_wait: bool,
     out: Path | None,
     config_path: Path | None,
     proxy: str | None,
@@ -205,6 +213,11 @@ def archive_cmd(
         wxarchive archive https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOpQrStUv https://new.qq.com/rain/a/20250213A06FMB00 --out site
     """
     config = _load(config_path, out, proxy, ca_bundle)
+    if config.cluster.enabled:  # [cluster] broker: the workers archive, this command waits for them
+        from archive.cluster import archive_command
+
+        results = archive_command(config, urls, wait=not no_wait)
+        sys.exit(_report(results) if not no_wait else _queued(urls, list(results)))
     archive, pipe = _pipeline(config, "archive", download_images=not no_images)
     with archive, pipe:
         code = _report(pipe.archive_url(url) for url in urls)
@@ -333,6 +346,10 @@ def reextract_cmd(
     from archive.reextract import run_cli
 
     config = _load(config_path, out)
+    if config.cluster.enabled:  # [cluster] broker: one message per batch of stored pages
+        from archive.cluster import reextract_command
+
+        sys.exit(_report(reextract_command(config, list(urls) or None, force=force)))
     with Archive(config) as archive, Pipeline(archive, download_images=False, command="reextract") as pipe:
         report = run_cli(
             pipe, list(urls) or None, jobs=jobs, dry_run=dry_run, diff=diff, force=force, as_json=as_json
@@ -345,6 +362,12 @@ def reextract_cmd(
     "--source", "sources", multiple=True, metavar="NAME", help="Crawl only this source (repeatable)."
 )
 @click.option("--force", is_flag=True, help="Crawl even if a source's interval_minutes has not passed.")
+@click.option(
+    "--every",
+    metavar="INTERVAL",
+    help="Keep running: crawl again every INTERVAL (30m, 2h, 90s; ±10 % jitter) until SIGTERM or Ctrl-C.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per outcome, then the summary.")
 @_out_option
 @_config_option
 @_network_options
@@ -352,6 +375,8 @@ def reextract_cmd(
 def crawl_cmd(
     sources: tuple[str, ...],
     force: bool,
+    every: str | None,
+    as_json: bool,
     out: Path | None,
     config_path: Path | None,
     proxy: str | None,
@@ -360,20 +385,42 @@ def crawl_cmd(
 ) -> None:
     """Crawl the [[sources]] of the configuration that are due (run it from cron or a timer).
 
-    Each source is an RSS/Atom feed and/or a fixed list of URLs; a page already archived from the
-    same bytes is left alone; each failure is recorded and the crawl goes on.
+    Sources are feeds, sitemaps, WeChat albums, Tencent News author lists, list pages, URL files and
+    URL lists; only new URLs are fetched; a host that shows a block is paused (also for later runs).
+    One line per outcome (a live display on a terminal), then a summary. Exit 0 when the only
+    non-successes are deferrals and pauses, and when another crawl of the archive is running.
 
     \b
     Example:
         wxarchive crawl --config wxarchive.toml
         wxarchive crawl --config wxarchive.toml --source tencent-tech --force
+        wxarchive crawl --config wxarchive.toml --every 30m
     """
+    import signal
+    import threading
+
+    from archive.crawl import parse_interval, run_command
+
     config = _load(config_path, out, proxy, ca_bundle)
     if not config.sources:
         raise ConfigError("The configuration has no [[sources]] to crawl; see config/sources.example.toml.")
-    archive, pipe = _pipeline(config, "crawl", download_images=not no_images)
-    with archive, pipe:
-        code = _report(pipe.crawl(list(sources), force=force))
+    if config.cluster.enabled:  # [cluster] broker: the workers list the sources and archive their URLs
+        from archive.cluster import crawl_command
+
+        for name, queued in crawl_command(config, sources, force=force):
+            click.echo(f"queued source {name}" if queued else f"source {name} is queued already")
+        sys.exit(EXIT_OK)
+    interval = parse_interval(every) if every else None
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # finish the URLs in flight, then exit 0
+    code = run_command(
+        lambda: _pipeline(config, "crawl", download_images=not no_images),
+        sources,
+        force=force,
+        every=interval,
+        progress_mode="json" if as_json else "auto",
+        stop=stop,
+    )
     sys.exit(code)
 
 
@@ -382,42 +429,85 @@ def crawl_cmd(
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @click.option("--dry-run", is_flag=True, help="Print a unified diff of what would change; write nothing.")
+@click.option(
+    "--localize",
+    is_flag=True,
+    help="Also store the remote pictures (body and thumbnail) in the page bundle (name.md becomes name/index.md).",
+)
+@_out_option
 @_config_option
 @_guard
-def clean_cmd(files: tuple[Path, ...], dry_run: bool, config_path: Path | None) -> None:
+def clean_cmd(
+    files: tuple[Path, ...], dry_run: bool, localize: bool, out: Path | None, config_path: Path | None
+) -> None:
     """Remove boilerplate from existing Markdown archives (front matter + body, as in the seed article).
 
-    Rewrites the body and the summary; every other front-matter key stays exactly as it was. Reports
-    each removed block with the rule that removed it.
+    Rewrites the body and the summary, and gives a date without a UTC offset its +08:00; every other
+    front-matter key stays exactly as it was. Reports each removed block with the rule that removed
+    it. With --localize the remote pictures are downloaded into the page bundle like `archive` does
+    (catalog and raw store of the archive root the file is in, else of --out).
 
     \b
     Example:
         wxarchive clean content/qq/*.md --dry-run
-        wxarchive clean old-mirror/post.md
+        wxarchive clean old-mirror/post.md --localize --out site
     """
+    from archive.localize import Localizer, archive_root_of
     from archive.mdclean import CleanError, clean_file
 
-    config = load_config(config_path)
+    config = _load(config_path, out)
     status = EXIT_OK
-    for path in files:
-        try:
-            result = clean_file(path, dry_run=dry_run, summary_chars=config.frontmatter.summary_chars)
-        except (CleanError, WxArchiveError) as exc:
-            click.echo(f"failed {path}: {' '.join(str(exc).split())}")
-            status = EXIT_FAILED
-            continue
-        if not result.changed:
-            click.echo(f"unchanged {path}")
-            continue
-        verb = "would clean" if dry_run else "cleaned"
-        click.echo(f"{verb} {path}: removed {len(result.removed)} block(s)")
-        for removal in result.removed:
-            click.echo(f"  - {removal.rule}: {' '.join(removal.text.split())[:100]}")
-        if result.summary_after is not None and result.summary_after != result.summary_before:
-            click.echo(f"  summary: {result.summary_after}")
-        if dry_run:
-            click.echo(result.diff, nl=False)
+    localizers: dict[Path, Localizer] = {}
+    try:
+        for path in files:
+            localizer = None
+            if localize:
+                root = (None if out else archive_root_of(path, config.archive.catalog)) or Path(
+                    config.archive.root
+                ).expanduser()
+                localizer = localizers.get(root) or localizers.setdefault(root, Localizer(config, root))
+            try:
+                result = clean_file(
+                    path,
+                    dry_run=dry_run,
+                    summary_chars=config.frontmatter.summary_chars,
+                    localizer=localizer,
+                )
+            except (CleanError, WxArchiveError) as exc:
+                click.echo(f"failed {path}: {' '.join(str(exc).split())}")
+                status = EXIT_FAILED
+                continue
+            status = max(status, _report_clean(path, result, dry_run))
+    finally:
+        for localizer in localizers.values():
+            localizer.close()
     sys.exit(status)
+
+
+def _report_clean(path: Path, result: Any, dry_run: bool) -> int:
+    """Print what ``clean`` did to one file; EXIT_FAILED when a picture stayed remote."""
+    if not result.changed:
+        click.echo(f"unchanged {path}")
+        return EXIT_OK
+    verb = "would clean" if dry_run else "cleaned"
+    moved = f" -> {_shown(result.target)}" if result.target is not None and result.target != path else ""
+    click.echo(f"{verb} {path}{moved}: removed {len(result.removed)} block(s)")
+    for removal in result.removed:
+        click.echo(f"  - {removal.rule}: {' '.join(removal.text.split())[:100]}")
+    if result.summary_after is not None and result.summary_after != result.summary_before:
+        click.echo(f"  summary: {result.summary_after}")
+    for key, value in result.dates.items():
+        click.echo(f"  {key}: {value}")
+    if result.images_remote:
+        if dry_run:
+            click.echo(f"  pictures: {result.images_remote} remote, would be stored in the bundle")
+        else:
+            click.echo(f"  pictures: {result.images_stored} of {result.images_remote} stored in the bundle")
+    for failure in result.images_failed:
+        click.echo(f"  picture kept remote: {failure}")
+    if dry_run:
+        click.echo(result.diff, nl=False)
+    return EXIT_FAILED if result.images_failed else EXIT_OK
 
 
 @main.command("reindex")
@@ -455,8 +545,95 @@ def reindex_cmd(out: Path | None, config_path: Path | None) -> None:
     click.echo(f"reindexed {count} raw record(s) into {_shown(root / config.archive.catalog)}")
     click.echo(
         f"search index: {entries['indexed']} article(s) ({entries['texts_from_bundles']} read from their bundles), "
-        f"{entries['sketches']} syndication sketch(es)"
+        f"{entries['sketches']} syndication sketch(es), {entries['linked']} syndicated cop(y/ies) newly linked"
     )
+    sys.exit(EXIT_OK)
+
+
+@main.command("worker")
+@click.option(
+    "--queues",
+    default=",".join(("crawl", "pages", "reextract")),
+    show_default=True,
+    help="Comma-separated queues to work on: crawl (list sources), pages (archive URLs), reextract.",
+)
+@click.option(
+    "--processes", type=int, default=None, help="Worker processes ([cluster] processes; 0: one per core)."
+)
+@click.option("--threads", type=int, default=None, help="Threads per process ([cluster] threads).")
+@_out_option
+@_config_option
+@_guard
+def worker_cmd(
+    queues: str, processes: int | None, threads: int | None, out: Path | None, config_path: Path | None
+) -> None:
+    """Run cluster workers ([cluster] broker) until stopped: each takes messages from Redis, fetches
+    within the shared per-host budget and writes to the shared archive. SIGTERM stops each worker
+    after its current message (exit 0); a message of a killed worker is delivered again.
+
+    \b
+    Example:
+        wxarchive worker --config cluster.toml --processes 4
+        wxarchive worker --config cluster.toml --queues reextract --processes 2
+    """
+    from archive.cluster import QUEUES, run_workers
+
+    config = _load(config_path, out)
+    if not config.cluster.enabled:
+        raise ConfigError(
+            '`wxarchive worker` needs [cluster] broker = "redis://host:6379/0" in the configuration.'
+        )
+    chosen = [q.strip() for q in queues.split(",") if q.strip()]
+    unknown = [q for q in chosen if q not in QUEUES]
+    if unknown or not chosen:
+        raise ConfigError(
+            f"Unknown queue(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(QUEUES)}."
+        )
+    count = config.cluster.processes if processes is None else processes
+    count = count if count > 0 else (os.cpu_count() or 1)
+    sys.exit(run_workers(config, chosen, processes=count, threads=threads or config.cluster.threads))
+
+
+@main.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as one JSON object.")
+@_out_option
+@_config_option
+@_guard
+def status_cmd(as_json: bool, out: Path | None, config_path: Path | None) -> None:
+    """Show the cluster ([cluster] broker): queue depths, workers seen, paused hosts, recent failures.
+
+    \b
+    Example:
+        wxarchive status --config cluster.toml
+    """
+    from archive.cluster import status
+
+    config = _load(config_path, out)
+    if not config.cluster.enabled:
+        raise ConfigError(
+            '`wxarchive status` needs [cluster] broker = "redis://host:6379/0" in the configuration.'
+        )
+    info = status(config)
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False, indent=2, default=str))
+        sys.exit(EXIT_OK)
+    click.echo("queue      ready  delayed  in-progress  dead")
+    for name, q in info["queues"].items():
+        click.echo(f"{name:<10} {q['ready']:>5}  {q['delayed']:>7}  {q['in_progress']:>11}  {q['dead']:>4}")
+    click.echo(f"workers: {sum(1 for w in info['workers'] if w['alive'])} alive")
+    for w in info["workers"]:
+        state = "alive" if w["alive"] else "silent"
+        click.echo(
+            f"  {w['name']} ({w['host']} pid {w['pid']}, {state}): {w['done']} done, {w['failed']} failed"
+        )
+    click.echo(f"paused hosts: {len(info['paused'])}")
+    for p in info["paused"]:
+        click.echo(f"  {p['host']} until {p['until']}: {p['reason']}")
+    click.echo(f"recent failures: {len(info['failures'])}")
+    for f in info["failures"]:
+        click.echo(
+            f"  {f['at']} {f['url']} ({f['stage']}): {' '.join(str(f['message'] or '').split())[:160]}"
+        )
     sys.exit(EXIT_OK)
 
 

@@ -40,6 +40,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -47,13 +48,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from archive.accounts import AccountTemplates, account_cuts, account_key
 from archive.catalog import Catalog, ImageRow, PageBuild, iso, parse_iso, utcnow
 from archive.entries import COPY, Entries, Placement
 from archive.fingerprint import Fingerprints
 from archive.fsutil import clean_stale_temp, contained, os_error
-from archive.images import ImageCollector, ImageResult, copy_stored_images
+from archive.images import ImageCollector, ImageResult, copy_stored_images, image_urls
 from archive.rawstore import RawStore
 from archive.robots import RobotsDisallowed, RobotsPolicy
+from archive.saved import local_images, saved_note
 from archive.site import ensure_site
 from archive.staging import Publication, clean_stale_staging
 from archive.writer import Bundle, Rendered, bundle_for, existing_hash, render
@@ -86,7 +89,7 @@ class Result:
     """The outcome of one URL."""
 
     url: str
-    outcome: str  # archived | unchanged | not_article | failed | robots | deferred | skipped
+    outcome: str  # archived | unchanged | not_article | failed | robots | deferred | skipped | known | paused
     path: Path | None = None
     message: str = ""
     stage: str = ""
@@ -96,7 +99,7 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        return self.outcome in ("archived", "unchanged", "skipped")
+        return self.outcome in ("archived", "unchanged", "skipped", "known")
 
     @property
     def images_failed(self) -> int:
@@ -113,7 +116,8 @@ class Archive:
     """An archive root opened for work: the catalog, the raw store and the content tree.
 
     Opening refuses a root whose catalog is missing or corrupt while WARC files or bundles exist
-    (see :meth:`archive.catalog.Catalog.open`).
+    (see :meth:`archive.catalog.Catalog.open`). ``writer`` names the WARC files this process appends
+    to (a cluster worker's claimed name; "" on one machine).
     """
 
     def __init__(
@@ -122,6 +126,7 @@ class Archive:
         root: str | Path | None = None,
         *,
         clock: Callable[[], datetime] = utcnow,
+        writer: str = "",
         readonly: bool = False,
     ) -> None:
         self.config = config
@@ -160,7 +165,10 @@ class Archive:
         # why here: every command that writes a root opens it here; a root with no Hugo configuration
         # gets ours (and the minimal theme) so that `hugo` builds it as it is (archive.site)
         ensure_site(self.root, content_dir=cfg.content_dir, staging=self.staging)
-        self.rawstore = RawStore(raw_dir, self.catalog, max_bytes=cfg.warc_max_bytes, clock=clock)
+        # why a writer name: a cluster worker appends to WARC files of its own (archive.cluster)
+        self.rawstore = RawStore(
+            raw_dir, self.catalog, max_bytes=cfg.warc_max_bytes, clock=clock, writer=writer
+        )
         self.content_dir = cfg.content_dir
         self.entries = Entries(self.catalog, self.root, cfg)
 
@@ -224,7 +232,11 @@ class Pipeline:
         self._robots: RobotsPolicy | None = None
         self._fingerprints: Fingerprints | None = None
         self._paused: dict[str, tuple[datetime, str]] = {}  # host -> (until, why): long Retry-After
+        self._record_lock = threading.Lock()
         self.disk_full: DiskFullError | None = None  # set by the first full/read-only disk: the batch stops
+        self.templates = AccountTemplates(self.catalog)
+        self._saved: dict[str, Path] = {}  # import: normalised image URL -> the file saved beside the page
+        self.learned: dict[str, str] = {}  # account key -> template fingerprint, learned this run
 
     # .................................................................. lifecycle
     @property
@@ -303,23 +315,25 @@ class Pipeline:
     def record_many(self, results: list[Result], also: Callable[[], None] | None = None) -> None:
         """Count and record ``results`` in one catalog transaction, with ``also`` (more writes that
         belong with them) inside it: a re-extraction records thousands of unchanged pages at a time."""
-        for result in results:
-            self._counts["ok" if result.ok else "failed"] += 1
-        try:
-            if self._run is None:
-                self._run = self.catalog.start_run(self.command)
-            run = self._run
-            with self.catalog.write():
-                if also is not None:
-                    also()
-                self.catalog.record_outcomes(
-                    run, [(r.url, r.stage, r.outcome, r.error_class, r.message or None) for r in results]
-                )
-        except DiskFullError as exc:
-            self.disk_full = self.disk_full or exc
-            log.warning("the outcome of %s was not recorded: %s", results[0].url if results else "", exc)
-        except StoreError as exc:
-            log.warning("the outcome of %s was not recorded: %s", results[0].url if results else "", exc)
+        with self._record_lock:  # why: a crawl records from several threads
+            for result in results:
+                self._counts["ok" if result.ok else "failed"] += 1
+            first = results[0].url if results else ""
+            try:
+                if self._run is None:
+                    self._run = self.catalog.start_run(self.command)
+                run = self._run
+                with self.catalog.write():
+                    if also is not None:
+                        also()
+                    self.catalog.record_outcomes(
+                        run, [(r.url, r.stage, r.outcome, r.error_class, r.message or None) for r in results]
+                    )
+            except DiskFullError as exc:
+                self.disk_full = self.disk_full or exc
+                log.warning("the outcome of %s was not recorded: %s", first, exc)
+            except StoreError as exc:
+                log.warning("the outcome of %s was not recorded: %s", first, exc)
 
     def _guarded(self, url: str, work: Callable[[], Result]) -> Result:
         """``work()`` for one URL; an unexpected exception (a bug) becomes that URL's failure.
@@ -393,13 +407,42 @@ class Pipeline:
             return self._fetch_failed(url, exc)
         except WxArchiveError as exc:
             return self._fetch_failed(url, exc)
+        return self._store_and_process(url, raw, crawling)
+
+    def archive_fetched(
+        self,
+        url: str,
+        raw: RawPage,
+        *,
+        crawling: bool = False,
+        on_extracted: Callable[[Article], None] | None = None,
+    ) -> Result:
+        """Keep a page fetched by the caller (the crawl fetches itself, to free the host early) in the
+        raw store and archive the article it holds. ``on_extracted(article)`` is called right after
+        extraction, before images are fetched (the crawl frees the page host there)."""
+        return self._guarded(url, lambda: self._store_and_process(url, raw, crawling, on_extracted))
+
+    def _store_and_process(
+        self,
+        url: str,
+        raw: RawPage,
+        crawling: bool,
+        on_extracted: Callable[[Article], None] | None = None,
+    ) -> Result:
         try:
             stored = self.archive.rawstore.put(raw)
         except WxArchiveError as exc:
             return self._fail(url, "store", exc)
         fetched = parse_iso(stored.row.fetched_at)
         return self._process(
-            url, raw, stored.row.digest, fetched, online=True, crawling=crawling, raw_id=stored.row.id
+            url,
+            raw,
+            stored.row.digest,
+            fetched,
+            online=True,
+            crawling=crawling,
+            raw_id=stored.row.id,
+            on_extracted=on_extracted,
         )
 
     def import_file(self, path: str | Path, url: str) -> Result:
@@ -428,7 +471,11 @@ class Pipeline:
         except WxArchiveError as exc:
             return self._fail(url, "store", exc)
         fetched = parse_iso(stored.row.fetched_at)
-        return self._process(url, raw, stored.row.digest, fetched, online=True, raw_id=stored.row.id)
+        self._saved = local_images(path, raw.text(), url)  # pictures the browser saved beside the page
+        try:
+            return self._process(url, raw, stored.row.digest, fetched, online=True, raw_id=stored.row.id)
+        finally:
+            self._saved = {}
 
     def reextract(self, urls: Iterable[str] | None = None, *, force: bool = False) -> list[Result]:
         """Rebuild every article (or those of ``urls``) from the raw store, in this process; pages
@@ -524,6 +571,7 @@ class Pipeline:
         force: bool = False,
         crawling: bool = False,
         raw_id: int | None = None,
+        on_extracted: Callable[[Article], None] | None = None,
     ) -> Result:
         if not force:
             same = self._unchanged(url, digest)
@@ -542,7 +590,7 @@ class Pipeline:
                         url,
                     ),
                 )
-        built = self._build(url, raw, online=online, crawling=crawling)
+        built = self._build(url, raw, online=online, crawling=crawling, on_extracted=on_extracted)
         if isinstance(built, Result):
             if built.outcome == "not_article":
                 self.remember_not_article(url, raw_id, digest, built.kind or "not_article")
@@ -554,7 +602,15 @@ class Pipeline:
         except WxArchiveError as exc:
             return self._fail(url, "write", exc)
 
-    def _build(self, url: str, raw: RawPage, *, online: bool, crawling: bool = False) -> Article | Result:
+    def _build(
+        self,
+        url: str,
+        raw: RawPage,
+        *,
+        online: bool,
+        crawling: bool = False,
+        on_extracted: Callable[[Article], None] | None = None,
+    ) -> Article | Result:
         """The article ``raw`` holds, with the rest of its pages; else the Result (not yet recorded)
         saying why there is none: extraction failed, the page is not an article, or it is empty.
 
@@ -568,6 +624,8 @@ class Pipeline:
             return self._failure(
                 url, "extract", ExtractError(f"Extracting {url} failed: {type(exc).__name__}: {exc}.", url)
             )
+        if on_extracted is not None:
+            on_extracted(article)
         if not article.is_article:
             message = (
                 article.error or f"The page {url} is not an article ({article.kind})."
@@ -663,6 +721,9 @@ class Pipeline:
         online: bool,
         raw_id: int | None = None,
     ) -> Result:
+        """Write ``article`` (as the rules left it) under its account's template."""
+        ruled, article = article, self._framed(article, url)
+
         def work() -> Result:
             place = self._place(url, article, bundle)
             with self._publication(bundle, place) as pub:
@@ -677,10 +738,17 @@ class Pipeline:
                     raw_id=raw_id,
                     place=place,
                     directory=directory,
+                    ruled=ruled,
                 )
                 return self._commit(prepared, pub)
 
         return self._named_disk_full(url, bundle, work)
+
+    def _framed(self, ruled: Article, url: str, hashes: dict[str, str | None] | None = None) -> Article:
+        """``ruled`` without its account's learned frame (:mod:`archive.accounts`), when templates are on."""
+        if not self.config.archive.account_templates:
+            return ruled
+        return self.templates.apply(ruled, url, hashes)
 
     def write_prepared(self, prepared: Prepared) -> Result:
         """Write an article prepared elsewhere (a ``reextract`` worker process): the run's one writer."""
@@ -732,6 +800,7 @@ class Pipeline:
         raw_id: int | None = None,
         place: Placement | None = None,
         directory: Path | None = None,
+        ruled: Article | None = None,
     ) -> Prepared:
         """Everything :meth:`_commit` writes, worked out: the page's place among syndicated copies,
         its images and the rendered index.md.
@@ -746,10 +815,19 @@ class Pipeline:
         as_copy = place.is_copy and self.archive.entries.linking  # a syndicated copy gets no page
         prev_row = self.catalog.article(bundle.site, bundle.article_id)
         previous = {r.remote_url: r for r in self.catalog.images_of(prev_row.id)} if prev_row else {}
+        if ruled is None:
+            ruled, article = article, self._framed(article, url)
         images: dict[str, ImageResult] = {}
         if not as_copy:
             where = directory if directory is not None else bundle.directory
-            images = self._collector_for(online).collect(article, where, url, previous)
+            images = self._collector_for(online).collect(article, where, url, previous, self._saved)
+        if images and self.config.archive.account_templates:
+            # pictures first seen in this post are known by their bytes now: a re-uploaded banner is too
+            hashes = {r.remote_url: r.sha256 for r in images.values() if r.status == "stored"}
+            refined = self._framed(ruled, url, hashes)
+            if refined.body_markdown != article.body_markdown:
+                article, text = refined, plain_text(refined.body_markdown)
+                images = {k: v for k, v in images.items() if k in set(image_urls(article))}
         rendered = render(
             article,
             bundle,
@@ -776,6 +854,7 @@ class Pipeline:
             page,
             place,
             text,
+            ruled,
         )
 
     def _commit(self, prepared: Prepared, pub: Publication | None) -> Result:
@@ -840,7 +919,11 @@ class Pipeline:
                 page = dataclasses.replace(page, raw_id=raw_id)
             self.catalog.set_page_builds([dataclasses.replace(page, article=article_row)])
             entries.settle(article_row, article.title, prepared.text, place, staging=self.archive.staging)
+            if self.config.archive.account_templates:  # what the account's template is learned from
+                hashes = {r.remote_url: r.sha256 for r in images.values() if r.status == "stored"}
+                self.templates.record(article_row, prepared.ruled or article, url, hashes)
         outcome = "archived" if written else "unchanged"
+        message = self._learn(prepared.ruled or article, article, written=written)
         if pub is None and place.entry is not None:
             path = entries.entry_index(article_row)
             note = f"a syndicated copy of {place.entry.url}, listed in its entry"
@@ -848,7 +931,10 @@ class Pipeline:
                 Result(url, outcome, path=path, message=note, stage="write", kind=article.kind)
             )
         failed = [r for r in images.values() if not r.ok]
-        message = f"{len(failed)} image(s) kept their remote URL." if failed else ""
+        notes = [saved_note(images, self._saved)]
+        if failed:
+            notes.append(f"{len(failed)} image(s) kept their remote URL.")
+        message = " ".join(filter(None, (*notes, message)))
         return self._record(
             Result(
                 url,
@@ -860,6 +946,43 @@ class Pipeline:
                 images=images,
             )
         )
+
+    def _learn(self, ruled: Article, article: Article, *, written: bool) -> str:
+        """Learn the account's template again after one of its posts was written; what to tell."""
+        if not self.config.archive.account_templates:
+            return ""
+        notes = []
+        cuts = account_cuts(article)
+        if cuts and written:
+            name = article.account or account_key(article)
+            notes.append(f"The account template of {name} cut {cuts} block(s).")
+        new = self.relearn(ruled)
+        if new is not None and new.blocks:
+            notes.append(
+                f"The account template of {new.name} now has {len(new.blocks)} block(s), learned from "
+                f"{new.posts} posts; `wxarchive reextract` applies it to the earlier ones."
+            )
+        return " ".join(notes)
+
+    def relearn(self, ruled: Article) -> Any:
+        """Learn the template of ``ruled``'s account again; the new template when it changed."""
+        account = account_key(ruled)
+        new = self.templates.relearn(account, ruled.account or "")
+        if new is not None:
+            self.learned[account] = new.fingerprint
+            if self._fingerprints is not None:  # later posts of this run are built under the new one
+                templates = {**self._fingerprints.templates, account: new.fingerprint}
+                self._fingerprints = dataclasses.replace(self._fingerprints, templates=templates)
+        return new
+
+    def record_posts(self, posts: list[tuple[int, Prepared]]) -> None:
+        """Keep the edge blocks of posts rebuilt without a change to their bundle (their accounts'
+        templates learn from them too); inside the caller's write transaction."""
+        if not self.config.archive.account_templates:
+            return
+        for article_row, p in posts:
+            hashes = {r.remote_url: r.sha256 for r in p.images.values() if r.status == "stored"}
+            self.templates.record(article_row, p.ruled or p.article, p.url, hashes)
 
 
 @dataclass(frozen=True)
@@ -880,6 +1003,7 @@ class Prepared:
     page: PageBuild  # what to remember of the page URL (its article id is filled in on commit)
     place: Placement  # among syndicated copies (archive.entries)
     text: str  # the body as plain text (for the search index)
+    ruled: Article | None = None  # the article as the rules left it, before its account template
 
 
 def _host(url: str) -> str:

@@ -101,7 +101,7 @@ class Tally:
         """The closing summary, a few short lines."""
         parts = [f"{self.counts[o]} {LABELS[o]}" for o in SUMMARY_ORDER if self.counts[o]]
         failed = ", ".join(f"{n} {kind}" for kind, n in sorted(self.failed_by_kind.items()))
-        parts.append(f"{self.failed} failed" + (f" ({failed})" if failed else ""))
+        parts.append(f"{self.failed} failed ({failed})" if self.failed else "no failures")
         out = ["summary: " + "; ".join(parts)]
         for host, (until, why) in sorted(self.paused_hosts.items()):
             out.append(f"paused {host} until {until}: {' '.join(why.split())}")
@@ -126,10 +126,9 @@ class Progress:
     thousands of unchanged pages).
     """
 
-    def __init__(self, stream: TextIO | None = None, *, quiet_ok: bool = False, summary: bool = True) -> None:
+    def __init__(self, stream: TextIO | None = None, *, quiet_ok: bool = False) -> None:
         self.stream = stream if stream is not None else sys.stdout
         self.quiet_ok = quiet_ok
-        self.summary = summary  # False: the command prints its own closing report
         self.tally = Tally()
         self.phases: dict[str, list[int | None]] = {}  # name -> [done, total]
         self._lock = threading.RLock()
@@ -179,12 +178,12 @@ class Progress:
         with self._lock:
             self._show_block(text)
 
-    def close(self) -> Tally:
-        """Print the summary (once) and return the tally."""
+    def close(self, *, summary: bool = True) -> Tally:
+        """Print the summary (once; not with ``summary=False``) and return the tally."""
         with self._lock:
             if not self._closed:
                 self._closed = True
-                self._finish()
+                self._finish(summary)
             return self.tally
 
     def __enter__(self) -> Progress:
@@ -213,8 +212,8 @@ class Progress:
     def _show_block(self, text: str) -> None:
         self._write(text.rstrip("\n"))
 
-    def _finish(self) -> None:
-        for line in self.tally.lines() if self.summary else []:
+    def _finish(self, summary: bool = True) -> None:
+        for line in self.tally.lines() if summary else []:
             self._write(line)
 
 
@@ -230,16 +229,16 @@ class JsonProgress(Progress):
     def _show_block(self, text: str) -> None:
         self._write(json.dumps({"event": "text", "text": text}, ensure_ascii=False))
 
-    def _finish(self) -> None:
-        if self.summary:
+    def _finish(self, summary: bool = True) -> None:
+        if summary:
             self._write(json.dumps(self.tally.to_json(), ensure_ascii=False))
 
 
 class RichProgress(Progress):
     """Live bars (rich) on a terminal, outcome lines printed above them, the summary at the end."""
 
-    def __init__(self, stream: TextIO | None = None, *, quiet_ok: bool = False, summary: bool = True) -> None:
-        super().__init__(stream, quiet_ok=quiet_ok, summary=summary)
+    def __init__(self, stream: TextIO | None = None, *, quiet_ok: bool = False) -> None:
+        super().__init__(stream, quiet_ok=quiet_ok)
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
         from rich.progress import Progress as Bars
@@ -281,18 +280,16 @@ class RichProgress(Progress):
     def _show_block(self, text: str) -> None:
         self.console.print(text.rstrip("\n"), markup=False, highlight=False, soft_wrap=True)
 
-    def _finish(self) -> None:
+    def _finish(self, summary: bool = True) -> None:
         self._bars.stop()
-        for line in self.tally.lines() if self.summary else []:
+        for line in self.tally.lines() if summary else []:
             self.console.print(line, highlight=False, soft_wrap=True)
 
 
 MODES = ("auto", "rich", "lines", "json")
 
 
-def make_progress(
-    mode: str = "auto", stream: TextIO | None = None, *, quiet_ok: bool = False, summary: bool = True
-) -> Progress:
+def make_progress(mode: str = "auto", stream: TextIO | None = None, *, quiet_ok: bool = False) -> Progress:
     """The display for ``mode``: ``auto`` is ``rich`` on a terminal and ``lines`` otherwise."""
     stream = stream if stream is not None else sys.stdout
     if mode not in MODES:
@@ -301,4 +298,4 @@ def make_progress(
         isatty = getattr(stream, "isatty", None)
         mode = "rich" if callable(isatty) and isatty() else "lines"
     cls = {"rich": RichProgress, "lines": Progress, "json": JsonProgress}[mode]
-    return cls(stream, quiet_ok=quiet_ok, summary=summary)
+    return cls(stream, quiet_ok=quiet_ok)

@@ -34,6 +34,11 @@ Workers ignore Ctrl-C; the parent stops them and the command exits 130.
 that a write of this same run may have changed (the page's sketch shares a bucket with a page written
 since the work was handed out) is worked out again by the writer before it writes.
 
+**Account templates** (:mod:`archive.accounts`): each post is built under its account's current
+template. The writer records every rebuilt post's edge blocks and learns the accounts again; when an
+account's template changed during the run, its posts built before that are built once more (by
+fresh workers, which read the new template), so every post ends under the final one.
+
 ``--dry-run`` builds and reports everything and writes nothing: no bundle, no catalog row, no run.
 """
 
@@ -57,8 +62,10 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from archive.accounts import rebuild_plan
 from archive.catalog import PageBuild, RawRow, parse_iso
 from archive.entries import COPY
+from archive.fingerprint import template_key as fingerprint_key
 from archive.isolate import ExtractCrashed
 from archive.pipeline import Archive, Pipeline, Prepared, Result
 from archive.writer import bundle_for, existing_hash, hash_in
@@ -451,6 +458,7 @@ class Report:
     results: list[Result] | None = None  # every page's Result, when asked for (the library API)
     seconds: float = 0.0
     peak_rss_kb: dict[str, int] = field(default_factory=dict)  # the writer's and the largest worker's
+    again: Report | None = None  # the posts built once more under templates learned during the run
 
     @property
     def total(self) -> int:
@@ -468,7 +476,14 @@ class Report:
         parts.append(f"{len(self.failed)} failed")
         rate = f" in {self.seconds:.1f} s" if self.seconds else ""
         pages = f"{self.total} page" + ("" if self.total == 1 else "s")
-        return [f"reextract: {pages}{rate}: " + ", ".join(parts)]
+        out = [f"reextract: {pages}{rate}: " + ", ".join(parts)]
+        if self.again is not None:
+            again = self.again
+            out.append(
+                f"reextract: {again.total} posts built again under the account templates learned meanwhile: "
+                f"{len(again.changed)} changed, {again.unchanged} unchanged, {len(again.failed)} failed"
+            )
+        return out
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -483,7 +498,8 @@ class Report:
                        for r in self.failed],
             "seconds": round(self.seconds, 3),
             "peak_rss_kb": self.peak_rss_kb,
-            "exit_status": 1 if self.failed else 0,
+            "again": self.again.to_json() if self.again is not None else None,
+            "exit_status": 1 if self.failed or (self.again is not None and self.again.failed) else 0,
         }  # fmt: skip
 
 
@@ -512,6 +528,8 @@ def describe(url: str, path: str, old: str | None, new: str, *, with_diff: bool)
     new_front, new_body = _front(new)
     keys = list(dict.fromkeys([*new_front, *old_front]))
     fields = tuple(k for k in keys if k not in IGNORED_FIELDS and old_front.get(k) != new_front.get(k))
+    if not fields and old_body == new_body:  # only the hash differed: the file on disk was not ours
+        fields = tuple(k for k in keys if old_front.get(k) != new_front.get(k))
     added = removed = 0
     a, b = old_body.splitlines(), new_body.splitlines()
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
@@ -594,6 +612,7 @@ class Reextract:
         collect: bool = False,
         target: str = "scraper:extract",
         listener: Listener | None = None,
+        again: bool = False,
     ) -> None:
         self.pipe = pipe
         self.catalog = pipe.catalog
@@ -604,13 +623,16 @@ class Reextract:
         self.with_diff = diff
         self.target = target
         self.listener = listener or Listener()
+        self.again = again  # the second pass of a run (after templates were learned): no third
         self.report = Report(dry_run=dry_run, results=[] if collect else None)
         self._seq = 0
         self._commits = 0  # writes of this run, to know which placements may be stale
         self._touched: dict[int, int] = {}  # sketch bucket -> the commit count when last written
         self._in_flight: dict[int, int] = {}  # task seq -> the commit count when it was handed out
-        # (result, page builds and build marks to write with it), recorded together by _flush
-        self._batch: list[tuple[Result, list[PageBuild], list[tuple[Any, ...]]]] = []
+        # (result, page builds, build marks, template posts to write with it), recorded by _flush
+        self._batch: list[
+            tuple[Result, list[PageBuild], list[tuple[Any, ...]], list[tuple[int, Prepared]]]
+        ] = []
         self._batch_since = time.monotonic()
 
     # .................................................................. planning
@@ -658,6 +680,7 @@ class Reextract:
     def run(self, urls: Iterable[str] | None = None) -> Report:
         started = time.monotonic()
         wanted = list(urls) if urls is not None else None
+        self.pipe.learned.clear()
         self.listener.start(self.count(wanted))
         plan = self.plan(wanted)
         try:
@@ -672,9 +695,21 @@ class Reextract:
             else:
                 self._run_pool(plan)
             self._flush()
+            if self.pipe.learned and not self.again and self.pipe.disk_full is None:
+                self._build_again()
         finally:
             self.report.seconds = time.monotonic() - started
         return self.report
+
+    def _build_again(self) -> None:
+        """The posts of accounts whose template changed during the run, built once more under it (by
+        fresh workers: those of the first pass read the templates as they were)."""
+        urls = rebuild_plan(self.pipe.templates, list(self.pipe.learned))
+        again = Reextract(
+            self.pipe, jobs=self.jobs, force=True, diff=self.with_diff, target=self.target,
+            listener=self.listener, again=True, collect=self.report.results is not None,
+        )  # fmt: skip
+        self.report.again = again.run(urls)
 
     def _run_pool(self, plan: Iterator[Task | Result]) -> None:
         cfg = self.pipe.config.archive
@@ -745,7 +780,7 @@ class Reextract:
             # it stays built from the URL it was archived from last, this one only notes where it is
             page = dataclasses.replace(p.page, raw_id=p.page.raw_id or p.raw_id, article=old_row.id)
             why = f"the same article as {old_row.url}, which its bundle is built from"
-            self._queue(Result(p.url, "unchanged", path=bundle.index, message=why, stage="write"), [page], [])
+            self._queue(Result(p.url, "unchanged", path=bundle.index, message=why, stage="write"), [page])
             return
         new_hash = p.rendered.content_hash
         same = (
@@ -758,7 +793,7 @@ class Reextract:
             page = dataclasses.replace(p.page, raw_id=p.page.raw_id or p.raw_id, article=old_row.id)
             mark = (old_row.id, p.built_with, p.template_key, p.raw_id, p.digest)
             result = Result(p.url, "unchanged", path=bundle.index, stage="write", kind=p.article.kind)
-            self._queue(result, [page], [mark])
+            self._queue(result, [page], [mark], [(old_row.id, p)])
             return
         old_text = old_bytes.decode("utf-8", errors="replace") if old_bytes is not None else None
         change = describe(p.url, bundle.relative_index, old_text, p.rendered.text, with_diff=self.with_diff)
@@ -790,14 +825,20 @@ class Reextract:
         if result.outcome == "skipped":
             self._tell("skipped", result)
             return
-        self._queue(result, [note] if note is not None else [], [])
+        self._queue(result, [note] if note is not None else [])
 
-    def _queue(self, result: Result, builds: list[PageBuild], marks: list[tuple[Any, ...]]) -> None:
+    def _queue(
+        self,
+        result: Result,
+        builds: list[PageBuild],
+        marks: list[tuple[Any, ...]] | None = None,
+        posts: list[tuple[int, Prepared]] | None = None,
+    ) -> None:
         """Count ``result`` now; record it (with what to remember of its page) in the next batch."""
         self._tell(result.outcome, result)
         if self.dry_run:
             return
-        self._batch.append((result, builds, marks))
+        self._batch.append((result, builds, marks or [], posts or []))
         if len(self._batch) >= BATCH or time.monotonic() - self._batch_since >= BATCH_SECONDS:
             self._flush()
 
@@ -807,16 +848,26 @@ class Reextract:
         self._batch_since = time.monotonic()
         if not batch or self.dry_run:
             return
-        builds = [b for _, bs, _ in batch for b in bs]
-        marks = [m for _, _, ms in batch for m in ms]
+        builds = [b for _, bs, _, _ in batch for b in bs]
+        marks = [m for _, _, ms, _ in batch for m in ms]
+        posts = [p for _, _, _, ps in batch for p in ps]
 
         def also() -> None:
             if marks:
                 self.catalog.mark_built(marks)
             if builds:
                 self.catalog.set_page_builds(builds)
+            self.pipe.record_posts(posts)
 
-        self.pipe.record_many([r for r, _, _ in batch], also)
+        self.pipe.record_many([r for r, _, _, _ in batch], also)
+        if posts and self.pipe.config.archive.account_templates:
+            accounts: dict[str, Article] = {}  # one relearning per account and batch
+            for _, p in posts:
+                ruled = p.ruled or p.article
+                accounts.setdefault(fingerprint_key(ruled), ruled)
+            for key, ruled in accounts.items():
+                if key:
+                    self.pipe.relearn(ruled)
 
     def _tell(self, outcome: str, result: Result) -> None:
         """Count one page's outcome in the report and tell the listener."""
@@ -884,16 +935,16 @@ def run_cli(
     workers = jobs or pipe.config.archive.jobs or default_jobs()
     progress: Progress | None = None
     if not as_json:  # a bar and a line per change on a terminal; lines only in a pipe or under cron
-        progress = make_progress("auto", sys.stdout, summary=False)
+        progress = make_progress("auto", sys.stdout)
     elif sys.stderr.isatty():  # why: stdout is the JSON document; the bar goes to the terminal
-        progress = make_progress("rich", sys.stderr, summary=False)
+        progress = make_progress("rich", sys.stderr)
     listener = ProgressListener(progress, dry_run=dry_run) if progress is not None else Listener()
     run = Reextract(pipe, jobs=workers, dry_run=dry_run, force=force, diff=diff, listener=listener)
     try:
         report = run.run(urls)
     finally:
         if progress is not None:
-            progress.close()
+            progress.close(summary=False)  # why: the report below is the summary
     report.peak_rss_kb = {  # Linux: kB; the largest process, not a sum (what bench/reextract.py reads)
         "writer": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         "worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,

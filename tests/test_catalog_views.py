@@ -109,14 +109,14 @@ def test_stats_takes_sections_from_elsewhere(site: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(stats_module, "SECTIONS", list(stats_module.SECTIONS))
     stats_module.register(
         stats_module.Section(
-            "templates", "Account templates", lambda c, r: stats_module.Table(("n",), [(7,)])
+            "example", "An example section", lambda c, r: stats_module.Table(("n",), [(7,)])
         ),
         after="accounts",
     )
     data = as_json("stats", "--out", site)
-    assert list(data)[:3] == ["sites", "accounts", "templates"] and data["templates"]["rows"] == [[7]]
-    with pytest.raises(ValueError, match="templates"):
-        stats_module.register(stats_module.Section("templates", "again", lambda c, r: None))
+    assert list(data)[:3] == ["sites", "accounts", "example"] and data["example"]["rows"] == [[7]]
+    with pytest.raises(ValueError, match="example"):
+        stats_module.register(stats_module.Section("example", "again", lambda c, r: None))
 
 
 def test_search_json_and_plain_output(site: Path) -> None:
@@ -157,6 +157,9 @@ def test_reindex_rebuilds_search_after_the_index_is_lost(site: Path) -> None:
         conn.execute("UPDATE articles SET account=NULL")
     result = cli("reindex", "--out", site)
     assert result.exit_code == 0, result.output
-    assert "search index: 4 article(s) (1 read from their bundles), 4 syndication sketch(es)" in result.output
+    assert (
+        "search index: 4 article(s) (1 read from their bundles), 4 syndication sketch(es), "
+        "0 syndicated cop(y/ies) newly linked" in result.output
+    )
     assert [h["url"] for h in as_json("search", "菜市场", "--out", site)] == [OTHER]
     assert as_json("list", "--out", site, "--account", "城事观察")[0]["url"] == OTHER

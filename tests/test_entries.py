@@ -12,11 +12,12 @@ from __future__ import annotations
 import itertools
 import sqlite3
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import frontmatter
 import pytest
 
-from archive.entries import COPY
+from archive.entries import COPY, reindex
 from archive.fsutil import safe_component
 from archive.mdclean import clean_file
 from archive.pipeline import Archive, Pipeline
@@ -25,6 +26,7 @@ from archive.syndication import normalise, similarity
 from scraper.fetch import Fetcher
 from tests.archivekit import make_config
 from tests.fixtureweb import PLACEHOLDER_PNG, FixtureWeb, make_png
+from tests.sitecheck import HUGO, build, problems, unresolved
 
 FIXTURES = Path(__file__).parent / "fixtures" / "entries"
 
@@ -146,7 +148,8 @@ def test_reextract_and_clean_keep_the_links(tmp_path: Path, web: FixtureWeb) -> 
     before = rows(tmp_path)
     config = make_config(tmp_path)
     with Archive(config) as arc, Pipeline(arc, command="reextract") as pipe:
-        results = pipe.reextract()
+        assert {r.outcome for r in pipe.reextract()} == {"skipped"}  # current: not even read
+        results = pipe.reextract(force=True)  # rebuilt: the same pages, the same links
     assert {r.outcome for r in results} == {"unchanged"}
     assert rows(tmp_path) == before
     assert meta(tmp_path, ENTRY)["syndicated"] == SYNDICATED
@@ -205,3 +208,40 @@ def test_two_posts_framed_by_one_long_template_are_not_one_article(min_chars: in
     c = normalise(FRAME_HEAD + body_a + "（记者手记：感谢东街社区提供帮助）" + FRAME_TAIL)
     assert similarity(a, c, min_chars=min_chars) > 0.8
     assert similarity(a[:150], c[:150], min_chars=min_chars) == 0.0  # too short to say
+
+
+@pytest.mark.skipif(HUGO is None, reason="hugo is not installed")
+@pytest.mark.parametrize("base_url", ["/", "https://example.org/archive/"])
+def test_hugo_redirects_a_retired_copy_to_its_entry(tmp_path: Path, web: FixtureWeb, base_url: str) -> None:
+    serve(web)
+    archive(tmp_path, web, [QQ, WECHAT, SOHU])  # the qq copy had a page before the WeChat post came
+    public, printed = build(tmp_path, base_url)
+    assert problems(printed) == []
+    assert unresolved(public, base_url) == []
+    entry_path = (
+        urlsplit(urljoin("http://site.test/", base_url)).path + ENTRY.parent.relative_to("content").as_posix()
+    )
+    for copy in (QQ_BUNDLE, SOHU_BUNDLE):
+        redirect = (public / copy.relative_to("content") / "index.html").read_text(encoding="utf-8")
+        assert f'{entry_path}/"' in redirect or f"{entry_path}/'" in redirect, redirect
+
+
+def test_reindex_links_copies_archived_before_they_could_be_linked(tmp_path: Path, web: FixtureWeb) -> None:
+    serve(web)
+    archive(tmp_path, web, [QQ, WECHAT, SOHU, OTHER], syndication_min_chars=100_000)  # none long enough
+    assert set(rows(tmp_path).values()) == {("archived", None)}
+    assert (tmp_path / QQ_BUNDLE / "index.md").is_file() and "syndicated" not in meta(tmp_path, ENTRY)
+    with Archive(make_config(tmp_path)) as arc:
+        counts = reindex(arc.catalog, tmp_path, arc.config.archive, staging=arc.staging)
+    assert counts["linked"] == 2  # the WeChat post found its two copies
+    assert rows(tmp_path) == {
+        WECHAT: ("archived", None),
+        QQ: (COPY, WECHAT),
+        SOHU: (COPY, WECHAT),
+        OTHER: ("archived", None),
+    }
+    assert meta(tmp_path, ENTRY)["syndicated"] == SYNDICATED and meta(tmp_path, ENTRY)["aliases"] == ALIASES
+    assert not (tmp_path / QQ_BUNDLE).exists() and not (tmp_path / SOHU_BUNDLE).exists()
+    before = (tmp_path / ENTRY).read_bytes()
+    archive(tmp_path, web, [SOHU, WECHAT])  # as if archived that way from the start: nothing to change
+    assert (tmp_path / ENTRY).read_bytes() == before
