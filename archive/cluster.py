@@ -56,6 +56,9 @@ QUEUES = ("crawl", "pages", "reextract")
 REEXTRACT_BATCH = 100  # why: big enough that a message's overhead is noise, small enough to spread evenly
 RESULTS_TTL_S = 7 * 24 * 3600  # why: a command that stopped waiting can still be answered by `status`
 MAX_RETRIES = 3  # why: the pipeline records a URL's failure itself; a retry is for a worker-level fault
+HOST_BUSY_S = (
+    0.05  # why: a host ready later than this is left for later: the worker takes another host's page
+)
 SHORT_PAUSE_S = 1.0  # why: a paused URL comes back at least this late (no busy loop on an ending pause)
 
 
@@ -131,9 +134,10 @@ class Cluster:
         return uuid.uuid4().hex
 
     def enqueue_pages(self, urls: Iterable[str], *, batch: str = "", crawling: bool = False) -> list[str]:
-        """Queue ``urls`` for archiving. A crawl skips URLs already queued (and not done yet)."""
+        """Queue ``urls`` for archiving, hosts taken in turn (a worker's next page is then most often
+        on a host that is ready). A crawl skips URLs already queued (and not done yet)."""
         sent = []
-        for url in dict.fromkeys(u.strip() for u in urls if u.strip()):
+        for url in interleave_hosts(dict.fromkeys(u.strip() for u in urls if u.strip())):
             if crawling and not self.redis.sadd(self.key("pending"), url):
                 continue
             self.actors["archive_page"].send(url, crawling, batch)
@@ -332,6 +336,12 @@ class WorkerState:
         if pause is not None:
             self._requeue(url, crawling, batch, pause.until, f"{host} is paused ({pause.reason})")
             return
+        wait = self.hosts.ready_in(host) if host else 0.0
+        if wait > HOST_BUSY_S:  # why: waiting here would idle this worker while other hosts' pages queue
+            self.cluster.actors["archive_page"].send_with_options(
+                args=(url, crawling, batch), delay=int(wait * 1000) + 1
+            )
+            return
         result = self._guarded(url, batch, lambda: self.pipeline().archive_url(url, crawling=crawling))
         if result is None:
             return
@@ -440,6 +450,20 @@ class WorkerState:
             self.done += 1
         else:
             self.failed += 1
+
+
+def interleave_hosts(urls: Iterable[str]) -> list[str]:
+    """``urls`` reordered round-robin by host, each host's URLs in their order: a.1 b.1 c.1 a.2 b.2 …"""
+    from archive.pipeline import _host
+
+    by_host: dict[str, list[str]] = {}
+    for url in urls:
+        by_host.setdefault(_host(url), []).append(url)
+    out: list[str] = []
+    queues = list(by_host.values())
+    for i in range(max((len(q) for q in queues), default=0)):
+        out.extend(q[i] for q in queues if i < len(q))
+    return out
 
 
 def discover(crawl: Any, source: Any, *, force: bool) -> tuple[list[str], list[Any]]:

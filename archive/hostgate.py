@@ -127,6 +127,17 @@ class RedisHosts:
                     return
             self.sleep(POLL_S)
 
+    def ready_in(self, host: str) -> float:
+        """Seconds before a request to ``host`` could begin (0: now; a guess while one is in flight).
+
+        A scheduler hands a worker another host's work instead of letting it wait (:mod:`archive.cluster`)."""
+        host = host.lower()
+        due, busy = self.client.mget(self.key("next", host), self.key("inflight", host))
+        left = float(due or 0.0) - self.now()
+        if busy and int(busy) > 0:
+            return max(left, POLL_S * 5)
+        return max(0.0, left)
+
     def _wait_turn(self, host: str, delay: float, url: str) -> None:
         key = self.key("next", host)
         while True:

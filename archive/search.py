@@ -308,8 +308,7 @@ class PostgresTsvector:
 
     def ready(self, catalog: Catalog) -> bool:
         exists = catalog.query(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
-            "AND table_name = ?",
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename = ?",
             (self.TABLE,),
         )
         version = catalog.query("SELECT value FROM meta WHERE key=?", (self.META_KEY,))
