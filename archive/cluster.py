@@ -121,9 +121,20 @@ class Cluster:
     def key(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
 
-    def hosts(self) -> RedisHosts:
+    def hosts(self, egress: str | None = None) -> RedisHosts:
+        """The shared host state of one egress IP (``[cluster] egress``): hosts count requests and
+        block per IP, so workers behind different IPs have budgets and pauses of their own."""
+        name = self.config.cluster.egress if egress is None else egress
         lease = self.config.fetch.total_timeout + 5.0
-        return RedisHosts(self.redis, self.prefix, lease=lease)
+        prefix = self.key("egress", name) if name else self.prefix
+        return RedisHosts(self.redis, prefix, lease=lease)
+
+    def egresses(self) -> list[str]:
+        """The egress names workers reported ("" is the default, shared one)."""
+        names = {
+            n.decode() if isinstance(n, bytes) else str(n) for n in self.redis.smembers(self.key("egresses"))
+        }
+        return sorted(names | {""})
 
     def close(self) -> None:
         self.broker.close()
@@ -542,6 +553,7 @@ def run_worker(config: Config, queues: Sequence[str], *, threads: int = 1, name:
             "host": socket.gethostname(),
             "pid": os.getpid(),
             "queues": list(queues),
+            "egress": config.cluster.egress,
             "started": started,
             "seen": time.time(),
             "done": state.done,
@@ -549,6 +561,8 @@ def run_worker(config: Config, queues: Sequence[str], *, threads: int = 1, name:
         }
         cluster.redis.hset(cluster.key("workers"), state.name, json.dumps(info))
 
+    if config.cluster.egress:
+        cluster.redis.sadd(cluster.key("egresses"), config.cluster.egress)
     worker.start()
     note()
     beat = max(
@@ -659,18 +673,19 @@ def status(config: Config, *, failures: int = 10) -> dict[str, Any]:
 
     cluster = connect(config)
     try:
-        hosts = cluster.hosts()
         out: dict[str, Any] = {
             "queues": cluster.queue_depths(),
             "workers": cluster.workers(),
             "paused": [
                 {
                     "host": p.host,
+                    "egress": egress,
                     "until": p.until.strftime("%Y-%m-%dT%H:%M:%SZ"),
                     "reason": p.reason,
                     "trips": p.trips,
                 }
-                for p in hosts.paused()
+                for egress in cluster.egresses()
+                for p in cluster.hosts(egress).paused()
             ],
         }
     finally:
