@@ -127,7 +127,7 @@ class Cluster:
         name = self.config.cluster.egress if egress is None else egress
         lease = self.config.fetch.total_timeout + 5.0
         prefix = self.key("egress", name) if name else self.prefix
-        return RedisHosts(self.redis, prefix, lease=lease)
+        return RedisHosts(self.redis, prefix, lease=lease, policy=self.config.crawl)
 
     def egresses(self) -> list[str]:
         """The egress names workers reported ("" is the default, shared one)."""
@@ -353,7 +353,7 @@ class WorkerState:
                 args=(url, crawling, batch), delay=int(wait * 1000) + 1
             )
             return
-        result = self._guarded(url, batch, lambda: self.pipeline().archive_url(url, crawling=crawling))
+        result = self._guarded(url, batch, lambda: self._visit(url, crawling))
         if result is None:
             return
         paused_until = self._judge(url, result)
@@ -364,25 +364,38 @@ class WorkerState:
         self._count(result.ok)
         self.cluster.report(batch, self._outcome(result))
 
+    def _visit(self, url: str, crawling: bool) -> Any:
+        """Archive ``url``: a crawl's URL as the crawl visits it (the frontier records the outcome, an
+        article known under another URL is not fetched), any other as ``wxarchive archive`` does."""
+        pipe = self.pipeline()
+        if crawling:
+            from archive.crawl import Crawl
+
+            result = Crawl(pipe, hosts=self.hosts, lock=False).visit(url)
+            if result is not None:
+                return result
+        return pipe.archive_url(url, crawling=crawling)
+
     def _judge(self, url: str, result: Any) -> datetime | None:
         """Open the host's breaker when ``result`` shows a block; return until when ``url`` waits
-        (None: the URL is done, whatever its outcome)."""
+        (None: the URL is done, whatever its outcome). A pause already stored (by the crawl's own
+        breaker, or another worker) is the one kept."""
         from archive.pipeline import _host
 
         host = _host(url)
         if not host:
             return None
-        if result.error_class == HostPaused.__name__:
-            pause = self.hosts.pause_of(host)
+        pause = self.hosts.pause_of(host)
+        if result.error_class == HostPaused.__name__ or result.outcome == "paused":
             return pause.until if pause is not None else datetime.now(UTC)
         if result.kind == "rate_limited":
-            return self.hosts.trip(host, f"a verification page answered {url}").until
+            return (pause or self.hosts.trip(host, f"a verification page answered {url}")).until
         if result.outcome == "deferred":
+            if pause is not None:
+                return pause.until
             until = _deferred_until(result.message)
-            seconds = (
-                (until - datetime.now(UTC)).total_seconds() if until else self.config.fetch.retry_after_cap
-            )
-            return self.hosts.trip(host, f"{host} asked for a pause (Retry-After)", seconds=seconds).until
+            left = (until - datetime.now(UTC)).total_seconds() if until else self.config.fetch.retry_after_cap
+            return self.hosts.trip(host, f"{host} asked for a pause (Retry-After)", seconds=left).until
         status = _http_status(result)
         if status in (403, 429):
             pause = self.hosts.strike(host, status, url)
@@ -408,7 +421,7 @@ class WorkerState:
             if source is None:
                 log.warning("source %s is not in this worker's configuration", name)
                 return
-            crawl = Crawl(pipe)
+            crawl = Crawl(pipe, hosts=self.hosts, lock=False)
             urls, results = discover(crawl, source, force=force)
             for r in results:
                 self._count(r.ok)
@@ -478,31 +491,10 @@ def interleave_hosts(urls: Iterable[str]) -> list[str]:
 
 
 def discover(crawl: Any, source: Any, *, force: bool) -> tuple[list[str], list[Any]]:
-    """The URLs of a due ``source`` (its feed's entries, its fixed URLs) and the results of listing
-    it (a feed that failed, a source not due): the single-machine crawl, without archiving."""
-    from datetime import timedelta
-
-    from archive.catalog import iso
-    from archive.pipeline import Result
-    from scraper.errors import WxArchiveError
-
-    pipe = crawl.pipe
-    now = pipe.clock()
-    last = crawl.catalog.last_crawled(source.name)
-    if not force and last is not None and now - last < timedelta(minutes=source.interval_minutes):
-        due = last + timedelta(minutes=source.interval_minutes)
-        message = f"The source {source.name} is not due before {iso(due)}."
-        return [], [Result(f"source:{source.name}", "skipped", message=message, stage="crawl")]
-    urls: list[str] = []
-    results: list[Any] = []
-    if source.feed:
-        try:
-            urls.extend(crawl._feed_entries(source))
-        except WxArchiveError as exc:
-            results.append(pipe._fail(source.feed, "feed", exc))
-    urls.extend(source.urls)
-    crawl.catalog.set_crawled(source.name, now)
-    return list(dict.fromkeys(urls)), results
+    """The URLs of a due ``source`` still to be archived, and the results of listing it (a listing
+    that failed, a source not due): the single-machine crawl's listing (every source kind, the
+    frontier, conditional GET), without archiving (:meth:`archive.crawl.Crawl.list_source`)."""
+    return crawl.list_source(source, force=force)  # type: ignore[no-any-return]
 
 
 def _deferred_until(message: str) -> datetime | None:

@@ -40,6 +40,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -47,13 +48,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from archive.accounts import AccountTemplates, account_cuts, account_key
 from archive.catalog import Catalog, ImageRow, PageBuild, iso, parse_iso, utcnow
 from archive.entries import COPY, Entries, Placement
 from archive.fingerprint import Fingerprints
 from archive.fsutil import clean_stale_temp, contained, os_error
-from archive.images import ImageCollector, ImageResult, copy_stored_images
+from archive.images import ImageCollector, ImageResult, copy_stored_images, image_urls
 from archive.rawstore import RawStore
 from archive.robots import RobotsDisallowed, RobotsPolicy
+from archive.saved import local_images, saved_note
 from archive.site import ensure_site
 from archive.staging import Publication, clean_stale_staging
 from archive.writer import Bundle, Rendered, bundle_for, existing_hash, render
@@ -86,7 +89,7 @@ class Result:
     """The outcome of one URL."""
 
     url: str
-    outcome: str  # archived | unchanged | not_article | failed | robots | deferred | skipped
+    outcome: str  # archived | unchanged | not_article | failed | robots | deferred | skipped | known | paused
     path: Path | None = None
     message: str = ""
     stage: str = ""
@@ -96,7 +99,7 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        return self.outcome in ("archived", "unchanged", "skipped")
+        return self.outcome in ("archived", "unchanged", "skipped", "known")
 
     @property
     def images_failed(self) -> int:
@@ -213,7 +216,11 @@ class Pipeline:
         self._robots: RobotsPolicy | None = None
         self._fingerprints: Fingerprints | None = None
         self._paused: dict[str, tuple[datetime, str]] = {}  # host -> (until, why): long Retry-After
+        self._record_lock = threading.Lock()
         self.disk_full: DiskFullError | None = None  # set by the first full/read-only disk: the batch stops
+        self.templates = AccountTemplates(self.catalog)
+        self._saved: dict[str, Path] = {}  # import: normalised image URL -> the file saved beside the page
+        self.learned: dict[str, str] = {}  # account key -> template fingerprint, learned this run
 
     # .................................................................. lifecycle
     @property
@@ -286,23 +293,24 @@ class Pipeline:
     def _record(self, result: Result) -> Result:
         """Count ``result`` and record it in the catalog; a catalog that cannot take the row (a full
         disk) costs the row, never the result: the URL still gets its line."""
-        self._counts["ok" if result.ok else "failed"] += 1
-        try:
-            if self._run is None:
-                self._run = self.catalog.start_run(self.command)
-            self.catalog.record_outcome(
-                self._run,
-                result.url,
-                result.stage,
-                result.outcome,
-                result.error_class,
-                result.message or None,
-            )
-        except DiskFullError as exc:
-            self.disk_full = self.disk_full or exc
-            log.warning("the outcome of %s was not recorded: %s", result.url, exc)
-        except StoreError as exc:
-            log.warning("the outcome of %s was not recorded: %s", result.url, exc)
+        with self._record_lock:  # why: a crawl records from several threads
+            self._counts["ok" if result.ok else "failed"] += 1
+            try:
+                if self._run is None:
+                    self._run = self.catalog.start_run(self.command)
+                self.catalog.record_outcome(
+                    self._run,
+                    result.url,
+                    result.stage,
+                    result.outcome,
+                    result.error_class,
+                    result.message or None,
+                )
+            except DiskFullError as exc:
+                self.disk_full = self.disk_full or exc
+                log.warning("the outcome of %s was not recorded: %s", result.url, exc)
+            except StoreError as exc:
+                log.warning("the outcome of %s was not recorded: %s", result.url, exc)
         return result
 
     def _guarded(self, url: str, work: Callable[[], Result]) -> Result:
@@ -377,13 +385,42 @@ class Pipeline:
             return self._fetch_failed(url, exc)
         except WxArchiveError as exc:
             return self._fetch_failed(url, exc)
+        return self._store_and_process(url, raw, crawling)
+
+    def archive_fetched(
+        self,
+        url: str,
+        raw: RawPage,
+        *,
+        crawling: bool = False,
+        on_extracted: Callable[[Article], None] | None = None,
+    ) -> Result:
+        """Keep a page fetched by the caller (the crawl fetches itself, to free the host early) in the
+        raw store and archive the article it holds. ``on_extracted(article)`` is called right after
+        extraction, before images are fetched (the crawl frees the page host there)."""
+        return self._guarded(url, lambda: self._store_and_process(url, raw, crawling, on_extracted))
+
+    def _store_and_process(
+        self,
+        url: str,
+        raw: RawPage,
+        crawling: bool,
+        on_extracted: Callable[[Article], None] | None = None,
+    ) -> Result:
         try:
             stored = self.archive.rawstore.put(raw)
         except WxArchiveError as exc:
             return self._fail(url, "store", exc)
         fetched = parse_iso(stored.row.fetched_at)
         return self._process(
-            url, raw, stored.row.digest, fetched, online=True, crawling=crawling, raw_id=stored.row.id
+            url,
+            raw,
+            stored.row.digest,
+            fetched,
+            online=True,
+            crawling=crawling,
+            raw_id=stored.row.id,
+            on_extracted=on_extracted,
         )
 
     def import_file(self, path: str | Path, url: str) -> Result:
@@ -412,7 +449,11 @@ class Pipeline:
         except WxArchiveError as exc:
             return self._fail(url, "store", exc)
         fetched = parse_iso(stored.row.fetched_at)
-        return self._process(url, raw, stored.row.digest, fetched, online=True, raw_id=stored.row.id)
+        self._saved = local_images(path, raw.text(), url)  # pictures the browser saved beside the page
+        try:
+            return self._process(url, raw, stored.row.digest, fetched, online=True, raw_id=stored.row.id)
+        finally:
+            self._saved = {}
 
     def reextract(self, urls: Iterable[str] | None = None) -> list[Result]:
         """Rebuild every article (or those of ``urls``) from the raw store: see :mod:`archive.reextract`."""
@@ -507,6 +548,7 @@ class Pipeline:
         force: bool = False,
         crawling: bool = False,
         raw_id: int | None = None,
+        on_extracted: Callable[[Article], None] | None = None,
     ) -> Result:
         if not force:
             same = self._unchanged(url, digest)
@@ -525,7 +567,7 @@ class Pipeline:
                         url,
                     ),
                 )
-        built = self._build(url, raw, online=online, crawling=crawling)
+        built = self._build(url, raw, online=online, crawling=crawling, on_extracted=on_extracted)
         if isinstance(built, Result):
             if built.outcome == "not_article":
                 self.remember_not_article(url, raw_id, digest, built.kind or "not_article")
@@ -537,7 +579,15 @@ class Pipeline:
         except WxArchiveError as exc:
             return self._fail(url, "write", exc)
 
-    def _build(self, url: str, raw: RawPage, *, online: bool, crawling: bool = False) -> Article | Result:
+    def _build(
+        self,
+        url: str,
+        raw: RawPage,
+        *,
+        online: bool,
+        crawling: bool = False,
+        on_extracted: Callable[[Article], None] | None = None,
+    ) -> Article | Result:
         """The article ``raw`` holds, with the rest of its pages; else the Result (not yet recorded)
         saying why there is none: extraction failed, the page is not an article, or it is empty.
 
@@ -551,6 +601,8 @@ class Pipeline:
             return self._failure(
                 url, "extract", ExtractError(f"Extracting {url} failed: {type(exc).__name__}: {exc}.", url)
             )
+        if on_extracted is not None:
+            on_extracted(article)
         if not article.is_article:
             message = (
                 article.error or f"The page {url} is not an article ({article.kind})."
@@ -646,6 +698,9 @@ class Pipeline:
         online: bool,
         raw_id: int | None = None,
     ) -> Result:
+        """Write ``article`` (as the rules left it) under its account's template."""
+        ruled, article = article, self._framed(article, url)
+
         def work() -> Result:
             place = self._place(url, article, bundle)
             with self._publication(bundle, place) as pub:
@@ -660,10 +715,17 @@ class Pipeline:
                     raw_id=raw_id,
                     place=place,
                     directory=directory,
+                    ruled=ruled,
                 )
                 return self._commit(prepared, pub)
 
         return self._named_disk_full(url, bundle, work)
+
+    def _framed(self, ruled: Article, url: str, hashes: dict[str, str | None] | None = None) -> Article:
+        """``ruled`` without its account's learned frame (:mod:`archive.accounts`), when templates are on."""
+        if not self.config.archive.account_templates:
+            return ruled
+        return self.templates.apply(ruled, url, hashes)
 
     def write_prepared(self, prepared: Prepared) -> Result:
         """Write an article prepared elsewhere (a ``reextract`` worker process): the run's one writer."""
@@ -715,6 +777,7 @@ class Pipeline:
         raw_id: int | None = None,
         place: Placement | None = None,
         directory: Path | None = None,
+        ruled: Article | None = None,
     ) -> Prepared:
         """Everything :meth:`_commit` writes, worked out: the page's place among syndicated copies,
         its images and the rendered index.md.
@@ -729,10 +792,19 @@ class Pipeline:
         as_copy = place.is_copy and self.archive.entries.linking  # a syndicated copy gets no page
         prev_row = self.catalog.article(bundle.site, bundle.article_id)
         previous = {r.remote_url: r for r in self.catalog.images_of(prev_row.id)} if prev_row else {}
+        if ruled is None:
+            ruled, article = article, self._framed(article, url)
         images: dict[str, ImageResult] = {}
         if not as_copy:
             where = directory if directory is not None else bundle.directory
-            images = self._collector_for(online).collect(article, where, url, previous)
+            images = self._collector_for(online).collect(article, where, url, previous, self._saved)
+        if images and self.config.archive.account_templates:
+            # pictures first seen in this post are known by their bytes now: a re-uploaded banner is too
+            hashes = {r.remote_url: r.sha256 for r in images.values() if r.status == "stored"}
+            refined = self._framed(ruled, url, hashes)
+            if refined.body_markdown != article.body_markdown:
+                article, text = refined, plain_text(refined.body_markdown)
+                images = {k: v for k, v in images.items() if k in set(image_urls(article))}
         rendered = render(
             article,
             bundle,
@@ -759,6 +831,7 @@ class Pipeline:
             page,
             place,
             text,
+            ruled,
         )
 
     def _commit(self, prepared: Prepared, pub: Publication | None) -> Result:
@@ -823,7 +896,11 @@ class Pipeline:
                 page = dataclasses.replace(page, raw_id=raw_id)
             self.catalog.set_page_builds([dataclasses.replace(page, article=article_row)])
             entries.settle(article_row, article.title, prepared.text, place, staging=self.archive.staging)
+            if self.config.archive.account_templates:  # what the account's template is learned from
+                hashes = {r.remote_url: r.sha256 for r in images.values() if r.status == "stored"}
+                self.templates.record(article_row, prepared.ruled or article, url, hashes)
         outcome = "archived" if written else "unchanged"
+        message = self._learn(prepared.ruled or article, article, written=written)
         if pub is None and place.entry is not None:
             path = entries.entry_index(article_row)
             note = f"a syndicated copy of {place.entry.url}, listed in its entry"
@@ -831,7 +908,10 @@ class Pipeline:
                 Result(url, outcome, path=path, message=note, stage="write", kind=article.kind)
             )
         failed = [r for r in images.values() if not r.ok]
-        message = f"{len(failed)} image(s) kept their remote URL." if failed else ""
+        notes = [saved_note(images, self._saved)]
+        if failed:
+            notes.append(f"{len(failed)} image(s) kept their remote URL.")
+        message = " ".join(filter(None, (*notes, message)))
         return self._record(
             Result(
                 url,
@@ -843,6 +923,29 @@ class Pipeline:
                 images=images,
             )
         )
+
+    def _learn(self, ruled: Article, article: Article, *, written: bool) -> str:
+        """Learn the account's template again after one of its posts was written; what to tell."""
+        if not self.config.archive.account_templates:
+            return ""
+        notes = []
+        cuts = account_cuts(article)
+        if cuts and written:
+            name = article.account or account_key(article)
+            notes.append(f"The account template of {name} cut {cuts} block(s).")
+        account = account_key(ruled)
+        new = self.templates.relearn(account, ruled.account or "")
+        if new is not None:
+            self.learned[account] = new.fingerprint
+            if self._fingerprints is not None:  # later posts of this run are built under the new one
+                templates = {**self._fingerprints.templates, account: new.fingerprint}
+                self._fingerprints = dataclasses.replace(self._fingerprints, templates=templates)
+            if new.blocks:
+                notes.append(
+                    f"The account template of {new.name} now has {len(new.blocks)} block(s), learned from "
+                    f"{new.posts} posts; `wxarchive reextract` applies it to the earlier ones."
+                )
+        return " ".join(notes)
 
 
 @dataclass(frozen=True)
@@ -863,6 +966,7 @@ class Prepared:
     page: PageBuild  # what to remember of the page URL (its article id is filled in on commit)
     place: Placement  # among syndicated copies (archive.entries)
     text: str  # the body as plain text (for the search index)
+    ruled: Article | None = None  # the article as the rules left it, before its account template
 
 
 def _host(url: str) -> str:

@@ -235,6 +235,70 @@ DELETE FROM outcomes WHERE id IN (
 )
 """,
     ),
+    Migration(
+        5,
+        "crawl frontier, source cursors and host state (archive.frontier, archive.hosts)",
+        """
+-- Every URL a crawl source discovered, once (archive.frontier). The stats command reads it:
+-- states by count, due URLs, URLs per source.
+CREATE TABLE IF NOT EXISTS frontier (
+    id INTEGER PRIMARY KEY,             -- discovery order
+    url TEXT NOT NULL UNIQUE,           -- the URL as discovered (fragment dropped)
+    source TEXT NOT NULL,               -- the [[sources]] name that found it first
+    title TEXT NOT NULL DEFAULT '',     -- the title the source listed (include/exclude filters)
+    identity TEXT,                      -- article identity: wechat:<bizuin>_<mid>_<idx>, qq:<id>, NULL while unknown
+    state TEXT NOT NULL,                -- queued | archived | not_article | failed | deleted | known
+    first_seen TEXT NOT NULL,           -- ISO 8601 UTC
+    last_visit TEXT,                    -- when it was last requested (NULL: never)
+    next_visit TEXT,                    -- when it is due (queued, retry, revisit), NULL: never again
+    attempts INTEGER NOT NULL DEFAULT 0,  -- visits that did not archive it (failures, pauses)
+    revisits INTEGER NOT NULL DEFAULT 0,  -- revisits done after it was archived ([crawl] revisit_days)
+    error TEXT                          -- the last failure's message
+);
+CREATE INDEX IF NOT EXISTS frontier_identity ON frontier(identity);
+CREATE INDEX IF NOT EXISTS frontier_due ON frontier(source, next_visit);
+-- Where each source stopped: feed ETag/Last-Modified, album begin_msgid/begin_itemidx, list page.
+CREATE TABLE IF NOT EXISTS source_cursors (
+    source TEXT NOT NULL,
+    key TEXT NOT NULL,                  -- e.g. etag <url>, last_modified <url>, resume_url
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (source, key)
+);
+-- Hosts whose circuit breaker opened (archive.hosts): no request before paused_until.
+CREATE TABLE IF NOT EXISTS host_state (
+    host TEXT PRIMARY KEY,
+    paused_until TEXT,                  -- ISO 8601 UTC, NULL or past: not paused
+    reason TEXT,                        -- why: verification page, 429/403 burst, freq control, Retry-After
+    trips INTEGER NOT NULL DEFAULT 0,   -- blocks in a row (the pause doubles with each), 0 after a success
+    last_trip TEXT                      -- when the breaker last opened
+);
+""",
+    ),
+    Migration(
+        6,
+        "account templates: the edge blocks of each article before its template, and what each account learned",
+        """
+CREATE TABLE IF NOT EXISTS account_blocks (
+    article INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    account TEXT NOT NULL,              -- archive.accounts.account_key: wechat:<biz> or <site>:<name>
+    edge TEXT NOT NULL,                 -- head | tail
+    position INTEGER NOT NULL,          -- 0 = the first (head) or the last (tail) block of the body
+    key TEXT NOT NULL,                  -- scraper.templates.block_key: t:<hash of the words> | i:<sha256> | u:<url>
+    text TEXT NOT NULL,                 -- what the block shows (its words, or [image] <url>)
+    PRIMARY KEY (article, edge, position)
+);
+CREATE INDEX IF NOT EXISTS account_blocks_account ON account_blocks(account);
+CREATE TABLE IF NOT EXISTS account_templates (
+    account TEXT PRIMARY KEY,           -- as in account_blocks
+    name TEXT NOT NULL,                 -- the account name removals are reported under
+    posts INTEGER NOT NULL,             -- the archived posts it was learned from
+    fingerprint TEXT NOT NULL,          -- scraper.templates.Template.fingerprint ('' when nothing recurs)
+    blocks TEXT NOT NULL,               -- JSON list of {edge, key, text, posts}
+    learned_at TEXT NOT NULL            -- ISO 8601 UTC
+);
+""",
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
@@ -243,4 +307,5 @@ SCHEMA_VERSION = MIGRATIONS[-1].version
 TABLES = (
     "meta", "raw_records", "warc_files", "articles", "images", "placeholders", "host_probes", "runs", "outcomes",
     "sources", "robots", "article_text", "sketches", "sketch_buckets", "syndication", "page_builds", "outcome_latest",
+    "frontier", "source_cursors", "host_state", "account_blocks", "account_templates",
 )  # fmt: skip

@@ -8,8 +8,8 @@ one, write the function beside the tables it reads and append a :class:`Section`
 
 The sections here: articles by site, by account and by month (entries and their copies), failures
 by kind (the latest outcome of each URL that did not succeed), images and bytes stored, paused
-hosts and URLs deleted upstream (from the crawl's ``host_state`` and ``frontier`` tables once a
-catalog has them, else from the outcomes).
+hosts (the crawl's ``host_state``), articles deleted upstream (from the outcomes, plus the crawl
+frontier's ``deleted`` URLs) and the crawl frontier by source and state.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from archive.accounts import stats_section
 from archive.catalog import Catalog, iso, utcnow
 from archive.entries import COPY
 
@@ -154,16 +155,31 @@ def deleted_upstream(catalog: Catalog, root: Path) -> Table:
     return Table(("what", "count"), table)
 
 
+def frontier(catalog: Catalog, root: Path) -> Table | None:
+    """The crawl frontier (:mod:`archive.frontier`): URLs per source and state, and how many are due."""
+    if not _has_table(catalog, "frontier"):
+        return None
+    now = iso(utcnow())
+    rows = catalog.query(
+        "SELECT source, state, COUNT(*) AS n, SUM(CASE WHEN next_visit IS NOT NULL AND next_visit <= ? "
+        "THEN 1 ELSE 0 END) AS due FROM frontier GROUP BY source, state ORDER BY source, n DESC, state",
+        (now,),
+    )
+    return Table(("source", "state", "URLs", "due now"), [tuple(r) for r in rows])
+
+
 SECTIONS: list[Section] = [
     Section("sites", "Articles by site", by_site),
     Section("accounts", "Articles by account", by_account),
+    Section("templates", "What each account repeats (account templates)", stats_section),
     Section("months", "Articles by month published", by_month),
     Section("failures", "URLs whose last visit did not succeed", failures),
     Section("storage", "Stored", storage),
     Section("paused_hosts", "Paused hosts", paused_hosts),
     Section("deleted_upstream", "Deleted upstream", deleted_upstream),
+    Section("frontier", "Crawl frontier", frontier),
 ]
-"""The sections of ``stats``, in order. Issue 9 (account templates) adds its own here."""
+"""The sections of ``stats``, in order."""
 
 
 def register(section: Section, *, after: str | None = None) -> None:

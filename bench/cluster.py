@@ -230,7 +230,9 @@ def main() -> None:
                 base = base or wall
                 print(f"{n:>7}  {wall:>8.1f}  {args.pages / wall:>7.1f}  {base / wall:>8.2f}")
             per = args.catalog_bytes / args.pages / 1024
-            print(f"PostgreSQL catalog: {args.catalog_bytes / 2**20:.0f} MB for {args.pages} articles ({per:.1f} KB each)")
+            print(
+                f"PostgreSQL catalog: {args.catalog_bytes / 2**20:.0f} MB for {args.pages} articles ({per:.1f} KB each)"
+            )
 
 
 if __name__ == "__main__":

@@ -33,7 +33,9 @@ def main() -> None:
     base = corpus_dir()
     if base is None:
         sys.exit("the shared corpus is absent: set WXARCHIVE_CORPUS or place it at ../shared/corpus")
-    entries = [json.loads(ln) for ln in (base / "manifest.jsonl").read_text(encoding="utf-8").splitlines() if ln]
+    entries = [
+        json.loads(ln) for ln in (base / "manifest.jsonl").read_text(encoding="utf-8").splitlines() if ln
+    ]
     config = config_from_dict({})
     config = dataclasses.replace(
         config,
@@ -45,13 +47,17 @@ def main() -> None:
         for i, entry in enumerate(entries):
             root = Path(tmp) / f"a{i}"
             url = entry.get("url") or f"https://example.org/corpus/{i}.html"
-            with Archive(dataclasses.replace(config, archive=dataclasses.replace(config.archive, root=str(root)))) as archive:
+            with Archive(
+                dataclasses.replace(config, archive=dataclasses.replace(config.archive, root=str(root)))
+            ) as archive:
                 with Pipeline(archive, download_images=False, command="import") as pipe:
                     result = pipe.import_file(base / entry["file"], url)
             if result.outcome != "archived" or result.path is None:
                 continue
             warc = sum(p.stat().st_size for p in (root / "raw").glob("*.warc.gz"))
-            by_site[entry["site"]].append(((base / entry["file"]).stat().st_size, warc, result.path.stat().st_size))
+            by_site[entry["site"]].append(
+                ((base / entry["file"]).stat().st_size, warc, result.path.stat().st_size)
+            )
     print("site       pages  html KB (mean)  WARC KB (mean)  index.md KB (mean)")
     every = []
     for site, rows in sorted(by_site.items()):

@@ -11,7 +11,15 @@ import pytest
 import redis
 from dramatiq.rate_limits import ConcurrentRateLimiter
 
-from archive.hostgate import BURST_STATUSES, PAUSE_FIRST_S, PAUSE_JITTER, HostPaused, RedisHosts
+from archive.hostgate import HostPaused, RedisHosts
+from scraper.config import CrawlConfig
+
+POLICY = CrawlConfig()
+PAUSE_FIRST_S, PAUSE_JITTER, BURST_STATUSES = (
+    POLICY.pause_minutes * 60,
+    POLICY.pause_jitter,
+    POLICY.block_burst,
+)
 
 
 @pytest.fixture
