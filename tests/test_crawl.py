@@ -629,3 +629,26 @@ def test_crawl_json_is_one_object_per_outcome_then_the_summary(tmp_path: Path, w
     assert sorted(o["outcome"] for o in objects[:-1]) == ["archived", "archived", "failed"]
     assert [o["event"] for o in objects] == ["outcome"] * 3 + ["summary"]
     assert objects[-1]["failed_by_kind"] == {"HTTPStatusError": 1} and result.exit_code == 1
+
+
+def test_sigterm_during_a_run_finishes_the_url_in_flight_and_leaves_the_rest_queued(
+    tmp_path: Path, web: FixtureWeb
+) -> None:
+    urls = serve_articles(web, "https://blog.example.org", 6)
+    root = tmp_path / "site"
+    listed = ", ".join(f'"{u}"' for u in urls)
+    cfg = write_config(tmp_path / "w.toml", root, f'[[sources]]\nname = "s"\nurls = [{listed}]\n', delay=0.4)
+    env = {**os.environ, **web.env()}
+    proc = subprocess.Popen(cli("crawl", "--config", cfg), env=env, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.stdout.read().splitlines()
+    proc.stdout.close()
+    assert proc.wait(timeout=20) == 0
+    assert first.startswith("archived ") and rest[-1].startswith("summary: ")
+    assert any(line.startswith("stopped: ") and "left queued for the next run" in line for line in rest)
+    archived = rows(root, "SELECT COUNT(*) FROM frontier WHERE state='archived'")[0][0]
+    queued = rows(root, "SELECT COUNT(*) FROM frontier WHERE state='queued'")[0][0]
+    assert archived + queued == 6 and 1 <= archived < 6
+    assert len(bundles(root)) == archived and temp_files(root) == []
