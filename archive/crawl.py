@@ -713,7 +713,10 @@ class Crawl:
             )
             outcome = "deferred"
         else:
-            message = f"{url} was not requested: {pause.host} is paused until {iso(pause.until)} ({pause.reason}); it stays queued."
+            # why no reason here: the summary's "paused <host> until …: why" line says it once for all
+            message = (
+                f"{url} was not requested: {pause.host} is paused until {iso(pause.until)}; it stays queued."
+            )
             outcome = "paused"
         result = self.pipe._record(
             Result(url, outcome, message=message, stage="fetch", error_class="HostPaused")
