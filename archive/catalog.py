@@ -166,6 +166,7 @@ class ArticleRow:
     raw_digest: str | None
     updated_at: str
     account: str | None = None
+    canonical_claim: str | None = None  # a canonical URL the page named but may not speak for
 
 
 @dataclass(frozen=True)

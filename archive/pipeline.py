@@ -668,6 +668,7 @@ class Pipeline:
                     raw_digest=digest,
                     updated_at=now,
                     account=article.account or None,
+                    canonical_claim=article.extra.get("canonical_claim"),
                 )
                 self.catalog.set_images(
                     article_row,
@@ -701,7 +702,11 @@ class Pipeline:
             )
         outcome = "archived" if written else "unchanged"
         failed = [r for r in images.values() if not r.ok]
-        message = f"{len(failed)} image(s) kept their remote URL." if failed else ""
+        notes = [f"{len(failed)} image(s) kept their remote URL."] if failed else []
+        claim = article.extra.get("canonical_claim")
+        if claim:
+            notes.append(f"Its canonical URL {claim} is on another site: archived under its own URL.")
+        message = " ".join(notes)
         return self._record(
             Result(
                 url,

@@ -187,6 +187,13 @@ CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
 CREATE INDEX IF NOT EXISTS images_sha256 ON images(sha256);
 """,
     ),
+    Migration(
+        4,
+        "articles: a canonical URL the page claimed on another site (scraper.canonical), kept, not obeyed",
+        """
+ALTER TABLE articles ADD COLUMN canonical_claim TEXT;   -- NULL when the page's canonical URL was trusted
+""",
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
