@@ -10,7 +10,10 @@ Tables (the migrations of :mod:`archive.schema`)::
     placeholders anti-hotlink placeholder pictures learned per host (sha256, size, dimensions)
     host_probes  when each Referer-checked host was last probed with a foreign Referer, and the verdict
     runs         one row per command run
-    outcomes     one row per URL per run: stage, outcome, error class, message
+    outcomes     the outcome history: stage, outcome, error class, message; the newest
+                 ``[archive] outcome_history`` rows per URL are kept
+    outcome_latest  the latest outcome of each URL at each stage (kept however old)
+    page_builds  the last extraction of each page URL: record, rules fingerprint, what it gave
     sources      last crawl time of each configured crawl source
     robots       the robots.txt of each origin a crawl asked: when, HTTP status, verdict, body
 
@@ -50,7 +53,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -65,6 +68,7 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: no creation lock (SQLite's own locks still apply)
     fcntl = None  # type: ignore[assignment]
 
+DEFAULT_OUTCOME_HISTORY = 20  # outcomes kept per URL; the archive sets [archive] outcome_history
 BUSY_TIMEOUT_S = 60.0  # why: a concurrent run holds the write lock for one record or one bundle, not minutes
 LOCK_POLL_S = 0.02  # why: creating a catalog takes milliseconds; a waiter need not sleep longer
 
@@ -166,6 +170,8 @@ class ArticleRow:
     raw_digest: str | None
     updated_at: str
     account: str | None = None
+    built_with: str | None = None  # archive.fingerprint: what the bundle was built under (None: unknown)
+    template_key: str = ""
     canonical_claim: str | None = None  # a canonical URL the page named but may not speak for
 
 
@@ -189,6 +195,35 @@ class ImageRow:
     status: str
     error: str | None
     updated_at: str
+
+
+@dataclass(frozen=True)
+class PageBuild:
+    """The last extraction of one page URL (``page_builds``)."""
+
+    url: str
+    raw_id: int | None
+    raw_digest: str
+    built_with: str
+    outcome: str  # article | not_article
+    kind: str
+    article: int | None
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """A connection that can never write to the catalog (a worker's, a long read's)."""
+    try:
+        conn = sqlite3.connect(
+            f"{Path(path).resolve().as_uri()}?mode=ro",
+            uri=True,
+            timeout=BUSY_TIMEOUT_S,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    except sqlite3.Error as exc:
+        raise StoreError(f"Could not open the catalog {path} for reading: {exc}.") from exc
+    return conn
 
 
 class Backend:
@@ -224,6 +259,20 @@ class Backend:
     def lock_article(self, conn: Any, site: str, article_id: str) -> None:
         """Make this transaction the only writer of the article (SQLite: BEGIN IMMEDIATE already is)."""
 
+    def try_claim(self, catalog: Catalog, name: str) -> Any:
+        """Hold the name ``name`` for this process until it exits (None when another process holds it).
+        SQLite: an OS lock on a file beside the catalog, which dies with its process."""
+        if fcntl is None:  # pragma: no cover - not POSIX
+            return object()
+        lock = Path(f"{catalog.path}.writer-{name}.lock")
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return None
+        return fd
+
 
 SQLITE = Backend()
 
@@ -236,8 +285,10 @@ class Catalog:
         self.conn = conn
         self.path = path
         self.backend = backend
+        self._claims: list[Any] = []  # writer names held (claim_writer) until this process exits
         self._lock = threading.RLock()
         self._depth = 0
+        self.outcome_history = DEFAULT_OUTCOME_HISTORY
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -290,6 +341,12 @@ class Catalog:
                 conn.close()
                 raise
         return cat
+
+    @classmethod
+    def open_readonly(cls, path: Path) -> Catalog:
+        """Open an existing, current catalog for reading only (a worker process of a run that holds it
+        open for writing): no checks, no migrations, and any write fails."""
+        return cls(_connect_readonly(Path(path)), Path(path))
 
     def _corrupt(self, why: str) -> StoreError:
         path = Path(self.path)
@@ -422,6 +479,18 @@ class Catalog:
         rows = self.query(sql, params)
         return rows[0][0] if rows else None
 
+    def claim_writer(self, base: str) -> str:
+        """A writer name ``<base>-<n>`` no other live process holds (the lowest free ``n``), held until
+        this process exits. A cluster worker names its WARC files with it: a worker restarted after
+        a crash takes its old name back, and so continues (and first repairs) its own files."""
+        for n in range(1, 10_000):
+            name = f"{base}-{n}"
+            handle = self.backend.try_claim(self, name)
+            if handle is not None:
+                self._claims.append(handle)
+                return name
+        raise StoreError(f"No free writer name {base}-<n> in the catalog {self.path}.")  # pragma: no cover
+
     def lock_article(self, site: str, article_id: str) -> None:
         """Inside :meth:`write`: make this transaction the one writer of the article (site, article_id)
         until it ends. PostgreSQL takes the article's row lock (``SELECT … FOR UPDATE``), creating the
@@ -448,16 +517,25 @@ class Catalog:
         return RawRow(**dict(rows[0])) if rows else None
 
     def raw_for(self, url: str, digest: str | None = None, kind: str | None = None) -> RawRow | None:
-        """The latest record fetched for ``url`` (as requested or as final URL), optionally with ``digest``."""
-        sql = "SELECT * FROM raw_records WHERE (url=? OR final_url=?)"
-        params: list[Any] = [url, url]
+        """The latest record fetched for ``url`` (as requested or as final URL), optionally with ``digest``.
+
+        Two indexed lookups (by requested URL, by final URL) joined with UNION ALL: an ``OR`` of the
+        two would let the planner scan the table.
+        """
+        cond = " AND record_type <> 'metadata'"
+        params: list[Any] = []
         if digest is not None:
-            sql += " AND digest=?"
+            cond += " AND digest=?"
             params.append(digest)
         if kind is not None:
-            sql += " AND kind=?"
+            cond += " AND kind=?"
             params.append(kind)
-        rows = self.query(sql + " AND record_type != 'metadata' ORDER BY id DESC LIMIT 1", tuple(params))
+        sql = (
+            "SELECT * FROM raw_records WHERE id = (SELECT MAX(id) FROM ("
+            f"SELECT id FROM raw_records WHERE url=?{cond} UNION ALL "
+            f"SELECT id FROM raw_records WHERE final_url=?{cond}) AS found)"
+        )
+        rows = self.query(sql, (url, *params, url, *params))
         return RawRow(**dict(rows[0])) if rows else None
 
     def raw_with_payload(self, digest: str) -> RawRow | None:
@@ -469,9 +547,9 @@ class Catalog:
         return RawRow(**dict(rows[0])) if rows else None
 
     def page_urls(self) -> list[str]:
-        """Every page URL of the raw store, in the order first fetched."""
+        """Every page URL of the raw store, in the order first fetched (one scan of an index)."""
         rows = self.query(
-            "SELECT url, MIN(id) AS first FROM raw_records WHERE kind='page' AND record_type != 'metadata' "
+            "SELECT url, MIN(id) AS first FROM raw_records WHERE kind='page' AND record_type <> 'metadata' "
             "GROUP BY url ORDER BY first"
         )
         return [r["url"] for r in rows]
@@ -494,9 +572,14 @@ class Catalog:
 
     def article_for_url(self, url: str) -> ArticleRow | None:
         rows = self.query(
-            "SELECT * FROM articles WHERE url=? OR canonical_url=? ORDER BY updated_at DESC LIMIT 1",
+            "SELECT * FROM articles WHERE id IN (SELECT id FROM articles WHERE url=? UNION "
+            "SELECT id FROM articles WHERE canonical_url=?) ORDER BY updated_at DESC, id DESC LIMIT 1",
             (url, url),
         )
+        return ArticleRow(**dict(rows[0])) if rows else None
+
+    def article_by_id(self, article: int) -> ArticleRow | None:
+        rows = self.query("SELECT * FROM articles WHERE id=?", (article,))
         return ArticleRow(**dict(rows[0])) if rows else None
 
     def articles(self) -> list[ArticleRow]:
@@ -583,6 +666,53 @@ class Catalog:
                 (host, int(protected), iso(when)),
             )
 
+    # ------------------------------------------------------------------ page builds
+    def set_page_builds(self, rows: Iterable[PageBuild]) -> None:
+        """Remember what each page URL's newest record gave under which rules (one transaction)."""
+        with self.write() as c:
+            for b in rows:
+                c.execute(
+                    "INSERT INTO page_builds (url, raw_id, raw_digest, built_with, outcome, kind, article, at) "
+                    "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (url) DO UPDATE SET raw_id=excluded.raw_id, "
+                    "raw_digest=excluded.raw_digest, built_with=excluded.built_with, outcome=excluded.outcome, "
+                    "kind=excluded.kind, article=excluded.article, at=excluded.at",
+                    (
+                        b.url,
+                        b.raw_id,
+                        b.raw_digest,
+                        b.built_with,
+                        b.outcome,
+                        b.kind,
+                        b.article,
+                        iso(utcnow()),
+                    ),
+                )
+
+    def page_build(self, url: str) -> PageBuild | None:
+        rows = self.query(
+            "SELECT url, raw_id, raw_digest, built_with, outcome, kind, article FROM page_builds WHERE url=?",
+            (url,),
+        )
+        return PageBuild(**dict(rows[0])) if rows else None
+
+    def stream(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[Any]:
+        """Rows of a long read, one at a time, from a snapshot taken when it starts.
+
+        SQLite: read on a second, read-only connection, so that the caller can write through this one
+        while it iterates (the writes are not seen by the iteration) and memory does not grow with the
+        rows. PostgreSQL: the rows are read at once (a server-side cursor would keep memory flat).
+        """
+        if self.backend is not SQLITE:
+            yield from self.query(sql, params)
+            return
+        reader = _connect_readonly(Path(self.path))
+        try:
+            cur = reader.execute(sql, params)
+            cur.row_factory = sqlite3.Row
+            yield from cur
+        finally:
+            reader.close()
+
     # ------------------------------------------------------------------ runs and outcomes
     def start_run(self, command: str) -> int:
         with self.write() as c:
@@ -606,16 +736,47 @@ class Catalog:
         error_class: str | None = None,
         message: str | None = None,
     ) -> None:
+        self.record_outcomes(run, [(url, stage, outcome, error_class, message)])
+
+    def record_outcomes(
+        self, run: int | None, rows: Iterable[tuple[str, str, str, str | None, str | None]]
+    ) -> None:
+        """Record outcomes ``(url, stage, outcome, error_class, message)`` in one transaction.
+
+        Each becomes the latest outcome of its (URL, stage) in ``outcome_latest`` and joins the URL's
+        history in ``outcomes``, which keeps the newest :attr:`outcome_history` rows per URL (the
+        older are deleted as the new one arrives, so the table stays bounded by URLs × history).
+        """
+        now = iso(utcnow())
         with self.write() as c:
-            c.execute(
-                "INSERT INTO outcomes (run, url, stage, outcome, error_class, message, at) VALUES (?,?,?,?,?,?,?)",
-                (run, url, stage, outcome, error_class, message, iso(utcnow())),
-            )
+            for url, stage, outcome, error_class, message in rows:
+                c.execute(
+                    "INSERT INTO outcomes (run, url, stage, outcome, error_class, message, at) "
+                    "VALUES (?,?,?,?,?,?,?)",
+                    (run, url, stage, outcome, error_class, message, now),
+                )
+                c.execute(
+                    "INSERT INTO outcome_latest (url, stage, run, outcome, error_class, message, at) "
+                    "VALUES (?,?,?,?,?,?,?) ON CONFLICT (url, stage) DO UPDATE SET run=excluded.run, "
+                    "outcome=excluded.outcome, error_class=excluded.error_class, message=excluded.message, "
+                    "at=excluded.at",
+                    (url, stage, run, outcome, error_class, message, now),
+                )
+                c.execute(
+                    "DELETE FROM outcomes WHERE url=? AND id <= (SELECT id FROM outcomes WHERE url=? "
+                    "ORDER BY id DESC LIMIT 1 OFFSET ?)",
+                    (url, url, self.outcome_history),
+                )
 
     def outcomes(self, run: int | None = None) -> list[Any]:
+        """The outcome history (the newest :attr:`outcome_history` per URL), of one run or all."""
         if run is None:
             return self.query("SELECT * FROM outcomes ORDER BY id")
         return self.query("SELECT * FROM outcomes WHERE run=? ORDER BY id", (run,))
+
+    def latest_outcomes(self, url: str) -> list[Any]:
+        """The latest outcome of ``url`` at each stage it reached, newest first."""
+        return self.query("SELECT * FROM outcome_latest WHERE url=? ORDER BY at DESC, stage", (url,))
 
     # ------------------------------------------------------------------ robots.txt
     def robots(self, origin: str) -> RobotsRow | None:

@@ -88,6 +88,8 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             with sigterm_stops_the_run():
                 return fn(*args, **kwargs)
+        except click.ClickException:
+            raise  # click prints it and exits 2 (a usage error found after parsing)
         except ConfigError as exc:
             _fail(str(exc), EXIT_USAGE)
         except WxArchiveError as exc:
@@ -148,6 +150,12 @@ def _report(results: Iterable[Any]) -> int:
     return status
 
 
+def _queued(urls: Iterable[str], _: object = None) -> int:
+    for url in urls:
+        click.echo(f"queued {url}")
+    return EXIT_OK
+
+
 def _pipeline(config: Config, command: str, *, download_images: bool = True) -> Any:
     from archive.pipeline import Archive, Pipeline
 
@@ -190,12 +198,14 @@ def _setup_logging() -> None:
 
 @main.command("archive")
 @click.argument("urls", nargs=-1, required=True)
+@click.option("--no-wait", is_flag=True, help="Cluster mode: queue the URLs for the workers and exit.")
 @_out_option
 @_config_option
 @_network_options
 @_guard
 def archive_cmd(
     urls: tuple[str, ...],
+    no_wait: bool,
     out: Path | None,
     config_path: Path | None,
     proxy: str | None,
@@ -211,6 +221,11 @@ def archive_cmd(
         wxarchive archive https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOpQrStUv https://new.qq.com/rain/a/20250213A06FMB00 --out site
     """
     config = _load(config_path, out, proxy, ca_bundle)
+    if config.cluster.enabled:  # [cluster] broker: the workers archive, this command waits for them
+        from archive.cluster import archive_command
+
+        results = archive_command(config, urls, wait=not no_wait)
+        sys.exit(_report(results) if not no_wait else _queued(urls, list(results)))
     archive, pipe = _pipeline(config, "archive", download_images=not no_images)
     with archive, pipe:
         code = _report(pipe.archive_url(url) for url in urls)
@@ -313,6 +328,10 @@ def reextract_cmd(urls: tuple[str, ...], out: Path | None, config_path: Path | N
         wxarchive reextract --out site https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOpQrStUv
     """
     config = _load(config_path, out)
+    if config.cluster.enabled:  # [cluster] broker: one message per batch of stored pages
+        from archive.cluster import reextract_command
+
+        sys.exit(_report(reextract_command(config, list(urls) or None)))
     archive, pipe = _pipeline(config, "reextract", download_images=False)
     with archive, pipe:
         code = _report(pipe.reextract(list(urls) or None))
@@ -350,6 +369,12 @@ def crawl_cmd(
     config = _load(config_path, out, proxy, ca_bundle)
     if not config.sources:
         raise ConfigError("The configuration has no [[sources]] to crawl; see config/sources.example.toml.")
+    if config.cluster.enabled:  # [cluster] broker: the workers list the sources and archive their URLs
+        from archive.cluster import crawl_command
+
+        for name, queued in crawl_command(config, sources, force=force):
+            click.echo(f"queued source {name}" if queued else f"source {name} is queued already")
+        sys.exit(EXIT_OK)
     archive, pipe = _pipeline(config, "crawl", download_images=not no_images)
     with archive, pipe:
         code = _report(pipe.crawl(list(sources), force=force))
@@ -404,7 +429,8 @@ def clean_cmd(files: tuple[Path, ...], dry_run: bool, config_path: Path | None) 
 @_config_option
 @_guard
 def reindex_cmd(out: Path | None, config_path: Path | None) -> None:
-    """Rebuild the catalog's index of raw records from the WARC files (after losing the catalog).
+    """Rebuild the catalog's index of raw records from the WARC files (after losing the catalog), and
+    the search index and syndication sketches from the archived texts and bundles.
 
     Move a corrupt catalog aside first; then run `wxarchive reextract` to list the articles again.
 
@@ -427,8 +453,265 @@ def reindex_cmd(out: Path | None, config_path: Path | None) -> None:
             contained(root, config.archive.raw_dir), catalog, max_bytes=config.archive.warc_max_bytes
         )
         count = store.reindex()
+        from archive.entries import reindex
+
+        entries = reindex(catalog, root, config.archive)
     click.echo(f"reindexed {count} raw record(s) into {_shown(root / config.archive.catalog)}")
+    click.echo(
+        f"search index: {entries['indexed']} article(s) ({entries['texts_from_bundles']} read from their bundles), "
+        f"{entries['sketches']} syndication sketch(es)"
+    )
     sys.exit(EXIT_OK)
+
+
+@main.command("worker")
+@click.option(
+    "--queues",
+    default=",".join(("crawl", "pages", "reextract")),
+    show_default=True,
+    help="Comma-separated queues to work on: crawl (list sources), pages (archive URLs), reextract.",
+)
+@click.option(
+    "--processes", type=int, default=None, help="Worker processes ([cluster] processes; 0: one per core)."
+)
+@click.option("--threads", type=int, default=None, help="Threads per process ([cluster] threads).")
+@_out_option
+@_config_option
+@_guard
+def worker_cmd(
+    queues: str, processes: int | None, threads: int | None, out: Path | None, config_path: Path | None
+) -> None:
+    """Run cluster workers ([cluster] broker) until stopped: each takes messages from Redis, fetches
+    within the shared per-host budget and writes to the shared archive. SIGTERM stops each worker
+    after its current message (exit 0); a message of a killed worker is delivered again.
+
+    \b
+    Example:
+        wxarchive worker --config cluster.toml --processes 4
+        wxarchive worker --config cluster.toml --queues reextract --processes 2
+    """
+    from archive.cluster import QUEUES, run_workers
+
+    config = _load(config_path, out)
+    if not config.cluster.enabled:
+        raise ConfigError(
+            '`wxarchive worker` needs [cluster] broker = "redis://host:6379/0" in the configuration.'
+        )
+    chosen = [q.strip() for q in queues.split(",") if q.strip()]
+    unknown = [q for q in chosen if q not in QUEUES]
+    if unknown or not chosen:
+        raise ConfigError(
+            f"Unknown queue(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(QUEUES)}."
+        )
+    count = config.cluster.processes if processes is None else processes
+    count = count if count > 0 else (os.cpu_count() or 1)
+    sys.exit(run_workers(config, chosen, processes=count, threads=threads or config.cluster.threads))
+
+
+@main.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as one JSON object.")
+@_out_option
+@_config_option
+@_guard
+def status_cmd(as_json: bool, out: Path | None, config_path: Path | None) -> None:
+    """Show the cluster ([cluster] broker): queue depths, workers seen, paused hosts, recent failures.
+
+    \b
+    Example:
+        wxarchive status --config cluster.toml
+    """
+    from archive.cluster import status
+
+    config = _load(config_path, out)
+    if not config.cluster.enabled:
+        raise ConfigError(
+            '`wxarchive status` needs [cluster] broker = "redis://host:6379/0" in the configuration.'
+        )
+    info = status(config)
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False, indent=2, default=str))
+        sys.exit(EXIT_OK)
+    click.echo("queue      ready  delayed  in-progress  dead")
+    for name, q in info["queues"].items():
+        click.echo(f"{name:<10} {q['ready']:>5}  {q['delayed']:>7}  {q['in_progress']:>11}  {q['dead']:>4}")
+    click.echo(f"workers: {sum(1 for w in info['workers'] if w['alive'])} alive")
+    for w in info["workers"]:
+        state = "alive" if w["alive"] else "silent"
+        click.echo(
+            f"  {w['name']} ({w['host']} pid {w['pid']}, {state}): {w['done']} done, {w['failed']} failed"
+        )
+    click.echo(f"paused hosts: {len(info['paused'])}")
+    for p in info["paused"]:
+        click.echo(f"  {p['host']} until {p['until']}: {p['reason']}")
+    click.echo(f"recent failures: {len(info['failures'])}")
+    for f in info["failures"]:
+        click.echo(
+            f"  {f['at']} {f['url']} ({f['stage']}): {' '.join(str(f['message'] or '').split())[:160]}"
+        )
+    sys.exit(EXIT_OK)
+
+
+# ---------------------------------------------------------------------- looking at the archive
+
+
+def _catalog(config: Config) -> Any:
+    """The catalog of an existing archive (the root's SQLite file, or the cluster's PostgreSQL
+    catalog when ``[cluster] catalog`` names one), for the commands that only look (list, show …)."""
+    from archive.catalog import Catalog
+    from archive.fsutil import contained
+
+    root = Path(config.archive.root).expanduser().resolve()
+    if config.cluster.catalog:
+        return root, Catalog.connect(config.cluster.catalog, create=False)
+    path = contained(root, config.archive.catalog) if root.is_dir() else root / config.archive.catalog
+    if not path.is_file():
+        raise ConfigError(
+            f"No archive at {root} (no {config.archive.catalog}); give --out or [archive] root."
+        )
+    return root, Catalog.open(path, create=False)
+
+
+def _view(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a view; its ValueError is a usage error (a bad --since, --state or query)."""
+    try:
+        return fn(*args, **kwargs)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+_json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+
+
+@main.command("list")
+@click.option("--site", help="Only entries from this site (or with a copy there): wechat, qq, sohu …")
+@click.option("--account", help="Only entries of this account (exact name).")
+@click.option(
+    "--since", metavar="DATE", help="Only entries published on or after DATE (2025-03-05, 2025-03, 2025)."
+)
+@click.option(
+    "--state",
+    type=click.Choice(["archived", "failed", "gone", "deferred"]),
+    help="Only entries in this state.",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many (the newest).")
+@_json_option
+@_out_option
+@_config_option
+@_guard
+def list_cmd(
+    site: str | None, account: str | None, since: str | None, state: str | None, limit: int | None,
+    as_json: bool, out: Path | None, config_path: Path | None,
+) -> None:  # fmt: skip
+    """List the archived entries, newest first: one line per article, its syndicated copies named.
+
+    \b
+    Example:
+        wxarchive list --out site --site wechat --since 2025-03
+        wxarchive list --out site --state gone --json
+    """
+    from archive import present, views
+
+    root, catalog = _catalog(_load(config_path, out))
+    with catalog:
+        entries = _view(
+            views.list_entries, catalog, site=site, account=account, since=since, state=state, limit=limit
+        )
+    if as_json:
+        present.print_json(entries)
+    else:
+        present.print_entries(entries)
+
+
+@main.command("show")
+@click.argument("ref", metavar="URL|ID")
+@_json_option
+@_out_option
+@_config_option
+@_guard
+def show_cmd(ref: str, as_json: bool, out: Path | None, config_path: Path | None) -> None:
+    """Show one entry: front matter, files, raw captures, latest outcomes, images, syndicated copies.
+
+    URL|ID is an article's URL (as archived, canonical or final), its article id or its catalog id;
+    a syndicated copy shows the entry it belongs to.
+
+    \b
+    Example:
+        wxarchive show https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOpQrStUv --out site
+    """
+    from archive import present, views
+
+    root, catalog = _catalog(_load(config_path, out))
+    with catalog:
+        item = views.show(catalog, root, ref)
+    if as_json:
+        present.print_json(item)
+    else:
+        present.print_show(item)
+
+
+@main.command("stats")
+@_json_option
+@_out_option
+@_config_option
+@_guard
+def stats_cmd(as_json: bool, out: Path | None, config_path: Path | None) -> None:
+    """The archive in numbers: articles by site, account and month, failures by kind, storage,
+    paused hosts, articles deleted upstream.
+
+    \b
+    Example:
+        wxarchive stats --out site
+    """
+    from archive import present
+    from archive.stats import stats
+
+    root, catalog = _catalog(_load(config_path, out))
+    with catalog:
+        sections = stats(catalog, root)
+    if as_json:
+        present.print_json(
+            {name: table.to_json() | {"title": title} for name, (title, table) in sections.items()}
+        )
+    else:
+        present.print_stats(sections)
+
+
+@main.command("search")
+@click.argument("query", nargs=-1, required=True)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="At most this many results."
+)
+@_json_option
+@_out_option
+@_config_option
+@_guard
+def search_cmd(
+    query: tuple[str, ...], limit: int, as_json: bool, out: Path | None, config_path: Path | None
+) -> None:
+    """Full-text search of titles and bodies, best matches first, each with its matching passage.
+
+    Every word must match; Chinese is matched as written (芯片 finds 芯片, not 芯 … 片); "quoted words"
+    match as a phrase. A syndicated article is one result, whichever copy matched.
+
+    \b
+    Example:
+        wxarchive search 芯片 --out site
+        wxarchive search 国产芯片设计 "machine learning" --out site --json
+    """
+    from archive import present, views
+
+    root, catalog = _catalog(_load(config_path, out))
+    with catalog:
+        hits = _view(views.search, catalog, " ".join(_quoted(q) for q in query), limit=limit)
+    if as_json:
+        present.print_json(hits)
+    else:
+        present.print_hits(hits)
+
+
+def _quoted(word: str) -> str:
+    """A shell argument with a space in it was quoted by the user: keep it one phrase."""
+    return f'"{word}"' if " " in word.strip() and '"' not in word else word
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import yaml
+
 from archive.catalog import Catalog, iso, utcnow
 from archive.fsutil import read_bytes_nofollow, remove_file
 from archive.search import SearchIndex
@@ -288,6 +290,7 @@ class Entries:
                 log.info("bundle directory %s kept: %s", bundle.directory, exc)
         with self.catalog.write() as c:
             c.execute("UPDATE articles SET status=? WHERE id=?", (COPY, row_id))
+            c.execute("DELETE FROM images WHERE article=?", (row_id,))  # the files went with the bundle
 
     def restamp_entry(self, entry_id: int, *, staging: Path) -> bool:
         """Write the entry's current ``syndicated`` and ``aliases`` into its index.md."""
@@ -323,3 +326,52 @@ def bundle_text(index: Path) -> str | None:
     if text.startswith("---\n"):
         _, _, text = text[4:].partition("\n---\n")
     return plain_text(_SOURCE_LINK.sub("", text.rstrip() + "\n").replace("\u200b", ""))
+
+
+def reindex(catalog: Catalog, root: Path, config: ArchiveConfig | None = None) -> dict[str, int]:
+    """``wxarchive reindex``: rebuild the search index and the sketches from what the archive holds.
+
+    Articles archived before these existed get their text (and account) from their bundle; every
+    text gets its sketch and buckets again (a new sketch scheme needs that too); the engine's index
+    is built anew. Links already made are kept. Returns counts: texts read from bundles, sketches,
+    articles indexed.
+    """
+    index = SearchIndex(catalog)
+    missing = index.missing()
+    read = 0
+    for article in missing:
+        rows = catalog.query("SELECT title, bundle_path, account FROM articles WHERE id=?", (article,))
+        body = bundle_text(root / rows[0]["bundle_path"])
+        if body is None:
+            continue
+        with catalog.write() as c:
+            c.execute(
+                "INSERT INTO article_text (article, title, body, tokenizer, updated_at) VALUES (?,?,?,?,?) "
+                "ON CONFLICT (article) DO NOTHING",
+                (article, rows[0]["title"], body, "", iso(utcnow())),
+            )
+            if rows[0]["account"] is None:
+                account = _bundle_account(root / rows[0]["bundle_path"])
+                c.execute("UPDATE articles SET account=? WHERE id=?", (account, article))
+        read += 1
+    sketched = 0
+    entries = Entries(catalog, root, config or ArchiveConfig())
+    for r in catalog.query("SELECT article, body FROM article_text ORDER BY article"):
+        norm = normalise(r["body"])
+        sketch = Sketch.of(norm) if len(norm) >= entries.config.syndication_min_chars else None
+        entries._keep_sketch(int(r["article"]), sketch)
+        sketched += sketch is not None
+    indexed = index.rebuild_engine()
+    return {"texts_from_bundles": read, "sketches": sketched, "indexed": indexed}
+
+
+def _bundle_account(index: Path) -> str | None:
+    data = read_bytes_nofollow(index)
+    if data is None or not data.startswith(b"---\n"):
+        return None
+    try:
+        front = yaml.safe_load(data[4:].partition(b"\n---\n")[0].decode("utf-8", "replace"))
+    except yaml.YAMLError:
+        return None
+    account = front.get("account") if isinstance(front, dict) else None
+    return str(account) if account else None

@@ -84,6 +84,9 @@ class ImageResult:
     local_file: str | None = None
     sha256: str | None = None
     error: str | None = None
+    # an offline collector's stored copy in another bundle (path from the archive root), to be copied
+    # into this bundle by the writer (see copy_stored_images)
+    copy_from: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -252,6 +255,43 @@ def verify_image(data: bytes, formats: Iterable[str], max_pixels: int, url: str 
     return Verified(fmt, width, height, frames)
 
 
+def copy_stored_images(
+    images: dict[str, ImageResult],
+    bundle_dir: Path,
+    root: Path,
+    *,
+    live: Path | None = None,
+    staging: Path | None = None,
+) -> None:
+    """Copy into ``bundle_dir`` the stored images an offline collector found but did not copy: those
+    in other bundles (``copy_from``) and, when ``bundle_dir`` is a staged folder, those of the live
+    bundle folder ``live``.
+
+    Each copy is checked against its hash again (the source may have changed since it was found);
+    one that no longer matches raises ``StoreError`` and the article is not written.
+    """
+    root = Path(root).resolve()
+    for result in images.values():
+        if not result.ok or not result.local_file or (bundle_dir / result.local_file).exists():
+            continue
+        if result.copy_from:
+            source = (root / result.copy_from).resolve()
+        elif live is not None:
+            source = (live / result.local_file).resolve()
+        else:
+            continue  # publishing refuses a page whose image is missing
+        shown = source.relative_to(root) if source.is_relative_to(root) else None
+        if shown is None:
+            raise StoreError(f"The stored image {source} is outside the archive.")
+        data = read_bytes_nofollow(source)
+        if data is None or sha256_hex(data) != result.sha256:
+            raise StoreError(
+                f"The stored image {shown} changed or vanished while it was being copied to "
+                f"{bundle_dir.name}; the article was not written (run again)."
+            )
+        atomic_write(bundle_dir / result.local_file, data, staging=staging)
+
+
 # ---------------------------------------------------------------------- the collector
 
 
@@ -298,7 +338,7 @@ class ImageCollector:
             if fetch_url in by_fetch:
                 done = by_fetch[fetch_url]
                 results[remote] = ImageResult(
-                    remote, fetch_url, done.status, done.local_file, done.sha256, done.error
+                    remote, fetch_url, done.status, done.local_file, done.sha256, done.error, done.copy_from
                 )
                 continue
             try:
@@ -351,8 +391,8 @@ class ImageCollector:
     ) -> ImageResult:
         reused = self._reuse(fetch_url, bundle_dir)
         if reused is not None:
-            name, digest = reused
-            return ImageResult(remote, fetch_url, "stored", name, digest)
+            name, digest, source = reused
+            return ImageResult(remote, fetch_url, "stored", name, digest, copy_from=source)
         if self.fetcher is None:
             if previous is not None and previous.status != "stored":
                 return ImageResult(remote, fetch_url, previous.status, error=previous.error)
@@ -364,8 +404,13 @@ class ImageCollector:
         atomic_write(bundle_dir / name, data, staging=self.staging)
         return ImageResult(remote, fetch_url, "stored", name, sha256_hex(data))
 
-    def _reuse(self, fetch_url: str, bundle_dir: Path) -> tuple[str, str] | None:
-        """An already stored copy of ``fetch_url`` (checked by hash), copied into this bundle if needed."""
+    def _reuse(self, fetch_url: str, bundle_dir: Path) -> tuple[str, str, str | None] | None:
+        """An already stored copy of ``fetch_url`` (checked by hash): (name, sha256, source).
+
+        A copy in another bundle is copied into this one now when online; offline (``fetcher`` None,
+        a ``reextract`` that may run in a worker process or write nothing at all) it is left to the
+        writer, and ``source`` names it (a path from the archive root; None when already here).
+        """
         rows = self.catalog.query(
             "SELECT i.local_file, i.sha256, a.bundle_path FROM images i JOIN articles a ON a.id = i.article "
             "WHERE i.fetch_url=? AND i.status='stored' ORDER BY i.updated_at DESC",
@@ -383,10 +428,14 @@ class ImageCollector:
                 continue
             if data is None or sha256_hex(data) != digest:
                 continue
-            if source_dir.resolve() != bundle_dir.resolve():
-                atomic_write(bundle_dir / name, data, staging=self.staging)
-            return name, digest
-        return self._reuse_from_raw(fetch_url, bundle_dir)
+            if source_dir.resolve() == bundle_dir.resolve():
+                return name, digest, None
+            if self.fetcher is None:
+                return name, digest, str((source_dir / name).resolve().relative_to(self.root))
+            atomic_write(bundle_dir / name, data, staging=self.staging)
+            return name, digest, None
+        found = self._reuse_from_raw(fetch_url, bundle_dir)
+        return (*found, None) if found is not None else None
 
     def _reuse_from_raw(self, fetch_url: str, bundle_dir: Path) -> tuple[str, str] | None:
         """A copy already in this bundle, found through the raw store's image metadata (URL → sha256).
@@ -394,8 +443,9 @@ class ImageCollector:
         This is what lets ``reindex`` + ``reextract`` rebuild a lost catalog without dropping images:
         the WARC metadata records survive, and the files are named by their hash.
         """
-        rows = self.catalog.query(
-            "SELECT DISTINCT digest FROM raw_records WHERE kind='image' AND (url=? OR final_url=?)",
+        rows = self.catalog.query(  # two indexed lookups: an OR of the two URL columns would scan
+            "SELECT digest FROM raw_records WHERE url=? AND kind='image' UNION "
+            "SELECT digest FROM raw_records WHERE final_url=? AND kind='image'",
             (fetch_url, fetch_url),
         )
         placeholders = self.catalog.placeholders() | {h.lower() for h in self.config.images.placeholders}

@@ -164,6 +164,12 @@ class PostgresBackend(Backend):
     def migration_lock(self, conn: Any) -> None:
         conn.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
 
+    def try_claim(self, catalog: Catalog, name: str) -> Any:
+        # why a session advisory lock: it is held as long as this connection lives and released by
+        # the server the moment the process dies (kill -9 included), on any machine
+        got = catalog.scalar("SELECT pg_try_advisory_lock(hashtext(?))", (f"wxarchive-writer:{name}",))
+        return True if got else None
+
     def lock_article(self, conn: Any, site: str, article_id: str) -> None:
         # why insert first: a new article has no row to lock yet; the unique (site, article_id) index
         # makes a second inserter wait for this transaction, then find the row and wait on its lock.

@@ -40,22 +40,23 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archive.catalog import Catalog, ImageRow, iso, parse_iso, utcnow
-from archive.entries import COPY, Entries
+from archive.catalog import Catalog, ImageRow, PageBuild, iso, parse_iso, utcnow
+from archive.entries import COPY, Entries, Placement
+from archive.fingerprint import Fingerprints
 from archive.fsutil import clean_stale_temp, contained, os_error
-from archive.images import ImageCollector, ImageResult
+from archive.images import ImageCollector, ImageResult, copy_stored_images
 from archive.rawstore import RawStore
 from archive.robots import RobotsDisallowed, RobotsPolicy
 from archive.site import ensure_site
 from archive.staging import Publication, clean_stale_staging
-from archive.writer import Bundle, bundle_for, existing_hash, render
+from archive.writer import Bundle, Rendered, bundle_for, existing_hash, render
 from scraper.config import Config
 from scraper.errors import (
     BlockedURL,
@@ -69,7 +70,7 @@ from scraper.errors import (
     WxArchiveError,
 )
 from scraper.html import plain_text
-from scraper.models import EXTRACTOR_VERSION, Article, RawPage
+from scraper.models import Article, RawPage
 from scraper.pagination import join as join_pages
 
 log = logging.getLogger(__name__)
@@ -112,11 +113,17 @@ class Archive:
     """An archive root opened for work: the catalog, the raw store and the content tree.
 
     Opening refuses a root whose catalog is missing or corrupt while WARC files or bundles exist
-    (see :meth:`archive.catalog.Catalog.open`).
+    (see :meth:`archive.catalog.Catalog.open`). ``writer`` names the WARC files this process appends
+    to (a cluster worker's claimed name; "" on one machine).
     """
 
     def __init__(
-        self, config: Config, root: str | Path | None = None, *, clock: Callable[[], datetime] = utcnow
+        self,
+        config: Config,
+        root: str | Path | None = None,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        writer: str = "",
     ) -> None:
         self.config = config
         self.root = Path(root or config.archive.root).expanduser()
@@ -137,6 +144,7 @@ class Archive:
         # why a server URL: workers of a cluster share one PostgreSQL catalog ([cluster] catalog)
         shared = config.cluster.catalog
         self.catalog = Catalog.connect(shared or contained(self.root, cfg.catalog), has_data=has_data)
+        self.catalog.outcome_history = cfg.outcome_history
         self.staging = contained(self.root, STAGING_DIR)
         try:
             self.staging.mkdir(exist_ok=True)
@@ -150,7 +158,10 @@ class Archive:
         # why here: every command that writes a root opens it here; a root with no Hugo configuration
         # gets ours (and the minimal theme) so that `hugo` builds it as it is (archive.site)
         ensure_site(self.root, content_dir=cfg.content_dir, staging=self.staging)
-        self.rawstore = RawStore(raw_dir, self.catalog, max_bytes=cfg.warc_max_bytes, clock=clock)
+        # why a writer name: a cluster worker appends to WARC files of its own (archive.cluster)
+        self.rawstore = RawStore(
+            raw_dir, self.catalog, max_bytes=cfg.warc_max_bytes, clock=clock, writer=writer
+        )
         self.content_dir = cfg.content_dir
         self.entries = Entries(self.catalog, self.root, cfg)
 
@@ -200,6 +211,7 @@ class Pipeline:
         self._collector: ImageCollector | None = None
         self._offline_collector: ImageCollector | None = None
         self._robots: RobotsPolicy | None = None
+        self._fingerprints: Fingerprints | None = None
         self._paused: dict[str, tuple[datetime, str]] = {}  # host -> (until, why): long Retry-After
         self.disk_full: DiskFullError | None = None  # set by the first full/read-only disk: the batch stops
 
@@ -212,6 +224,13 @@ class Pipeline:
             self._fetcher = Fetcher(self.config.fetch)
             self._own_fetcher = True
         return self._fetcher
+
+    @property
+    def fingerprints(self) -> Fingerprints:
+        """What a bundle built by this run is built from (:mod:`archive.fingerprint`), read once."""
+        if self._fingerprints is None:
+            self._fingerprints = Fingerprints.load(self.config, self.catalog)
+        return self._fingerprints
 
     @property
     def robots(self) -> RobotsPolicy:
@@ -318,7 +337,8 @@ class Pipeline:
                 Result(url, "failed", message=message, stage="internal", error_class=type(exc).__name__)
             )
 
-    def _fail(self, url: str, stage: str, exc: BaseException, *, note: str = "") -> Result:
+    def _failure(self, url: str, stage: str, exc: BaseException, *, note: str = "") -> Result:
+        """The failed Result for ``exc`` (not recorded yet); a full disk also stops the batch."""
         if isinstance(exc, DiskFullError):
             exc = exc.for_url(url)
             self.disk_full = self.disk_full or exc
@@ -327,9 +347,10 @@ class Pipeline:
         if url not in message:
             message = f"{url}: {message}"
         message += note
-        return self._record(
-            Result(url, "failed", message=message, stage=stage, error_class=type(exc).__name__)
-        )
+        return Result(url, "failed", message=message, stage=stage, error_class=type(exc).__name__)
+
+    def _fail(self, url: str, stage: str, exc: BaseException, *, note: str = "") -> Result:
+        return self._record(self._failure(url, stage, exc, note=note))
 
     # .................................................................. commands
     def archive_url(self, url: str, *, crawling: bool = False) -> Result:
@@ -361,7 +382,9 @@ class Pipeline:
         except WxArchiveError as exc:
             return self._fail(url, "store", exc)
         fetched = parse_iso(stored.row.fetched_at)
-        return self._process(url, raw, stored.row.digest, fetched, online=True, crawling=crawling)
+        return self._process(
+            url, raw, stored.row.digest, fetched, online=True, crawling=crawling, raw_id=stored.row.id
+        )
 
     def import_file(self, path: str | Path, url: str) -> Result:
         """Archive a page saved from a browser as if fetched from ``url`` (no network for the page)."""
@@ -388,7 +411,8 @@ class Pipeline:
             raw = self.archive.rawstore.get(stored.row)
         except WxArchiveError as exc:
             return self._fail(url, "store", exc)
-        return self._process(url, raw, stored.row.digest, parse_iso(stored.row.fetched_at), online=True)
+        fetched = parse_iso(stored.row.fetched_at)
+        return self._process(url, raw, stored.row.digest, fetched, online=True, raw_id=stored.row.id)
 
     def reextract(self, urls: Iterable[str] | None = None) -> list[Result]:
         """Rebuild every article (or those of ``urls``) from the raw store: see :mod:`archive.reextract`."""
@@ -452,8 +476,12 @@ class Pipeline:
     def _unchanged(self, url: str, digest: str) -> Result | None:
         """The 'nothing to do' answer when this exact page was already archived from these bytes."""
         row = self.catalog.article_for_url(url)
-        if row is None or row.raw_digest != digest or row.extractor_version != EXTRACTOR_VERSION:
-            return None
+        if (
+            row is None
+            or row.raw_digest != digest
+            or row.built_with != self.fingerprints.of(row.template_key)
+        ):
+            return None  # why: another page, or built by another extractor or under other rules
         if row.status == COPY:  # a syndicated copy: no bundle of its own, its entry shows it
             return Result(
                 url, "unchanged", path=self.archive.entries.entry_index(row.id), stage="write", kind=row.kind
@@ -478,6 +506,7 @@ class Pipeline:
         online: bool,
         force: bool = False,
         crawling: bool = False,
+        raw_id: int | None = None,
     ) -> Result:
         if not force:
             same = self._unchanged(url, digest)
@@ -496,39 +525,57 @@ class Pipeline:
                         url,
                     ),
                 )
+        built = self._build(url, raw, online=online, crawling=crawling)
+        if isinstance(built, Result):
+            if built.outcome == "not_article":
+                self.remember_not_article(url, raw_id, digest, built.kind or "not_article")
+            return self._record(built)
+        try:
+            bundle = bundle_for(self.archive.root, self.archive.content_dir, built)
+            online_images = online and self.download_images
+            return self._write(url, built, bundle, digest, fetched, online=online_images, raw_id=raw_id)
+        except WxArchiveError as exc:
+            return self._fail(url, "write", exc)
+
+    def _build(self, url: str, raw: RawPage, *, online: bool, crawling: bool = False) -> Article | Result:
+        """The article ``raw`` holds, with the rest of its pages; else the Result (not yet recorded)
+        saying why there is none: extraction failed, the page is not an article, or it is empty.
+
+        Pure but for reading the raw store (the other pages of an article, offline): it is what a
+        ``reextract`` worker process runs (:mod:`archive.reextract`)."""
         try:
             article = self.extract_fn(raw.body, raw.final_url or url)
         except WxArchiveError as exc:
-            return self._fail(url, "extract", exc)
+            return self._failure(url, "extract", exc)
         except Exception as exc:  # noqa: BLE001 - an extractor bug must not stop the batch
-            return self._fail(
+            return self._failure(
                 url, "extract", ExtractError(f"Extracting {url} failed: {type(exc).__name__}: {exc}.", url)
             )
         if not article.is_article:
-            bundle_note = ""
-            earlier = self.catalog.article_for_url(url)
-            if earlier is not None:
-                bundle_note = f" The earlier archive {earlier.bundle_path} is kept."
-            message = (article.error or f"The page {url} is not an article ({article.kind}).") + bundle_note
-            return self._record(
-                Result(
-                    url,
-                    "not_article",
-                    message=message,
-                    stage="extract",
-                    error_class=NotAnArticle.__name__,
-                    kind=article.kind,
-                )
+            message = (
+                article.error or f"The page {url} is not an article ({article.kind})."
+            ) + self._kept_note(url)
+            return Result(
+                url,
+                "not_article",
+                message=message,
+                stage="extract",
+                error_class=NotAnArticle.__name__,
+                kind=article.kind,
             )
         if not plain_text(article.body_markdown) and not article.images:
             empty = ExtractError(f"The page {url} gave an empty article body; nothing was written.", url)
-            return self._fail(url, "extract", empty)
-        article = self._with_pages(url, article, online=online, crawling=crawling)
-        try:
-            bundle = bundle_for(self.archive.root, self.archive.content_dir, article)
-            return self._write(url, article, bundle, digest, fetched, online=online and self.download_images)
-        except WxArchiveError as exc:
-            return self._fail(url, "write", exc)
+            return self._failure(url, "extract", empty)
+        return self._with_pages(url, article, online=online, crawling=crawling)
+
+    def remember_not_article(self, url: str, raw_id: int | None, digest: str, kind: str) -> None:
+        """Note that ``url``'s record ``digest`` is no article under today's rules (so ``reextract``
+        need not parse it again), and which earlier bundle of the URL, if any, stays its archive."""
+        earlier = self.catalog.article_for_url(url)
+        build = PageBuild(
+            url, raw_id, digest, self.fingerprints.base, "not_article", kind, earlier.id if earlier else None
+        )
+        self.catalog.set_page_builds([build])
 
     def _with_pages(self, url: str, article: Article, *, online: bool, crawling: bool = False) -> Article:
         """``article`` with the rest of its text when it is split over pages: the one-page version
@@ -589,10 +636,47 @@ class Pipeline:
         return part if part.is_article else None
 
     def _write(
-        self, url: str, article: Article, bundle: Bundle, digest: str, fetched: datetime, *, online: bool
+        self,
+        url: str,
+        article: Article,
+        bundle: Bundle,
+        digest: str,
+        fetched: datetime,
+        *,
+        online: bool,
+        raw_id: int | None = None,
     ) -> Result:
+        def work() -> Result:
+            place = self._place(url, article, bundle)
+            with self._publication(bundle, place) as pub:
+                directory = pub.directory if pub is not None else None
+                prepared = self._prepare(
+                    url,
+                    article,
+                    bundle,
+                    digest,
+                    fetched,
+                    online=online,
+                    raw_id=raw_id,
+                    place=place,
+                    directory=directory,
+                )
+                return self._commit(prepared, pub)
+
+        return self._named_disk_full(url, bundle, work)
+
+    def write_prepared(self, prepared: Prepared) -> Result:
+        """Write an article prepared elsewhere (a ``reextract`` worker process): the run's one writer."""
+
+        def work() -> Result:
+            with self._publication(prepared.bundle, prepared.place) as pub:
+                return self._commit(prepared, pub)
+
+        return self._named_disk_full(prepared.url, prepared.bundle, work)
+
+    def _named_disk_full(self, url: str, bundle: Bundle, work: Callable[[], Result]) -> Result:
         try:
-            return self._publish(url, article, bundle, digest, fetched, online=online)
+            return work()
         except DiskFullError as exc:  # name the file by where it lives, not by its staging path
             where = Path(exc.what) if exc.what.startswith("/") else None
             if where is not None and where.is_relative_to(self.archive.staging):
@@ -602,7 +686,24 @@ class Pipeline:
                 return self._fail(url, "write", exc.writing(str(where.relative_to(self.archive.root))))
             raise
 
-    def _publish(
+    @contextlib.contextmanager
+    def _publication(self, bundle: Bundle, place: Placement) -> Iterator[Publication | None]:
+        """The bundle's :class:`archive.staging.Publication` (None for a syndicated copy, which gets
+        no page of its own): a new bundle is staged and moved in whole; any failure inside (a full
+        disk, a refused COMMIT, Ctrl-C) leaves content/ as it was."""
+        if place.is_copy and self.archive.entries.linking:
+            yield None
+            return
+        with Publication(bundle, self.archive.staging) as pub:
+            yield pub
+
+    def _place(self, url: str, article: Article, bundle: Bundle) -> Placement:
+        """Where the page goes among syndicated copies (:meth:`archive.entries.Entries.place`)."""
+        published = article.published.isoformat() if article.published else None
+        text = plain_text(article.body_markdown)
+        return self.archive.entries.place(bundle.site, bundle.article_id, url, article.title, published, text)
+
+    def _prepare(
         self,
         url: str,
         article: Article,
@@ -611,96 +712,125 @@ class Pipeline:
         fetched: datetime,
         *,
         online: bool,
-    ) -> Result:
+        raw_id: int | None = None,
+        place: Placement | None = None,
+        directory: Path | None = None,
+    ) -> Prepared:
+        """Everything :meth:`_commit` writes, worked out: the page's place among syndicated copies,
+        its images and the rendered index.md.
+
+        Online, images are downloaded into ``directory`` (the bundle's publication). Offline they are
+        only looked up (in ``directory``, else the bundle as it is), copies from other bundles left to
+        the commit: then nothing is written, so that a ``reextract`` worker process can run it.
+        """
+        text = plain_text(article.body_markdown)
+        if place is None:
+            place = self._place(url, article, bundle)
+        as_copy = place.is_copy and self.archive.entries.linking  # a syndicated copy gets no page
         prev_row = self.catalog.article(bundle.site, bundle.article_id)
         previous = {r.remote_url: r for r in self.catalog.images_of(prev_row.id)} if prev_row else {}
+        images: dict[str, ImageResult] = {}
+        if not as_copy:
+            where = directory if directory is not None else bundle.directory
+            images = self._collector_for(online).collect(article, where, url, previous)
+        rendered = render(
+            article,
+            bundle,
+            page_url=url,
+            fetched=fetched,
+            fm=self.config.frontmatter,
+            images=images,
+            syndicated=place.syndicated,
+            aliases=place.aliases,
+        )
+        key, built_with = self.fingerprints.for_article(article)
+        page = PageBuild(url, raw_id, digest, self.fingerprints.base, "article", article.kind, None)
+        return Prepared(
+            url,
+            article,
+            bundle,
+            rendered,
+            images,
+            digest,
+            fetched,
+            raw_id,
+            key,
+            built_with,
+            page,
+            place,
+            text,
+        )
+
+    def _commit(self, prepared: Prepared, pub: Publication | None) -> Result:
+        """Write a prepared article through its publication (None: a syndicated copy): stored images
+        copied in, index.md published, its catalog rows, search text and links in one transaction;
+        then its outcome."""
+        url, article, bundle, images = prepared.url, prepared.article, prepared.bundle, prepared.images
         entries = self.archive.entries
-        text = plain_text(article.body_markdown)
-        published = article.published.isoformat() if article.published else None
-        place = entries.place(bundle.site, bundle.article_id, url, article.title, published, text)
-        as_copy = place.is_copy and entries.linking  # a syndicated copy gets no page of its own
-        with contextlib.ExitStack() as stack:
-            # why a Publication: a new bundle is staged and moved in whole; any failure below (a full
-            # disk, a refused COMMIT, Ctrl-C) leaves content/ as it was (archive.staging)
-            pub = None if as_copy else stack.enter_context(Publication(bundle, self.archive.staging))
-            images = (
-                {}
-                if pub is None
-                else self._collector_for(online).collect(article, pub.directory, url, previous)
+        place, rendered = prepared.place, prepared.rendered
+        if pub is not None:
+            copy_stored_images(
+                images, pub.directory, self.archive.root, live=bundle.directory, staging=self.archive.staging
             )
-            rendered = render(
-                article,
-                bundle,
-                page_url=url,
-                fetched=fetched,
-                fm=self.config.frontmatter,
-                images=images,
-                syndicated=place.syndicated,
-                aliases=place.aliases,
+        raw_id = prepared.raw_id
+        if raw_id is None:
+            raw_row = self.catalog.raw_for(url, prepared.digest)
+            raw_id = raw_row.id if raw_row else None
+        now = iso(self.clock())
+        with self.catalog.write():
+            # why: one writer per article across cluster workers (PostgreSQL row lock), so the bundle
+            # on disk and its catalog row always come from the same writer
+            self.catalog.lock_article(bundle.site, bundle.article_id)
+            if pub is None:
+                prev_row = self.catalog.article(bundle.site, bundle.article_id)
+                written = prev_row is None or (prev_row.status, prev_row.content_hash) != (
+                    COPY,
+                    rendered.content_hash,
+                )
+            else:
+                written = pub.publish(rendered)
+            article_row = self.catalog.upsert_article(
+                url=url,
+                canonical_url=article.canonical_url,
+                site=bundle.site,
+                article_id=bundle.article_id,
+                bundle_path=bundle.relative_index,
+                content_hash=rendered.content_hash,
+                extractor_version=str(article.extractor_version),
+                title=article.title,
+                published=article.published.isoformat() if article.published else None,
+                kind=article.kind,
+                status="archived" if pub is not None else COPY,
+                error=None,
+                raw_id=raw_id,
+                raw_digest=prepared.digest,
+                updated_at=now,
+                account=article.account or None,
+                built_with=prepared.built_with,
+                template_key=prepared.template_key,
+                canonical_claim=article.extra.get("canonical_claim"),
             )
-            raw_row = self.catalog.raw_for(url, digest)
-            now = iso(self.clock())
-            with self.catalog.write():
-                # why: one writer per article across cluster workers (PostgreSQL row lock), so the bundle
-                # on disk and its catalog row always come from the same writer
-                self.catalog.lock_article(bundle.site, bundle.article_id)
-                if pub is None:
-                    written = prev_row is None or (prev_row.status, prev_row.content_hash) != (
-                        COPY,
-                        rendered.content_hash,
+            self.catalog.set_images(
+                article_row,
+                [
+                    ImageRow(
+                        article_row, r.remote_url, r.fetch_url, r.sha256, r.local_file, r.status, r.error, now
                     )
-                else:
-                    written = pub.publish(rendered)
-                article_row = self.catalog.upsert_article(
-                    url=url,
-                    canonical_url=article.canonical_url,
-                    site=bundle.site,
-                    article_id=bundle.article_id,
-                    bundle_path=bundle.relative_index,
-                    content_hash=rendered.content_hash,
-                    extractor_version=str(article.extractor_version),
-                    title=article.title,
-                    published=published,
-                    kind=article.kind,
-                    status=COPY if as_copy else "archived",
-                    error=None,
-                    raw_id=raw_row.id if raw_row else None,
-                    raw_digest=digest,
-                    updated_at=now,
-                    account=article.account or None,
-                    canonical_claim=article.extra.get("canonical_claim"),
-                )
-                self.catalog.set_images(
-                    article_row,
-                    [
-                        ImageRow(
-                            article_row,
-                            r.remote_url,
-                            r.fetch_url,
-                            r.sha256,
-                            r.local_file,
-                            r.status,
-                            r.error,
-                            now,
-                        )
-                        for r in images.values()
-                    ],
-                )
-                entries.settle(article_row, article.title, text, place, staging=self.archive.staging)
-        if as_copy and place.entry is not None:
+                    for r in images.values()
+                ],
+            )
+            page = prepared.page
+            if page.raw_id is None:
+                page = dataclasses.replace(page, raw_id=raw_id)
+            self.catalog.set_page_builds([dataclasses.replace(page, article=article_row)])
+            entries.settle(article_row, article.title, prepared.text, place, staging=self.archive.staging)
+        outcome = "archived" if written else "unchanged"
+        if pub is None and place.entry is not None:
             path = entries.entry_index(article_row)
             note = f"a syndicated copy of {place.entry.url}, listed in its entry"
             return self._record(
-                Result(
-                    url,
-                    "archived" if written else "unchanged",
-                    path=path,
-                    message=note,
-                    stage="write",
-                    kind=article.kind,
-                )
+                Result(url, outcome, path=path, message=note, stage="write", kind=article.kind)
             )
-        outcome = "archived" if written else "unchanged"
         failed = [r for r in images.values() if not r.ok]
         notes = [f"{len(failed)} image(s) kept their remote URL."] if failed else []
         claim = article.extra.get("canonical_claim")
@@ -718,6 +848,26 @@ class Pipeline:
                 images=images,
             )
         )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An article ready to be written (:meth:`Pipeline._prepare`): picklable, so that a ``reextract``
+    worker process can prepare it and the run's one writer commit it."""
+
+    url: str
+    article: Article
+    bundle: Bundle
+    rendered: Rendered
+    images: dict[str, ImageResult]
+    digest: str
+    fetched: datetime
+    raw_id: int | None
+    template_key: str
+    built_with: str  # archive.fingerprint: the article's fingerprint
+    page: PageBuild  # what to remember of the page URL (its article id is filled in on commit)
+    place: Placement  # among syndicated copies (archive.entries)
+    text: str  # the body as plain text (for the search index)
 
 
 def _host(url: str) -> str:

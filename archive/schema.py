@@ -189,6 +189,54 @@ CREATE INDEX IF NOT EXISTS images_sha256 ON images(sha256);
     ),
     Migration(
         4,
+        "re-extraction: build fingerprints, page builds, lookup indexes, latest outcomes + bounded history",
+        """
+-- what each bundle was built from (archive.fingerprint), NULL when built before wxarchive recorded it
+ALTER TABLE articles ADD COLUMN built_with TEXT;
+ALTER TABLE articles ADD COLUMN template_key TEXT NOT NULL DEFAULT '';
+-- the last extraction of each page URL: which record, under which rules, and what it gave
+CREATE TABLE IF NOT EXISTS page_builds (
+    url TEXT PRIMARY KEY,               -- a page URL of the raw store (raw_records.url)
+    raw_id INTEGER REFERENCES raw_records(id),
+    raw_digest TEXT NOT NULL,           -- the digest of the record extracted (the URL's newest)
+    built_with TEXT NOT NULL,           -- the rules it was extracted under (archive.fingerprint.effective_rules)
+    outcome TEXT NOT NULL,              -- article | not_article
+    kind TEXT NOT NULL,                 -- the Article kind it gave
+    article INTEGER REFERENCES articles(id) ON DELETE SET NULL,  -- the bundle holding the URL (an earlier good one is kept)
+    at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS page_builds_article ON page_builds(article);
+-- lookups of re-extraction and archiving (raw_for by final URL, pages by kind, articles by canonical URL)
+CREATE INDEX IF NOT EXISTS raw_final_url ON raw_records(final_url);
+CREATE INDEX IF NOT EXISTS raw_kind_url ON raw_records(kind, url, record_type);
+CREATE INDEX IF NOT EXISTS articles_canonical_url ON articles(canonical_url);
+-- outcomes: the latest per URL and stage, plus a history bounded per URL ([archive] outcome_history)
+CREATE TABLE IF NOT EXISTS outcome_latest (
+    url TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    run INTEGER REFERENCES runs(id),
+    outcome TEXT NOT NULL,
+    error_class TEXT,
+    message TEXT,
+    at TEXT NOT NULL,
+    PRIMARY KEY (url, stage)
+);
+INSERT INTO outcome_latest (url, stage, run, outcome, error_class, message, at)
+    SELECT o.url, o.stage, o.run, o.outcome, o.error_class, o.message, o.at FROM outcomes o
+    WHERE o.id = (SELECT MAX(o2.id) FROM outcomes o2 WHERE o2.url = o.url AND o2.stage = o.stage)
+    ON CONFLICT (url, stage) DO NOTHING;
+CREATE INDEX IF NOT EXISTS outcomes_url_id ON outcomes(url, id);
+DROP INDEX IF EXISTS outcomes_url;
+-- an upgraded catalog keeps the default history (20 outcomes per URL), later runs the configured one
+DELETE FROM outcomes WHERE id IN (
+    SELECT id FROM (
+        SELECT id, ROW_NUMBER() OVER (PARTITION BY url ORDER BY id DESC) AS newer FROM outcomes
+    ) ranked WHERE newer > 20
+)
+""",
+    ),
+    Migration(
+        5,
         "articles: a canonical URL the page claimed on another site (scraper.canonical), kept, not obeyed",
         """
 ALTER TABLE articles ADD COLUMN canonical_claim TEXT;   -- NULL when the page's canonical URL was trusted
@@ -201,5 +249,5 @@ SCHEMA_VERSION = MIGRATIONS[-1].version
 # The tables a current catalog must have (checked on open, so a half-created file is noticed).
 TABLES = (
     "meta", "raw_records", "warc_files", "articles", "images", "placeholders", "host_probes", "runs", "outcomes",
-    "sources", "robots", "article_text", "sketches", "sketch_buckets", "syndication",
+    "sources", "robots", "article_text", "sketches", "sketch_buckets", "syndication", "page_builds", "outcome_latest",
 )  # fmt: skip

@@ -31,7 +31,6 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 from archive.catalog import Catalog, iso, utcnow
@@ -133,7 +132,14 @@ class Passage:
         return ("…" if self.clipped_start else "") + "".join(out) + ("…" if self.clipped_end else "")
 
     def to_json(self) -> dict[str, object]:
-        return {"text": self.text, "marked": self.marked(), "spans": [list(s) for s in self.spans]}
+        return {
+            "text": self.text,
+            "marked": self.marked(),
+            "spans": [list(s) for s in self.spans],
+            "start": self.start,
+            "clipped_start": self.clipped_start,
+            "clipped_end": self.clipped_end,
+        }
 
 
 def _term_pattern(term: Term) -> re.Pattern[str]:
@@ -166,6 +172,7 @@ def match_spans(text: str, query: Query) -> list[tuple[int, int]]:
 
 PASSAGE_CHARS = 120  # why: two lines of a terminal; about a sentence and a half of Chinese
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+_CLOSERS = "”’」』）)】》"  # why: they close the sentence that just ended, not the next one
 
 
 def highlight(text: str, query: Query, width: int = PASSAGE_CHARS) -> Passage:
@@ -187,7 +194,7 @@ def highlight(text: str, query: Query, width: int = PASSAGE_CHARS) -> Passage:
     lead = max(0, best_start - width // 4)
     ends = list(_SENTENCE_END.finditer(text, lead, best_start))
     start = ends[-1].end() if ends else lead
-    while start < best_start and text[start].isspace():
+    while start < best_start and (text[start].isspace() or text[start] in _CLOSERS):
         start += 1
     end = min(len(text), start + width)
     chosen = tuple((s - start, min(e, end) - start) for s, e in spans if s >= start and s < end)
@@ -429,22 +436,6 @@ class SearchIndex:
             "WHERE t.article IS NULL ORDER BY a.id"
         )
         return [int(r["id"]) for r in rows]
-
-    def rebuild(self, root: Path) -> int:
-        """``reindex``: texts for articles that have none are read from their bundles, then the
-        engine's index is built anew from every text. Returns the number of articles indexed."""
-        from archive.entries import bundle_text
-
-        for article in self.missing():
-            row = self.catalog.query("SELECT title, bundle_path FROM articles WHERE id=?", (article,))[0]
-            body = bundle_text(root / row["bundle_path"])
-            if body is not None:
-                with self.catalog.write() as c:
-                    c.execute(
-                        "INSERT INTO article_text (article, title, body, tokenizer, updated_at) VALUES (?,?,?,?,?)",
-                        (article, row["title"], body, TOKENIZER_VERSION, iso(utcnow())),
-                    )
-        return self.rebuild_engine()
 
     def search(self, query: str | Query, limit: int = 20) -> list[Hit]:
         """Entries matching ``query``, best first, at most ``limit``; each once, scored by its best

@@ -65,6 +65,7 @@ _SQUASH_CLEARS_SPACE = (
 )
 _MD_IMAGE_BLOCK = re.compile(r"^\s*(?:\[?!\[[^\]]*\]\(([^)\s]+)[^)]*\)(?:\]\([^)]*\))?\s*)+$")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\((https?://[^)\s]+)[^)]*\)")
+_MD_TARGET = re.compile(r"\]\((https?://[^)\s]+)")
 _MD_SOURCE_LINK = re.compile(
     r"^\[[A-Za-z0-9.-]{1,20}\]\(https?://[^)\s]+\)$"
 )  # "[qq](https://…)": a site name
@@ -445,6 +446,19 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
         if rest > sum(sizes[i] for i in lead + listed):  # why: the post itself must follow the list
             for i in lead + listed:
                 chosen.setdefault(i, "head:related-list")
+    # 3c. a trailing run of pictures that holds a picture card linking to another WeChat post: the
+    #     account's promo footer (divider strips, 推荐阅读 cards, 关注 / 在看 GIFs, a banner), which a
+    #     repost carries over from its original; an article's own last pictures link nowhere
+    pictures: list[int] = []
+    for i in reversed(present):
+        if i in chosen:
+            continue
+        if is_text[i]:
+            break
+        pictures.append(i)
+    if any(blocks[i].kind == "image" and blocks[i].wx_link_share >= 1.0 for i in pictures):
+        for i in pictures:
+            chosen[i] = "tail:promo-images"
     # 4. per-block rules, in priority order (the first family that matches names the rule)
     short, tail_short = lim["short_chars"], lim["tail_short_chars"]
     credit_chars, contains_chars = lim["credit_chars"], lim["disclaimer_contains_chars"]
@@ -854,7 +868,8 @@ def clean_body(node: LexborNode, *, site: str = "", url: str = "", rules: Rules 
 def _md_block(raw: str, index: int) -> Block:
     m = _MD_IMAGE_BLOCK.match(raw)
     if m:
-        return Block("", kind="image", url=m.group(1), ref=index)
+        card = any(_is_wx_link(href) for href in _MD_TARGET.findall(raw))  # a picture card's link
+        return Block("", kind="image", url=m.group(1), ref=index, wx_link_share=float(card))
     text = plain_text(raw)
     block = Block(text, ref=index)
     links = _MD_LINK.findall(raw)

@@ -73,6 +73,10 @@ class ArchiveConfig:
     isolate_extraction: bool = True  # why: a C-parser segfault on one page must not end a crawl
     extract_timeout: float = 60.0  # seconds per page in the worker process, start-up included
     follow_pages: int = 10  # pages of an article split over several (…-2.html); 1 or 0 = first page only
+    jobs: int = 0  # reextract's worker processes; 0 = one per CPU core
+    # why 20: enough to see a URL's recent failures and the quarantine's crash count (3), small
+    # enough that an hourly crawl of thousands of URLs does not grow the catalog without end
+    outcome_history: int = 20
     syndicated_copies: str = "link"  # link | bundle: see SYNDICATED_COPIES
     # why 0.6: copies of one article differ by a caption, an editor line or a "原标题" note (Jaccard of
     # their 5-character shingles ≥ 0.8 in practice); two articles on one topic stay below 0.2
@@ -86,6 +90,13 @@ class ArchiveConfig:
             raise ConfigError(
                 f"[archive] syndicated_copies must be one of {', '.join(map(repr, SYNDICATED_COPIES))}, "
                 f"not {self.syndicated_copies!r}."
+            )
+        if self.jobs < 0:
+            raise ConfigError(f"[archive] jobs must be 0 (one per CPU core) or more, not {self.jobs!r}.")
+        if self.outcome_history < 3:
+            raise ConfigError(
+                f"[archive] outcome_history must be at least 3 (the quarantine counts a URL's last crashes), "
+                f"not {self.outcome_history!r}."
             )
         if not 0.0 < self.syndication_threshold <= 1.0:
             raise ConfigError(

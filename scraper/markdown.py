@@ -2,7 +2,7 @@
 
 Contract (used by ``scraper.sites._common.build_article``)::
 
-    to_markdown(node, base_url) -> Markdown(text, images, headings, has_math)
+    to_markdown(node, base_url, *, title="") -> Markdown(text, images, headings, has_math)
 
 When: after an adapter found the body node and ``boilerplate.clean_body`` cut the noise. Why our own
 walker: WeChat editors nest ``<section>`` twenty deep, put every line of code in its own ``<code>``,
@@ -127,6 +127,7 @@ _LINE_START = re.compile(r"^(#{1,6}(?=\s|$)|>|[-+](?=\s|$)|(\d{1,9})(?=[.)](?:\s
 _RULE_LINE = re.compile(r"^([-_=*])(?:\s*\1){2,}\s*$")
 _SHORTCODE = re.compile(r"\{\{(?=[<%])")
 _BACKTICKS = re.compile(r"`+")
+_ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _SEP = "\ue000"  # run separator while normalising white space across runs
 _ATOM = "\ue001"  # stands for a code/math run (non-space, non-CJK) while normalising
 
@@ -293,6 +294,9 @@ class _Block:
     bold_only: bool = False
     image: int = -1  # index into the converter's image list (img blocks)
     caption_of: int = -1  # a figcaption: the image it captions
+    level: int = 0  # h blocks: the page's own heading level (1-6); 0 for a styled paragraph made one
+    bold_core: bool = False  # short p blocks: every word bold, only punctuation around it plain
+    italic_only: bool = False  # short p blocks: all italic, no link (a caption's look)
 
 
 @dataclass
@@ -301,6 +305,8 @@ class _Conv:
     images: list[list[str]] = field(default_factory=list)  # [url, alt, caption], document order, unique
     image_index: dict[str, int] = field(default_factory=dict)
     has_math: bool = False
+    root: LexborNode | None = None  # the body node being converted
+    title: str = ""  # the article's title: an image whose alt text repeats it has no alt
     class_headings: bool = False  # the body holds a class-marked sub-heading (checked once, per body)
     depth: int = 0
     # what a style / class attribute says, per distinct value: editors repeat the same long style on
@@ -519,8 +525,8 @@ class _Flow:
             return  # why: a 114×12 arrow, a 640×8 rule line or a 1×1 pixel is decoration, never content
         small = width is not None and height is not None and max(width, height) <= INLINE_IMAGE_MAX_PX
         alt = " ".join((attrs.get("alt") or attrs.get("title") or "").split())
-        if alt.lower() in ("null", "undefined", "none"):  # editor placeholders, not descriptions
-            alt = ""
+        if alt.lower() in ("null", "undefined", "none") or (alt and alt == self.conv.title):
+            alt = ""  # editor placeholders and the article's title repeated on every picture describe none
         idx = self.conv.add_image(url, alt)
         md = f"![{_link_text(alt)}]({url})"
         if self.link:
@@ -616,7 +622,7 @@ class _Flow:
         text, plain, _ = self.serialize(self.runs, heading=True)
         self.runs = []
         if plain:
-            self.blocks.append(_Block("h", "#" * max(2, level) + " " + text, plain=plain))
+            self.blocks.append(_Block("h", "#" * max(2, level) + " " + text, plain=plain, level=level))
 
     def list_(self, el: LexborNode, ordered: bool) -> None:
         self.flush()
@@ -660,6 +666,21 @@ class _Flow:
         blocks = self.sub_blocks(el)
         if not blocks:
             return
+        if any(b.kind in ("img", "embed") for b in blocks) or (
+            len(blocks) > RUNAWAY_QUOTE_BLOCKS and _runs_to_the_end(el, self.conv.root)
+        ):
+            # a quote holding pictures, or a long one closing only with the body, is an editor's
+            # unclosed <blockquote> (a poem opened one and half the article fell in): its blocks are
+            # body blocks; the lines up to an attribution ("——唐伯虎《元宵》") stay the quote they were
+            end = next((k for k, b in enumerate(blocks) if b.kind == "p" and _ATTRIBUTION.match(b.plain)), -1)
+            if 0 < end and all(b.kind == "p" for b in blocks[: end + 1]):
+                self._quote_blocks(blocks[: end + 1])
+                blocks = blocks[end + 1 :]
+            self.blocks.extend(blocks)
+            return
+        self._quote_blocks(blocks)
+
+    def _quote_blocks(self, blocks: list[_Block]) -> None:
         body = "\n\n".join(b.text for b in blocks)
         text = "\n".join("> " + line if line else ">" for line in body.split("\n"))
         self.blocks.append(_Block("quote", text, plain=" ".join(b.plain for b in blocks)))
@@ -748,7 +769,10 @@ class _Flow:
         runs, self.runs = self.runs, []
         text, plain, bold_only = self.serialize(runs)
         if text:
-            self.blocks.append(_Block("p", _escape_line_start(text), plain=plain, bold_only=bold_only))
+            block = _Block("p", _escape_line_start(text), plain=plain, bold_only=bold_only)
+            if len(plain) <= SHORT_BLOCK_CHARS:  # why only short ones: headings and captions are short
+                block.bold_core, block.italic_only = _run_looks(runs)
+            self.blocks.append(block)
 
     def serialize_text(self, run: Run, heading: bool) -> tuple[str, str, bool]:
         """``serialize`` of a single text run, the shape of most paragraphs, without the run lists.
@@ -868,7 +892,10 @@ def _emphasize(pieces: list[tuple[str, bool, bool, str | None]], in_link: bool) 
 
     Bold is the outer group, italic the inner one. White space and punctuation at the edges of an
     emphasised group go outside the delimiters: ``点**“蓝字”**关`` would not render (a closing ``**``
-    after punctuation and before a letter is not right-flanking), ``点“**蓝字**”关`` does.
+    after punctuation and before a letter is not right-flanking), ``点“**蓝字**”关`` does. Punctuation
+    moves out whole or not at all: never one half of a pair (``《**一分钱》“一分钱不要**”``) and never
+    the end of a URL (``*https://handbrake.fr*/``); when the delimiters cannot render where they
+    stand without that, the group is written without emphasis (its words are what matters).
     """
     esc = _LINK_TEXT_ESCAPE if in_link else _INLINE_ESCAPE
     out: list[str] = []
@@ -879,21 +906,16 @@ def _emphasize(pieces: list[tuple[str, bool, bool, str | None]], in_link: bool) 
         while j < len(pieces) and pieces[j][1] == bold:
             j += 1
         items = [(p[0], p[2]) for p in pieces[i:j]]
+        prev, nxt = _last_char(out), _first_char(p[0] for p in pieces[j:])
         if bold:
-            lead, core, trail = _split_edges(items)
-            if core:
-                out.append(_render(lead, esc))
-                out.append("**" + "".join(_join_delims(_italics(core, esc))) + "**")
-                out.append(_render(trail, esc))
-            else:
-                out.append(_render(lead + trail, esc))
+            out.append(_wrap(items, "**", esc, prev, nxt, italics=True))
         else:
-            out.extend(_italics(items, esc))
+            out.extend(_italics(items, esc, prev, nxt))
         i = j
     return "".join(_join_delims(out))
 
 
-def _italics(items: list[tuple[str, bool]], esc: re.Pattern[str]) -> list[str]:
+def _italics(items: list[tuple[str, bool]], esc: re.Pattern[str], prev: str, nxt: str) -> list[str]:
     out: list[str] = []
     k = 0
     while k < len(items):
@@ -902,24 +924,238 @@ def _italics(items: list[tuple[str, bool]], esc: re.Pattern[str]) -> list[str]:
         while m < len(items) and items[m][1] == italic:
             m += 1
         group = [(t, False) for t, _ in items[k:m]]
-        if italic:
-            lead, core, trail = _split_edges(group)
-            if core:
-                out.append(_render(lead, esc) + "*" + _render_items(core, esc) + "*" + _render(trail, esc))
-            else:
-                out.append(_render(lead + trail, esc))
-        else:
-            out.append(_render_items(group, esc))
+        before = _last_char(out) or prev
+        after = _first_char(t for t, _ in items[m:]) or nxt
+        out.append(_wrap(group, "*", esc, before, after) if italic else _render_items(group, esc))
         k = m
     return out
+
+
+def _first_char(texts: Iterable[str]) -> str:
+    """The first character the following texts render with ("" at the end); an atom's own first one."""
+    for text in texts:
+        text = text[1:] if text.startswith("\x00") else text
+        if text:
+            return text[0]
+    return ""
+
+
+def _last_char(parts: list[str]) -> str:
+    for part in reversed(parts):
+        if part:
+            return part[-1]
+    return ""
+
+
+def _md_punct(ch: str) -> bool:
+    """Punctuation as CommonMark's flanking rules read it (ASCII punctuation or Unicode P*)."""
+    return ch in _ASCII_PUNCT or unicodedata.category(ch)[0] == "P"
+
+
+def _can_open(before: str, first: str) -> bool:
+    """A delimiter run between ``before`` and ``first`` is left-flanking ("" is a line's edge)."""
+    if not first or first.isspace():
+        return False
+    return not _md_punct(first) or not before or before.isspace() or _md_punct(before)
+
+
+def _can_close(last: str, after: str) -> bool:
+    """A delimiter run between ``last`` and ``after`` is right-flanking."""
+    if not last or last.isspace():
+        return False
+    return not _md_punct(last) or not after or after.isspace() or _md_punct(after)
+
+
+def _wrap(
+    items: list[tuple[str, bool]],
+    delim: str,
+    esc: re.Pattern[str],
+    prev: str,
+    nxt: str,
+    *,
+    italics: bool = False,
+) -> str:
+    """``items`` emphasised with ``delim`` between the characters ``prev`` and ``nxt``.
+
+    The items are cut into runs (:func:`_segments`): punctuation at their edges and any half of a
+    bracket or quotation pair stand outside the delimiters, so each pair is either wholly inside
+    one emphasised run or wholly outside (``《**一分钱**》“**一分钱不要**”``). A run whose delimiters
+    still cannot render where they stand (a URL kept whole up to its final ``/``) is written plain.
+    ``italics``: the items carry an italic flag each and are rendered as :func:`_italics` (bold)."""
+    lead, core, trail = _split_edges(items)
+    if core and _stray_pairs(core):
+        # the partner of a moved-out bracket or quote is inside: put it back, if the delimiters
+        # can stand there ("**英国《泰晤士报》**：" at a line's start); else cut at the halves below
+        lead, whole, trail = _rebalance(lead, core, trail)
+        if not _stray_pairs(whole):
+            segments: list[Segment] = [(False, lead), (True, whole), (False, trail)]
+            rendered = _render_segments(segments, delim, esc, prev, nxt, italics, strict=True)
+            if rendered is not None:
+                return rendered
+    return _render_segments(_segments(items), delim, esc, prev, nxt, italics, strict=False) or ""
+
+
+def _rebalance(
+    lead: str, core: list[tuple[str, bool]], trail: str
+) -> tuple[str, list[tuple[str, bool]], str]:
+    """Put back into ``core`` the moved-out halves of pairs whose other half it holds."""
+    while lead and lead[-1] in _CLOSERS_OF:
+        texts = "".join(t for t, _ in core if not t.startswith("\x00"))
+        if not _has_stray_closer(texts, lead[-1]):
+            break
+        core = [(lead[-1], False), *core]
+        lead = lead[:-1]
+    while trail and trail[0] in _OPENER_OF:
+        texts = "".join(t for t, _ in core if not t.startswith("\x00"))
+        if not _has_open_opener(texts, _OPENER_OF[trail[0]]):
+            break
+        core = [*core, (trail[0], False)]
+        trail = trail[1:]
+    return lead, core, trail
+
+
+def _has_stray_closer(text: str, opener: str) -> bool:
+    closer, depth = _CLOSERS_OF[opener], 0
+    for ch in text:
+        if ch == opener:
+            depth += 1
+        elif ch == closer:
+            if not depth:
+                return True
+            depth -= 1
+    return False
+
+
+def _has_open_opener(text: str, opener: str) -> bool:
+    closer, depth = _CLOSERS_OF[opener], 0
+    for ch in text:
+        if ch == opener:
+            depth += 1
+        elif ch == closer and depth:
+            depth -= 1
+    return depth > 0
+
+
+def _render_segments(
+    segments: list[Segment],
+    delim: str,
+    esc: re.Pattern[str],
+    prev: str,
+    nxt: str,
+    italics: bool,
+    *,
+    strict: bool,
+) -> str | None:
+    """The segments rendered; an emphasised run whose delimiters cannot stand where they are is
+    written plain, or, ``strict``, the whole rendering is refused (None)."""
+    out: list[str] = []
+    for k, (inside, value) in enumerate(segments):
+        if not inside:
+            out.append(_render(value, esc))  # type: ignore[arg-type]
+            continue
+        core: list[tuple[str, bool]] = value  # type: ignore[assignment]
+        before = _last_char(out) or prev
+        after = nxt
+        for later_inside, later in segments[k + 1 :]:
+            if later_inside:  # another run right after: a zero-width space will part the delimiters
+                after = "\u200b"
+                break
+            if later:
+                after = str(later)[0]
+                break
+        if italics:
+            body = "".join(_join_delims(_italics(core, esc, delim[-1], delim[0])))
+        else:
+            body = _render_items(core, esc)
+        # a delimiter run of the italics inside joins ours ("***粗斜体***"): look past it
+        first = "*" if body.startswith("\\*") else body.lstrip("*")[:1]
+        last = "*" if body.endswith("\\*") else body.rstrip("*")[-1:]
+        if _can_open(before, first) and _can_close(last, after):
+            out.append(delim + body + delim)
+        elif strict:
+            return None
+        elif italics:  # no bold here: the italics inside see the text around instead of the delimiters
+            out.append("".join(_join_delims(_italics(core, esc, before, after))))
+        else:
+            out.append(body)
+    return "".join(_join_delims(out))
 
 
 def _edge(ch: str) -> bool:
     return ch == " " or _is_punct(ch)
 
 
+_OPENERS = "“‘「『（(【[〔《〈{<"
+_CLOSERS_OF = dict(zip(_OPENERS, "”’」』）)】]〕》〉}>", strict=True))
+_OPENER_OF = {v: k for k, v in _CLOSERS_OF.items()}
+_PAIRED = frozenset(_OPENERS) | frozenset(_OPENER_OF)
+_NOT_SPACE_EDGE = "".join(chr(c) for c in range(0x21, 0x7F))  # the ASCII a URL's end can hold
+_URL_TAIL = re.compile(r"(?:https?://|www\.)\S*$", re.I)
+
+Segment = tuple[bool, "str | list[tuple[str, bool]]"]  # (emphasised, outside text | inside items)
+
+
+def _segments(items: list[tuple[str, bool]]) -> list[Segment]:
+    """``items`` as runs to emphasise and text to leave outside: edge punctuation and white space
+    outside (never the end of a URL), and every half pair (a bracket or quote whose partner is not
+    in the same run) outside too, splitting the run there."""
+    lead, core, trail = _split_edges(items)
+    if not core:
+        return [(False, lead + trail)]
+    strays = _stray_pairs(core)
+    if not strays:
+        return [(False, lead), (True, core), (False, trail)]
+    out: list[Segment] = [(False, lead)]
+    part: list[tuple[str, bool]] = []
+    position = 0
+    for text, flag in core:
+        if text.startswith("\x00"):
+            part.append((text, flag))
+            continue
+        start = 0
+        for offset, ch in enumerate(text):
+            if position + offset in strays:
+                if start < offset:
+                    part.append((text[start:offset], flag))
+                if part:
+                    out.extend(_segments(part))
+                    part = []
+                out.append((False, ch))
+                start = offset + 1
+        if start < len(text):
+            part.append((text[start:], flag))
+        position += len(text)
+    if part:
+        out.extend(_segments(part))
+    out.append((False, trail))
+    return out
+
+
+def _stray_pairs(items: list[tuple[str, bool]]) -> set[int]:
+    """Offsets (in the items' texts, atoms not counted) of pair characters whose partner is missing."""
+    strays: set[int] = set()
+    open_at: dict[str, list[int]] = {}
+    position = 0
+    for text, _ in items:
+        if text.startswith("\x00"):
+            continue
+        for offset, ch in enumerate(text):
+            if ch in _PAIRED:
+                if ch in _CLOSERS_OF:
+                    open_at.setdefault(ch, []).append(position + offset)
+                elif open_at.get(_OPENER_OF[ch]):
+                    open_at[_OPENER_OF[ch]].pop()
+                else:
+                    strays.add(position + offset)
+        position += len(text)
+    for positions in open_at.values():
+        strays.update(positions)
+    return strays
+
+
 def _split_edges(items: list[tuple[str, bool]]) -> tuple[str, list[tuple[str, bool]], str]:
-    """Move white space and punctuation at the edges of ``items`` (texts / atoms) outside."""
+    """Move white space and punctuation at the edges of ``items`` (texts / atoms) outside, except
+    the end of a URL (``https://handbrake.fr/`` stays whole)."""
     items = list(items)
     lead = ""
     while items:
@@ -949,6 +1185,10 @@ def _split_edges(items: list[tuple[str, bool]]) -> tuple[str, list[tuple[str, bo
             continue
         items[-1] = (last[:k], flag)
         break
+    if trail and items and not items[-1][0].startswith("\x00") and _URL_TAIL.search(items[-1][0]):
+        keep = len(trail) - len(trail.lstrip(_NOT_SPACE_EDGE))
+        items[-1] = (items[-1][0] + trail[:keep], items[-1][1])
+        trail = trail[keep:]
     return lead, items, trail
 
 
@@ -980,6 +1220,46 @@ def _join_delims(parts: list[str]) -> list[str]:
             out.append("\u200b")
         out.append(part)
     return out
+
+
+SHORT_BLOCK_CHARS = max(HEADING_MAX_CHARS, CAPTION_MAX_CHARS) + 2
+# why 8: a real quote is a few lines; a longer one that only ends with the body was never closed
+RUNAWAY_QUOTE_BLOCKS = 8
+_ATTRIBUTION = re.compile(r"^\s*(?:——|—|--|──)\s*\S")  # "——唐伯虎《元宵》": the line that ends a quotation
+
+
+def _runs_to_the_end(el: LexborNode, root: LexborNode | None) -> bool:
+    """Whether nothing but white space follows ``el`` up to the end of ``root`` (the body node)."""
+    node: LexborNode | None = el
+    while node is not None and (root is None or node.mem_id != root.mem_id):
+        sibling = node.next
+        while sibling is not None:
+            if sibling.tag != "-text" or (sibling.text_content or "").strip():
+                if sibling.tag not in SKIP_TAGS:
+                    return False
+            sibling = sibling.next
+        node = node.parent
+    return True
+
+
+def _run_looks(runs: list[Run]) -> tuple[bool, bool]:
+    """(every word bold and unlinked, only punctuation plain; every character italic and unlinked)."""
+    bold_core = italic_only = True
+    words = False
+    for kind, text, bold, italic, link in runs:
+        if kind != "t":
+            bold_core = italic_only = False
+            break
+        if not text.strip():
+            continue
+        if link is not None:
+            return False, False
+        if not italic:
+            italic_only = False
+        if not bold and any(not (ch.isspace() or _is_punct(ch)) for ch in text):
+            bold_core = False
+        words = words or any(not (ch.isspace() or _is_punct(ch)) for ch in text)
+    return bold_core and words, italic_only and words
 
 
 def _span(value: str | None) -> int:
@@ -1119,60 +1399,156 @@ def _heading_by_class(el: LexborNode) -> bool:
     return 0 < len(text) <= HEADING_CLASS_MAX_CHARS
 
 
-def _promote_headings(blocks: list[_Block]) -> int:
-    """A short paragraph that is all bold, standing alone, not a sentence → ``## heading``."""
+QUESTION_END = "？！?!"  # a bold line ending so is a heading only where the article has bold headings
+# why 6: a kicker over a title ("你知道吗", "方案1") is a word or two; longer is a title of its own
+KICKER_MAX_CHARS = 6
 
-    def candidate(b: _Block) -> bool:
+
+def _promote_headings(blocks: list[_Block]) -> int:
+    """Short paragraphs that are all bold, standing alone, not a sentence → headings (level set by
+    :func:`_heading_scale`); returns the number of headings of the body.
+
+    Two weaker kinds are promoted only in an article whose editor is seen to make headings of bold
+    lines (at least one line passed the strict test): a bold question or exclamation
+    ("一分钱变一元钱，消解经典文化可取吗？" beside the article's other bold sub-heads), and a heading
+    split over two bold lines ("**语言贫瘠的背后**，" / "**是思考能力的危机**", or a kicker
+    "你知道吗" over its title), which become one heading.
+    """
+
+    def shaped(b: _Block) -> bool:
         return (
             b.kind == "p"
-            and b.bold_only
+            and (b.bold_only or b.bold_core)
             and HEADING_MIN_CHARS <= len(b.plain) <= HEADING_MAX_CHARS
-            and b.plain.rstrip(CLOSERS)[-1:] not in SENTENCE_END
             and "\n" not in b.text
         )
 
-    flags = [candidate(b) for b in blocks]
-    count = 0
-    for i, b in enumerate(blocks):
-        if b.kind == "h":
-            count += 1
-            continue
-        if not flags[i]:
-            continue
-        if (i > 0 and flags[i - 1]) or (i + 1 < len(blocks) and flags[i + 1]):
-            continue  # why: a run of bold lines is a card or a list, not a section title
+    def ending(b: _Block) -> str:
+        return b.plain.rstrip(CLOSERS)[-1:]
+
+    flags = [shaped(b) and ending(b) not in SENTENCE_END for b in blocks]
+    looks = [shaped(b) for b in blocks]
+
+    def alone(i: int, marks: list[bool], span: int = 1) -> bool:
+        """Not inside a longer run of bold lines, not the rest of a sentence, not a caption."""
+        if (i > 0 and marks[i - 1]) or (i + span < len(blocks) and marks[i + span]):
+            return False  # why: a run of bold lines is a card or a list, not a section title
         if i > 0 and blocks[i - 1].kind == "p" and blocks[i - 1].plain.rstrip()[-1:] in "，、,":
-            continue  # why: after "…，" the bold line is the rest of a sentence, not a section title
+            return False  # why: after "…，" the bold line is the rest of a sentence, not a section title
+        after = i + span
         if (
-            i + 1 < len(blocks)
-            and blocks[i + 1].kind == "p"
-            and blocks[i + 1].plain.lstrip()[:1] in "，、,。"
+            after < len(blocks)
+            and blocks[after].kind == "p"
+            and blocks[after].plain.lstrip()[:1] in "，、,。"
         ):
-            continue  # why: a next block opening with "，" continues the bold line's sentence
-        if i > 0 and blocks[i - 1].kind == "img" and _CAPTION_CUE.search(b.plain):
-            continue  # why: "资料图：…中新社记者 贾天勇 摄" under a picture is its caption, however bold
-        b.kind = "h"
-        b.text = "## " + _escape_text(b.plain)
-        count += 1
-    return count
+            return False  # why: a next block opening with "，" continues the bold line's sentence
+        if i > 0 and blocks[i - 1].kind == "img" and _CAPTION_CUE.search(blocks[i].plain):
+            return False  # why: "资料图：…中新社记者 贾天勇 摄" under a picture is its caption, however bold
+        return True
+
+    def promote(b: _Block, words: str) -> None:
+        b.kind, b.level, b.plain = "h", 0, words
+        b.text = "## " + _escape_text(words)
+
+    strict = [i for i, b in enumerate(blocks) if b.kind != "h" and flags[i] and alone(i, flags)]
+    for i in strict:
+        promote(blocks[i], blocks[i].plain)
+    if not strict:
+        return _heading_scale(blocks)
+    questions = [
+        i for i, b in enumerate(blocks) if looks[i] and ending(b) in QUESTION_END and alone(i, looks)
+    ]
+    if len(questions) <= len(strict):  # why: more bold questions than bold headings is an interview's Q&A
+        for i in questions:
+            promote(blocks[i], blocks[i].plain)
+    for i, b in enumerate(blocks[:-1]):
+        second = blocks[i + 1]
+        if b.kind != "p" or second.kind != "p" or not (looks[i] and looks[i + 1]):
+            continue
+        split = ending(b) in "，、,"  # "**语言贫瘠的背后**，" / "**是思考能力的危机**"
+        kicker = len(b.plain) <= KICKER_MAX_CHARS and not (i > 0 and blocks[i - 1].kind == "img")
+        if (
+            (split or (kicker and ending(b) not in SENTENCE_END))
+            and ending(second) not in SENTENCE_END
+            and len(b.plain) + len(second.plain) <= HEADING_MAX_CHARS
+            and alone(i, looks, span=2)
+        ):
+            promote(b, b.plain + ("" if split else " ") + second.plain)
+            second.kind = "gone"
+    blocks[:] = [b for b in blocks if b.kind != "gone"]
+    return _heading_scale(blocks)
+
+
+def _heading_scale(blocks: list[_Block]) -> int:
+    """One heading scale for the article; returns the number of headings.
+
+    The page's own heading levels, in their order, become ``##``, ``###`` … (an article's title is
+    the page's ``h1``); headings made of styled paragraphs rank below every one of them, so a bold
+    line never outranks a real ``<h3>`` (a contents list opening indented). Then no heading is more
+    than one level below the one before it, the first one being ``##``.
+    """
+    heads = [b for b in blocks if b.kind == "h"]
+    real = sorted({b.level for b in heads if b.level})
+    rank = {level: min(2 + i, 6) for i, level in enumerate(real)}
+    styled = min(2 + len(real), 6)
+    previous = 1
+    for b in heads:
+        level = min(rank[b.level] if b.level else styled, previous + 1)
+        previous = level
+        b.text = "#" * level + " " + b.text.split(" ", 1)[1]
+    return len(heads)
 
 
 def _captions(blocks: list[_Block], conv: _Conv) -> None:
+    """Captions: one look for all of them, figure numbers dropped, the image's caption recorded.
+
+    A caption is the paragraph right under a picture that the page marks as one: a ``<figcaption>``,
+    an all-italic line (Tencent's ``<i class="desc">``), or a short line that reads as a picture
+    credit (``图源：…``, ``（图/社交媒体截图）``, ``…摄``). Each is written as one italic line, whatever
+    the page did (italic, plain, small grey). A line of only a number under a picture
+    (``1`` … ``19``) is a figure number that reads as a stray digit: it goes (into the heading that
+    follows it, or the short line, when it numbers a section or a tip: ``## 2 爱与责任``). Any short line under a
+    picture is recorded as its caption in ``images`` (as before), styled or not.
+    """
     for i, b in enumerate(blocks[:-1]):
-        if b.kind != "img" or b.image < 0 or conv.images[b.image][2]:
+        if b.kind != "img" or b.image < 0:
             continue
         nxt = blocks[i + 1]
-        if nxt.kind == "p" and nxt.caption_of == -1 and 0 < len(nxt.plain) <= CAPTION_MAX_CHARS:
+        if nxt.kind != "p":
+            continue
+        if _FIGURE_NUMBER.fullmatch(nxt.plain):
+            nxt.kind = "gone"
+            after = blocks[i + 2] if i + 2 < len(blocks) else None
+            if after is not None and after.kind == "h":  # a section number over its title: one heading
+                marks, words = after.text.split(" ", 1)
+                after.text, after.plain = f"{marks} {nxt.plain} {words}", f"{nxt.plain} {after.plain}"
+            elif after is not None and after.kind == "p" and len(after.plain) <= HEADING_MAX_CHARS:
+                after.text, after.plain = f"{nxt.plain} {after.text}", f"{nxt.plain} {after.plain}"
+            continue
+        short = 0 < len(nxt.plain) <= CAPTION_MAX_CHARS
+        if short and not conv.images[b.image][2]:
             conv.images[b.image][2] = nxt.plain
+        marked = nxt.caption_of >= 0 or (
+            short and (nxt.italic_only or _CAPTION_CUE.search(nxt.plain) or _CAPTION_LABEL.match(nxt.plain))
+        )
+        if marked and "](" not in nxt.text and "\n" not in nxt.text:
+            nxt.text = "*" + _escape_text(nxt.plain) + "*"
+    blocks[:] = [b for b in blocks if b.kind != "gone"]
 
 
-def to_markdown(node: LexborNode, base_url: str) -> Markdown:
+_FIGURE_NUMBER = re.compile(r"\d{1,3}")  # why 3 digits: figure numbers of a long post run to the hundreds
+_CAPTION_LABEL = re.compile(  # "图源：DeepSeek官网", "（图/社交媒体截图）", "△图片来源：小红书截图"
+    r"^[（(△▲]?\s*(?:图|图片|图源|图片来源|来源|摄影|摄|资料图|配图|制图|图文)\s*[/／:：|丨]"
+)
+
+
+def to_markdown(node: LexborNode, base_url: str, *, title: str = "") -> Markdown:
     """Convert a (cleaned) body node to Markdown; ``base_url`` resolves relative links and images.
 
     The node itself is never treated as hidden (WeChat ships ``#js_content`` with
     ``visibility: hidden``); hidden descendants, scripts, styles and app cards are dropped.
     """
-    conv = _Conv(base_url or "")
+    conv = _Conv(base_url or "", root=node, title=" ".join(title.split()))
     conv.class_headings = node.css_first(_HEADING_CLASS_CSS) is not None
     flow = _Flow(conv)
     flow.walk(node)

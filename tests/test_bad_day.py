@@ -185,11 +185,11 @@ def test_a_catalog_its_creator_left_without_tables_is_created_again(tmp_path: Pa
         assert cat.query("SELECT value FROM meta WHERE key='schema_version'")[0][0] == str(SCHEMA_VERSION)
 
 
-def test_a_version_3_catalog_gains_the_canonical_claim_column(tmp_path: Path) -> None:
+def test_a_catalog_of_the_previous_version_gains_the_canonical_claim_column(tmp_path: Path) -> None:
     from tests.test_schema_upgrade import _catalog_at
 
     path = tmp_path / "catalog.sqlite"
-    _catalog_at(path, 3)
+    _catalog_at(path, 4)  # the version before canonical_claim (migration 5)
     with Catalog.open(path, has_data=True) as cat:
         [row] = cat.articles()
         assert row.title == "旧文章" and row.canonical_claim is None

@@ -11,7 +11,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
-from scraper.boilerplate import Cleaned, Phrases, _required_strings, clean_body, compile_rules, rules_for
+from scraper.boilerplate import (
+    Cleaned,
+    Phrases,
+    _required_strings,
+    clean_body,
+    clean_markdown,
+    compile_rules,
+    rules_for,
+)
 from scraper.config import load_rules
 from scraper.errors import ConfigError
 from scraper.markdown import to_markdown
@@ -59,7 +67,7 @@ def test_seed_shaped_article_keeps_its_body_and_reports_every_cut() -> None:
     text = to_markdown(node, URL).text
     assert text.startswith("## 是对手也是队友\n\nDeepSeek，持续正反馈AI赛道。")
     assert "## 没有拔刀相向，反而雪中送炭" in text
-    assert "![图片](https://mmbiz.qpic.cn/chart/640)\n\n图源：DeepSeek官网" in text
+    assert "![图片](https://mmbiz.qpic.cn/chart/640)\n\n*图源：DeepSeek官网*" in text
     assert "> 譬如，字节跳动" in text
     assert "很多读者问我们二维码支付和转载授权的事情" in text  # long prose that mentions 二维码/转载 stays
     assert text.endswith("那么，神话DeepSeek大可不必。\n")
@@ -387,3 +395,40 @@ def test_a_source_line_under_a_picture_is_its_caption_not_the_articles_source() 
     assert "来源：微软博客" in md  # the picture's credit stays, as a caption
     assert "半岛都市报" not in md  # the bracketed source line still goes, even after a picture
     assert cleaned.meta.get("source") == "半岛都市报"
+
+
+def test_a_trailing_run_of_pictures_holding_a_card_to_another_post_is_the_promo_footer() -> None:
+    """wae-repost-01's end: after 参考资料, divider strips, two 推荐阅读 picture cards, 关注 GIFs, a banner."""
+    card = "<p><a href='https://mp.weixin.qq.com/s?__biz=X&mid=1'><img data-src='https://mmbiz.qpic.cn/card{0}/640'></a></p>"
+    tail = (
+        "<p><img data-src='https://mmbiz.qpic.cn/strip/640'></p>"
+        + card.format(1)
+        + card.format(2)
+        + "<p><img data-src='https://mmbiz.qpic.cn/follow/640?wx_fmt=gif'></p>"
+        "<p><img data-src='https://mmbiz.qpic.cn/banner/640'></p>"
+    )
+    html = paras(6) + "<p>参考资料</p><p>1.《当“梗”吃掉了我们的语言》，澎湃人物</p>" + tail
+    text, cleaned = run(html)
+    assert rules_of(cleaned) == ["tail:promo-images"] * 5
+    assert text.rstrip().endswith("1.《当“梗”吃掉了我们的语言》，澎湃人物") and "mmbiz" not in text
+    # the same pictures in an existing mirror's Markdown
+    md = "\n\n".join(
+        [BODY] * 6
+        + ["参考资料", "![](https://mmbiz.qpic.cn/strip/640)"]
+        + [
+            f"[![](https://mmbiz.qpic.cn/card{i}/640)](https://mp.weixin.qq.com/s?__biz=X&mid={i})"
+            for i in (1, 2)
+        ]
+        + ["![](https://mmbiz.qpic.cn/banner/640)"]
+    )
+    out, cleaned_md = clean_markdown(md, site="wechat")
+    assert [r.rule for r in cleaned_md.removed] == ["tail:promo-images"] * 4
+    assert out.rstrip().endswith("参考资料")
+
+
+def test_an_article_ending_in_pictures_that_link_nowhere_keeps_them() -> None:
+    """A comic or a picture story ends with its own pictures; only a card to another post marks a footer."""
+    html = paras(3) + "".join(f"<p><img data-src='https://mmbiz.qpic.cn/panel{i}/640'></p>" for i in range(4))
+    text, cleaned = run(html)
+    assert "tail:promo-images" not in rules_of(cleaned)
+    assert text.count("![](") == 4

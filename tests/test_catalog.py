@@ -235,3 +235,47 @@ def test_raw_rows_are_found_by_requested_or_final_url(tmp_path: Path) -> None:
         found = cat.raw_for("https://e.com/long?x=1")
         assert found is not None and found.id == row.id
         assert cat.page_urls() == ["https://e.com/s"]
+
+
+def test_outcomes_keep_the_latest_per_stage_and_a_bounded_history(tmp_path: Path) -> None:
+    with Catalog.open(tmp_path / "catalog.sqlite") as cat:
+        cat.outcome_history = 5
+        run = cat.start_run("crawl")
+        cat.record_outcome(run, "https://a/1", "fetch", "failed", "FetchError", "HTTP 503")
+        for i in range(12):
+            cat.record_outcome(run, "https://a/1", "write", "unchanged", None, f"pass {i}")
+        cat.record_outcomes(run, [("https://b/2", "write", "archived", None, None)] * 3)
+        history = [
+            r["message"]
+            for r in cat.query("SELECT message FROM outcomes WHERE url='https://a/1' ORDER BY id")
+        ]
+        assert history == [f"pass {i}" for i in range(7, 12)]  # the newest 5; the failure aged out …
+        latest = {(r["stage"], r["outcome"], r["message"]) for r in cat.latest_outcomes("https://a/1")}
+        assert latest == {
+            ("fetch", "failed", "HTTP 503"),
+            ("write", "unchanged", "pass 11"),
+        }  # … but not here
+        assert len(cat.query("SELECT * FROM outcomes WHERE url='https://b/2'")) == 3
+        # each URL is bounded: 1,000 more runs leave the table the same size
+        for _ in range(1000):
+            cat.record_outcomes(run, [("https://a/1", "write", "unchanged", None, None)])
+        assert len(cat.outcomes()) == 5 + 3
+
+
+def test_raw_and_article_lookups_use_their_indexes(tmp_path: Path) -> None:
+    """No lookup of one URL scans a table (a scan per page made reextract quadratic in the archive)."""
+    with Catalog.open(tmp_path / "catalog.sqlite") as cat:
+        statements: list[str] = []
+        cat.conn.set_trace_callback(statements.append)
+        cat.raw_for("https://a/1", kind="page")
+        cat.raw_for("https://a/1", "sha256:00", "page")
+        cat.article_for_url("https://a/1")
+        cat.page_build("https://a/1")
+        cat.record_outcome(None, "https://a/1", "write", "archived")
+        cat.conn.set_trace_callback(None)
+        reads = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "DELETE", "INSERT"))]
+        assert len(reads) >= 6
+        for sql in reads:
+            plan = " | ".join(r[3] for r in cat.conn.execute("EXPLAIN QUERY PLAN " + sql))
+            # by URL or id, never a scan of a table or of every page
+            assert " SCAN " not in f" {plan} " and "(kind=?)" not in plan, (sql, plan)

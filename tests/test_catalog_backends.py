@@ -210,8 +210,11 @@ def test_a_catalog_at_the_previous_version_is_upgraded_in_place(
     with monkeypatch.context() as m:  # a wxarchive that knew one migration less made this catalog
         m.setattr(catalog_module, "MIGRATIONS", previous)
         m.setattr(catalog_module, "SCHEMA_VERSION", previous[-1].version)
-        with Catalog.connect(target) as cat:
-            cat.record_outcome(None, "https://e.com/kept", "fetch", "archived")
+        with Catalog.connect(target) as cat, cat.write() as c:  # as that wxarchive recorded an outcome
+            c.execute(
+                "INSERT INTO outcomes (run, url, stage, outcome, at) "
+                "VALUES (NULL, 'https://e.com/kept', 'fetch', 'archived', '2026-01-01T00:00:00Z')"
+            )
             assert cat.scalar("SELECT value FROM meta WHERE key='schema_version'") == str(
                 previous[-1].version
             )
@@ -219,6 +222,7 @@ def test_a_catalog_at_the_previous_version_is_upgraded_in_place(
         assert cat.scalar("SELECT value FROM meta WHERE key='schema_version'") == str(SCHEMA_VERSION)
         assert set(TABLES) <= cat.backend.table_names(cat.conn)
         assert [r["url"] for r in cat.outcomes()] == ["https://e.com/kept"]
+        assert [r["outcome"] for r in cat.latest_outcomes("https://e.com/kept")] == ["archived"]
 
 
 def test_an_empty_catalog_beside_archived_data_is_refused(target: str) -> None:

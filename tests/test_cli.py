@@ -58,7 +58,10 @@ def lines(output: str) -> list[str]:
 
 def test_every_command_has_help_with_an_example() -> None:
     names = sorted(main.commands)
-    assert names == ["archive", "clean", "crawl", "extract", "import", "reextract", "reindex"]
+    assert names == [
+        "archive", "clean", "crawl", "extract", "import", "list", "reextract", "reindex", "search", "show", "stats",
+        "status", "worker",
+    ]  # fmt: skip
     for name in names:
         result = invoke(name, "--help")
         assert result.exit_code == 0

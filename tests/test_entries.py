@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import sqlite3
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import frontmatter
 import pytest
@@ -25,6 +26,7 @@ from archive.syndication import normalise, similarity
 from scraper.fetch import Fetcher
 from tests.archivekit import make_config
 from tests.fixtureweb import PLACEHOLDER_PNG, FixtureWeb, make_png
+from tests.sitecheck import HUGO, build, problems, unresolved
 
 FIXTURES = Path(__file__).parent / "fixtures" / "entries"
 
@@ -205,3 +207,19 @@ def test_two_posts_framed_by_one_long_template_are_not_one_article(min_chars: in
     c = normalise(FRAME_HEAD + body_a + "（记者手记：感谢东街社区提供帮助）" + FRAME_TAIL)
     assert similarity(a, c, min_chars=min_chars) > 0.8
     assert similarity(a[:150], c[:150], min_chars=min_chars) == 0.0  # too short to say
+
+
+@pytest.mark.skipif(HUGO is None, reason="hugo is not installed")
+@pytest.mark.parametrize("base_url", ["/", "https://example.org/archive/"])
+def test_hugo_redirects_a_retired_copy_to_its_entry(tmp_path: Path, web: FixtureWeb, base_url: str) -> None:
+    serve(web)
+    archive(tmp_path, web, [QQ, WECHAT, SOHU])  # the qq copy had a page before the WeChat post came
+    public, printed = build(tmp_path, base_url)
+    assert problems(printed) == []
+    assert unresolved(public, base_url) == []
+    entry_path = (
+        urlsplit(urljoin("http://site.test/", base_url)).path + ENTRY.parent.relative_to("content").as_posix()
+    )
+    for copy in (QQ_BUNDLE, SOHU_BUNDLE):
+        redirect = (public / copy.relative_to("content") / "index.html").read_text(encoding="utf-8")
+        assert f'{entry_path}/"' in redirect or f"{entry_path}/'" in redirect, redirect

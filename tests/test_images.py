@@ -12,7 +12,14 @@ import pytest
 from PIL import Image
 
 from archive.catalog import Catalog
-from archive.images import ImageCollector, image_urls, normalise_image_url, referer_for, verify_image
+from archive.images import (
+    ImageCollector,
+    copy_stored_images,
+    image_urls,
+    normalise_image_url,
+    referer_for,
+    verify_image,
+)
 from archive.rawstore import RawStore
 from scraper.errors import ImageError
 from scraper.fetch import Fetcher
@@ -331,7 +338,10 @@ def test_stored_images_are_reused_without_the_network(setup, web: FixtureWeb, tm
     other.mkdir()
     offline = ImageCollector(config, catalog, root, fetcher=None)
     again = offline.collect(wechat_article(url), other, PAGE)[url]
-    assert again.ok and (other / again.local_file).read_bytes() == data  # type: ignore[operator]
+    # offline, nothing is written: the copy is left to the writer (a reextract worker writes nothing)
+    assert again.ok and again.copy_from == f"bundle/{first.local_file}" and not any(other.iterdir())
+    copy_stored_images({url: again}, other, root)
+    assert (other / again.local_file).read_bytes() == data  # type: ignore[operator]
     assert web.requests == []
     # a stored copy whose bytes changed on disk is not trusted
     (bundle / first.local_file).write_bytes(b"tampered")  # type: ignore[operator]

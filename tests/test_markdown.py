@@ -78,7 +78,8 @@ def test_adjacent_bold_runs_merge_and_spaces_stay_outside() -> None:
 def test_edge_punctuation_moves_outside_so_cjk_emphasis_renders() -> None:
     # ``点**“锌刻度”**关`` would not render (closing ** after punctuation, before a letter)
     assert text("<p>记得先点<strong>“锌刻度”</strong>关注</p>") == "记得先点“**锌刻度**”关注\n"
-    assert text("<p>先点<strong>蓝字“锌刻度”</strong>关注</p>") == "先点**蓝字“锌刻度**”关注\n"
+    # a quotation pair is never split between bold and plain: both marks stand outside the runs
+    assert text("<p>先点<strong>蓝字“锌刻度”</strong>关注</p>") == "先点**蓝字**“**锌刻度**”关注\n"
     assert text("<p>只有<strong>。</strong>标点</p>") == "只有。标点\n"
 
 
@@ -102,7 +103,7 @@ def test_html_headings_and_bold_one_line_sections_become_headings() -> None:
     )
     result = md(html)
     assert result.text == (
-        "## 大标题\n\n正文一。\n\n## 没有拔刀相向，反而雪中送炭\n\n正文二。\n\n### 小节\n\n正文三。\n"
+        "## 大标题\n\n正文一。\n\n### 没有拔刀相向，反而雪中送炭\n\n正文二。\n\n### 小节\n\n正文三。\n"
     )
     assert result.headings == 3
 
@@ -190,8 +191,8 @@ def test_image_sources_placeholders_dedup_and_captions() -> None:
     )
     result = md(html)
     assert result.text == (
-        "![](https://mmbiz.qpic.cn/a/640?wx_fmt=png)\n\n图源：DeepSeek官网\n\n"
-        "![b](https://mp.weixin.qq.com/b.jpg)\n\n图注：B\n\n"
+        "![](https://mmbiz.qpic.cn/a/640?wx_fmt=png)\n\n*图源：DeepSeek官网*\n\n"
+        "![b](https://mp.weixin.qq.com/b.jpg)\n\n*图注：B*\n\n"
         "![](https://mmbiz.qpic.cn/a/640?wx_fmt=png)\n\n"
         "这一段很长很长很长很长很长很长很长很长很长很长很长很长很长很长很长很长很长很长很长很长的正文不是图注。\n"
     )
@@ -379,7 +380,7 @@ def test_hugo_renders_the_converted_fixture_as_intended(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     out = (site / "public" / "p" / "index.html").read_text(encoding="utf-8").replace("\u200b", "")
     assert "<strong>算力紧张成为行业的关键词，令AI成本长期居高不下</strong>" in out
-    assert "<strong>蓝字“锌刻度</strong>" in out
+    assert "<strong>蓝字</strong>“<strong>锌刻度</strong>”" in out
     assert "<em>斜体</em>" in out and "<em><strong>粗斜体</strong></em>" in out
     assert "<h2" in out and "<table>" in out and "**" not in out
     assert "{{&lt; youtube x &gt;}}" in out and "{{% y %}}" in out and "{{&lt; z &gt;}}" in out
@@ -505,3 +506,168 @@ def test_a_mini_program_text_link_keeps_its_words_and_block_spans_are_lines() ->
         "</blockquote><p>行<span style='display:inline-block'>内</span>块</p>"
     )
     assert md(html).text == "详见趋势动物pro。\n\n> •第一行\n>\n> •第二行\n\n行内块\n"
+
+
+# --- what a reader sees (issue 10): one heading scale, quotes, emphasis pairs, captions ----------
+
+
+def _levels(markdown: str) -> list[tuple[int, str]]:
+    return [(len(m.group(1)), m.group(2)) for m in re.finditer(r"^(#{1,6}) (.+)$", markdown, re.M)]
+
+
+def test_real_headings_lead_and_styled_paragraphs_rank_below_them() -> None:
+    """The page's own <h3> sections become ##; bold look-alikes between them are ###, never above."""
+    html = (
+        "<p>引言。</p><h3>按下 g 键</h3><p>正文一。</p>"
+        "<p><span style='font-weight:600'>回车键按下</span></p><p>正文二。</p>"
+        "<h3>解析 URL</h3><p>正文三。</p><p><b>输入的是 URL 还是搜索的关键字？</b></p><p>正文四。</p>"
+    )
+    result = md(html)
+    assert _levels(result.text) == [
+        (2, "按下 g 键"),
+        (3, "回车键按下"),
+        (2, "解析 URL"),
+        (3, "输入的是 URL 还是搜索的关键字？"),
+    ]
+    assert result.headings == 4
+
+
+def test_a_styled_heading_before_the_first_real_one_is_never_deeper_than_it() -> None:
+    html = "<p><b>开篇小标题</b></p><p>正文。</p><h4>真正的小节</h4><p>正文。</p><h5>更小</h5><p>正文。</p>"
+    assert _levels(text(html)) == [(2, "开篇小标题"), (2, "真正的小节"), (3, "更小")]
+
+
+def test_bold_sub_heads_of_one_article_are_all_headings_question_and_kicker_alike() -> None:
+    """gne-qq-1's shape: three identically bold sub-heads, one a question, one a kicker over its title."""
+    html = (
+        "<p>导语导语导语导语导语。</p><p><strong>一分钱变一元钱，消解经典文化可取吗？</strong></p>"
+        "<p>正文一正文一正文一。</p><p><strong>你知道吗</strong></p>"
+        "<p><strong>《一分钱》“一分钱不要”</strong></p><p>正文二正文二。</p>"
+        "<p><strong>保持一颗童心 “一分钱爷爷”一辈子创作不息</strong></p><p>正文三正文三。</p>"
+    )
+    assert _levels(text(html)) == [
+        (2, "一分钱变一元钱，消解经典文化可取吗？"),
+        (2, "你知道吗 《一分钱》“一分钱不要”"),
+        (2, "保持一颗童心 “一分钱爷爷”一辈子创作不息"),
+    ]
+
+
+def test_a_section_title_split_over_two_bold_lines_is_one_heading() -> None:
+    html = (
+        "<p><b>网络热梗，互联网时代的“方言”</b></p><p>正文一。</p><p><img src='/n.png'></p>"
+        "<p><b>语言贫瘠的背后</b>，</p><p><b>是思考能力的危机</b></p><p>正文二。</p>"
+    )
+    assert _levels(text(html)) == [
+        (2, "网络热梗，互联网时代的“方言”"),
+        (2, "语言贫瘠的背后，是思考能力的危机"),
+    ]
+
+
+def test_bold_questions_of_an_interview_stay_bold_paragraphs() -> None:
+    """More bold questions than bold headings: a Q&A, whose questions are no sections."""
+    qa = "".join(f"<p><b>问题{i}是什么？</b></p><p>回答{i}回答回答。</p>" for i in range(3))
+    result = text("<p><b>第一位受访者</b></p><p>介绍介绍。</p>" + qa)
+    assert _levels(result) == [(2, "第一位受访者")]
+    assert "**问题1是什么**？" in result
+
+
+def test_a_quote_holding_pictures_is_unwrapped_and_its_poem_stays_quoted() -> None:
+    """gerapy-ifeng-1's shape: an editor opened <blockquote> for a poem and closed it at the end."""
+    html = (
+        "<p>其实，宫里的上元节就有诸多讲究。</p><blockquote><p>有灯无月不娱人，有月无灯不算春。</p>"
+        "<p>春到人间人似玉，灯烧月下月如怠。</p><p>——唐伯虎《元宵》</p><p>明代宫中过上元节。</p>"
+        "<p><img src='/a.png'></p><p>故宫博物院供图</p><blockquote><p>游客没有地方休息；</p>"
+        "<p><img src='/b.png'></p><p>几年的变化。</p></blockquote></blockquote>"
+    )
+    assert text(html) == (
+        "其实，宫里的上元节就有诸多讲究。\n\n> 有灯无月不娱人，有月无灯不算春。\n>\n"
+        "> 春到人间人似玉，灯烧月下月如怠。\n>\n> ——唐伯虎《元宵》\n\n明代宫中过上元节。\n\n"
+        "![](https://mp.weixin.qq.com/a.png)\n\n*故宫博物院供图*\n\n游客没有地方休息；\n\n"
+        "![](https://mp.weixin.qq.com/b.png)\n\n几年的变化。\n"
+    )
+
+
+def test_a_long_quote_that_closes_only_with_the_body_is_unwrapped_a_short_one_stays() -> None:
+    lines = "".join(f"<p>第{i}段正文。</p>" for i in range(10))
+    assert ">" not in text(f"<p>开头。</p><blockquote>{lines}</blockquote>")
+    assert text(f"<blockquote>{lines}</blockquote><p>后面还有正文。</p>").startswith("> 第0段正文。")
+    assert text("<p>开头。</p><blockquote><p>结尾的一句引语。</p></blockquote>") == (
+        "开头。\n\n> 结尾的一句引语。\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        # a pair is never split between bold and plain: wholly inside a run, or wholly outside
+        ("<p>文字<strong>《一分钱》“一分钱不要”</strong>文字</p>", "文字《**一分钱**》“**一分钱不要**”文字"),
+        ("<p><strong>《一分钱》“一分钱不要”</strong>，</p>", "**《一分钱》“一分钱不要”**，"),
+        ("<p><b>英国《泰晤士报》：</b>报道</p>", "**英国《泰晤士报》**：报道"),
+        ("<p>的“<b>冷鳞飞蛇”——杜文</b>！</p>", "的“**冷鳞飞蛇**”——**杜文**！"),
+        (
+            "<p><b>(Windows)一个 </b><code>WM_KEYDOWN</code><b> 消息被发往应用程序</b></p>",
+            "**(Windows)一个** `WM_KEYDOWN` **消息被发往应用程序**",
+        ),
+        # a URL keeps its last character; where the delimiters then cannot stand, no emphasis
+        ("<p>Handbrake:<i>https://handbrake.fr/</i></p>", "Handbrake:*https://handbrake.fr/*"),
+        ("<p>见<i>https://handbrake.fr/</i>吧</p>", "见https://handbrake.fr/吧"),
+        ("<p><b>粗<i>斜</i></b>体与<b><i>粗斜体</i></b></p>", "**粗*斜***体与***粗斜体***"),
+    ],
+)
+def test_emphasis_moves_out_whole_or_not_at_all(html: str, expected: str) -> None:
+    assert text(html) == expected + "\n"
+
+
+@pytest.mark.skipif(shutil.which("hugo") is None, reason="hugo is not installed")
+def test_hugo_renders_every_emphasis_case_with_no_literal_markup(tmp_path: Path) -> None:
+    cases = [
+        "<p>文字<strong>《一分钱》“一分钱不要”</strong>文字</p>",
+        "<p><strong>《一分钱》“一分钱不要”</strong>，</p>",
+        "<p>的“<b>冷鳞飞蛇”——杜文</b>！</p>",
+        "<p><b>(Windows)一个 </b><code>WM_KEYDOWN</code><b> 消息被发往应用程序</b></p>",
+        "<p>Handbrake:<i>https://handbrake.fr/</i></p>",
+        "<p>他说<b>“A”和“B”</b>。点<b>“蓝字”</b>关注<b>5*3</b>是</p>",
+    ]
+    body = "\n\n".join(text(html) for html in cases)
+    site = tmp_path / "site"
+    (site / "layouts" / "_default").mkdir(parents=True)
+    (site / "content").mkdir()
+    (site / "config.toml").write_text('baseURL = "/"\ntitle = "t"\n', encoding="utf-8")
+    (site / "layouts" / "_default" / "single.html").write_text("{{ .Content }}", encoding="utf-8")
+    (site / "layouts" / "_default" / "list.html").write_text("", encoding="utf-8")
+    (site / "content" / "p.md").write_text('---\ntitle: "p"\n---\n' + body, encoding="utf-8")
+    proc = subprocess.run(["hugo", "--quiet", "-s", str(site)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    out = (site / "public" / "p" / "index.html").read_text(encoding="utf-8").replace("\u200b", "")
+    visible = re.sub(r"<[^>]+>", "", out)
+    assert "*" not in visible.replace("5*3", "") and "](" not in visible
+    for bold in ("一分钱不要", "杜文", "(Windows)一个", "消息被发往应用程序", "蓝字", "A", "B"):
+        assert f"<strong>{bold}</strong>" in out or f"<strong>《一分钱》“{bold}”</strong>" in out
+    assert '<em><a href="https://handbrake.fr/">https://handbrake.fr/</a></em>' in out
+
+
+def test_captions_have_one_look_figure_numbers_go_and_the_title_is_no_alt_text() -> None:
+    html = (
+        "<p><img src='/a.jpg' alt='标题'></p><p><i class='desc'>家中曾堆满他的音像作品</i></p>"
+        "<figure><img src='/b.jpg'><figcaption>mdnice 的图注</figcaption></figure>"
+        "<p><img src='/c.jpg'></p><p style='color:#999'>（图/社交媒体截图）</p>"
+        "<p><img src='/d.jpg'></p><p>7</p><p>正文里的一段话，说了很多很多的事情，从前说到后，一直说到这里才结束。</p>"
+        "<p><img src='/e.jpg'></p><p><b>2</b></p><h2>爱与责任</h2><p>正文。</p>"
+        "<p><img src='/f.jpg'></p><p>作文尤其是重灾区。</p>"
+    )
+    tree = LexborHTMLParser(f'<div id="root">{html}</div>')
+    result = to_markdown(tree.css_first("#root"), "https://x.test/", title="标题")
+    assert result.text == (
+        "![](https://x.test/a.jpg)\n\n*家中曾堆满他的音像作品*\n\n"
+        "![](https://x.test/b.jpg)\n\n*mdnice 的图注*\n\n"
+        "![](https://x.test/c.jpg)\n\n*（图/社交媒体截图）*\n\n"
+        "![](https://x.test/d.jpg)\n\n正文里的一段话，说了很多很多的事情，从前说到后，一直说到这里才结束。\n\n"
+        "![](https://x.test/e.jpg)\n\n## 2 爱与责任\n\n正文。\n\n"
+        "![](https://x.test/f.jpg)\n\n作文尤其是重灾区。\n"
+    )  # a short line that is no picture credit stays body text
+    assert [i.alt for i in result.images] == [""] * 6
+    assert [i.caption for i in result.images][:3] == [
+        "家中曾堆满他的音像作品",
+        "mdnice 的图注",
+        "（图/社交媒体截图）",
+    ]

@@ -10,6 +10,7 @@ import pytest
 
 import archive.search as search
 from archive.catalog import Catalog
+from archive.entries import reindex
 from archive.search import SearchIndex, SqliteFts5, highlight, parse_query, tokenize
 
 LONG_BODY = (
@@ -175,7 +176,7 @@ def test_reindex_rebuilds_the_index_from_the_texts_and_fills_texts_from_bundles(
     with Catalog.open(root / "catalog.sqlite") as cat:
         index = SearchIndex(cat)
         assert index.missing() == [b]
-        assert index.rebuild(root) == 2
+        assert reindex(cat, root)["indexed"] == 2
         assert index.missing() == []
         assert [h.article for h in index.search("社区食堂")] == [b]
         assert [h.article for h in index.search("良品率")] == [a]

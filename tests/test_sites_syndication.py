@@ -447,7 +447,7 @@ def test_thepaper_byline_and_br_separated_lines() -> None:
     assert a.summary == "老小区里的社区食堂开业一个月，每天接待老人三百多人次。"
     # each <br>-separated line is its own paragraph
     assert "社区食堂开业一个月，每天接待老人三百多人次，一荤两素的套餐售价十二元。" in blocks(a)
-    assert "食堂午餐时段。受访者供图" in blocks(a)
+    assert "*食堂午餐时段。受访者供图*" in blocks(a)  # a caption, in the one caption style
     body = text(a)
     assert "现在每天中午下楼就能吃上热饭" in body
     assert "本文来自澎湃新闻" not in body and "责任编辑" not in body and "报料" not in body

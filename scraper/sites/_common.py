@@ -124,7 +124,7 @@ def build_article(
 ) -> Article:
     """Clean ``body`` in place, convert it and assemble the Article."""
     cleaned = clean_body(body, site=site, url=url)
-    md = to_markdown(body, base_url or canonical_url or url)
+    md = to_markdown(body, base_url or canonical_url or url, title=squash(title))
     meta = cleaned.meta
     author = author or meta.get("author") or None
     account = account or meta.get("account") or None

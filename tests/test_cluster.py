@@ -1,0 +1,179 @@
+"""Cluster mode end to end: real `wxarchive worker` processes sharing one Redis and one PostgreSQL,
+fetching from the local fixture web; the commands enqueue and wait as a user would run them."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from pathlib import Path
+
+import frontmatter
+import pytest
+import redis
+
+from archive.catalog import Catalog
+from archive.rawstore import RawStore
+from archive.writer import existing_hash
+from tests.archivekit import temp_files
+from tests.clusterkit import (
+    CAPTCHA,
+    Log,
+    cli,
+    cluster_config,
+    generic_article,
+    serve,
+    start_worker,
+    stop,
+    wait_for,
+    wechat_article,
+    workers,
+)
+from tests.fixtureweb import FixtureWeb
+
+# why slow: each test starts real worker processes (~2 s each: Python, Dramatiq, PostgreSQL)
+pytestmark = [pytest.mark.usefixtures("redis_server", "postgres_server"), pytest.mark.slow]
+
+
+def bundles(root: Path) -> list[Path]:
+    return sorted((root / "content").glob("*/*/index.md"))
+
+
+def test_two_workers_archive_every_article_once_and_keep_each_hosts_delay(
+    tmp_path: Path, web: FixtureWeb, redis_url: str, pg_dsn: str
+) -> None:
+    pages = dict(generic_article(host, n) for host in ("a.test", "b.test", "c.test") for n in range(6))
+    pages.update(wechat_article(n) for n in range(6))
+    log = Log()
+    serve(web, pages, log)
+    delay = 0.25
+    config = cluster_config(tmp_path, web, redis_url, pg_dsn, delay=delay)
+    with workers(config, 2) as procs:
+        done = cli(config, "archive", *pages)
+        assert all(p.poll() is None for p in procs)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == len(pages) and all(ln.startswith("archived ") for ln in lines), done.stdout
+    # every article exactly once: one request, one bundle, one catalog row
+    assert all(log.count(url) == 1 for url in pages)
+    found = bundles(tmp_path / "site")
+    assert len(found) == len(pages)
+    titles = sorted(frontmatter.load(str(p)).metadata["title"] for p in found)
+    assert len(set(titles)) == len(pages)
+    with Catalog.connect(pg_dsn) as cat:
+        assert sorted(r.url for r in cat.articles()) == sorted(pages)
+        names = [r["name"] for r in cat.query("SELECT name FROM warc_files")]
+        writers = {n[len("wxarchive-") :].rsplit("-", 2)[0] for n in names}
+        assert len(writers) == 2 and all(w.endswith(("-1", "-2")) for w in writers), names  # one set each
+    assert not (tmp_path / "site" / "catalog.sqlite").exists()
+    # politeness across both workers: no two requests to one host closer than its delay
+    gaps = log.min_gap()
+    assert set(gaps) == {"a.test", "b.test", "c.test", "mp.weixin.qq.com"}
+    # (the next request to a host begins its delay after the previous one ended: the host itself sees it)
+    assert all(gap >= delay for gap in gaps.values()), gaps
+
+
+def test_a_verification_page_to_one_worker_stops_the_host_for_both(
+    tmp_path: Path, web: FixtureWeb, redis_url: str, pg_dsn: str
+) -> None:
+    wechat = dict(wechat_article(n) for n in range(12))
+    other = dict(generic_article("news.test", n) for n in range(6))
+    log = Log()
+    blocked_from = 3  # the 3rd request to mp.weixin.qq.com and every later one meet the verification page
+
+    def answer(url: str, nth: int) -> bytes | None:
+        return CAPTCHA if "mp.weixin.qq.com" in url and nth >= blocked_from else None
+
+    serve(web, {**wechat, **other}, log, answer=answer)
+    config = cluster_config(tmp_path, web, redis_url, pg_dsn, delay=0.15)
+    with workers(config, 2):
+        queued = cli(config, "archive", "--no-wait", *wechat, *other)
+        assert queued.returncode == 0 and queued.stdout.count("queued ") == 18
+        site = tmp_path / "site"
+        wait_for(lambda: len(bundles(site)) >= 8, 60, "the pages before the block and the other host's")
+        time.sleep(1.0)  # what the paused host would get if anything still went to it
+        status = cli(config, "status", "--json")
+    assert status.returncode == 0, status.stderr
+    info = json.loads(status.stdout)
+    wechat_hits = [at for host, _u, at in log.hits if host == "mp.weixin.qq.com"]
+    # the first verification page was request 3; at most one more request reached the host after it
+    assert blocked_from <= len(wechat_hits) <= blocked_from + 1, len(wechat_hits)
+    assert all(log.count(url) == 1 for url in other)  # the other host went on
+    assert [p["host"] for p in info["paused"]] == ["mp.weixin.qq.com"]
+    assert "verification page" in info["paused"][0]["reason"]
+    # the blocked URLs are queued again for after the pause (delayed), not failed
+    assert info["queues"]["pages"]["delayed"] == len(wechat) - (blocked_from - 1)
+    assert len(bundles(tmp_path / "site")) == len(other) + blocked_from - 1
+    assert len([w for w in info["workers"] if w["alive"]]) == 2
+
+
+def test_a_worker_killed_ten_times_loses_nothing_and_duplicates_nothing(
+    tmp_path: Path, web: FixtureWeb, redis_url: str, pg_dsn: str
+) -> None:
+    pages = dict(generic_article(host, n) for host in ("k1.test", "k2.test", "k3.test") for n in range(10))
+    log = Log()
+    serve(web, pages, log, latency=0.03)
+    config = cluster_config(tmp_path, web, redis_url, pg_dsn, delay=0.05, heartbeat=1.0, total_timeout=1.0)
+    rng = random.Random(12)
+    steady = start_worker(config)
+    try:
+        queued = cli(config, "archive", "--no-wait", *pages)
+        assert queued.returncode == 0
+        for _ in range(10):
+            victim = start_worker(config)
+            time.sleep(
+                rng.uniform(0.4, 1.2)
+            )  # start-up takes ~0.5 s: some kills land before work, most during
+            victim.kill()
+            victim.communicate()
+        site = tmp_path / "site"
+        wait_for(lambda: len(bundles(site)) == len(pages) and _queues_empty(redis_url), 90, "every article")
+    finally:
+        code, err = stop(steady)
+    assert code == 0, err
+    found = bundles(tmp_path / "site")
+    assert len(found) == len(pages)  # every article exactly once
+    for index in found:
+        meta = frontmatter.load(str(index)).metadata
+        assert meta["source_url"] in pages and meta["title"]
+    assert temp_files(tmp_path / "site") == []  # no partial file anywhere
+    assert all(p.parent.joinpath("index.md").exists() for p in (tmp_path / "site" / "content").glob("*/*/*"))
+    with Catalog.connect(pg_dsn) as cat:
+        rows = cat.articles()
+        assert sorted(r.url for r in rows) == sorted(pages)
+        for row in rows:  # the catalog agrees with the files, and every raw record reads back whole
+            assert existing_hash(tmp_path / "site" / row.bundle_path) == row.content_hash
+            raw = cat.raw(row.raw_id) if row.raw_id is not None else None
+            assert raw is not None
+            assert RawStore(tmp_path / "site" / "raw", cat).get(raw).body == pages[row.url]
+
+
+def _queues_empty(url: str) -> bool:
+    client = redis.Redis.from_url(url)
+    try:
+        return all(client.hlen(f"wxarchive:{q}.msgs") == 0 for q in ("pages", "crawl", "reextract"))
+    finally:
+        client.close()
+
+
+def test_reextract_over_workers_prints_the_same_report_as_locally(
+    tmp_path: Path, web: FixtureWeb, redis_url: str, pg_dsn: str
+) -> None:
+    pages = dict(generic_article("r.test", n) for n in range(5))
+    serve(web, pages, Log())
+    config = cluster_config(tmp_path, web, redis_url, pg_dsn, delay=0.0)
+    with workers(config, 2):
+        assert cli(config, "archive", *pages).returncode == 0
+        again = cli(config, "reextract")
+    assert again.returncode == 0, again.stderr
+    lines = again.stdout.splitlines()
+    assert sorted(ln.split()[1] for ln in lines) == sorted(pages)
+    assert all(ln.startswith("unchanged ") and "/content/web/" in ln for ln in lines), lines
+
+
+def test_cluster_commands_need_a_broker(tmp_path: Path) -> None:
+    config = tmp_path / "plain.toml"
+    config.write_text(f'[archive]\nroot = "{tmp_path / "site"}"\n', encoding="utf-8")
+    for command in ("worker", "status"):
+        done = cli(config, command)
+        assert done.returncode == 2 and "[cluster] broker" in done.stderr
