@@ -16,6 +16,9 @@ Tables (the migrations of :mod:`archive.schema`)::
     page_builds  the last extraction of each page URL: record, rules fingerprint, what it gave
     sources      last crawl time of each configured crawl source
     robots       the robots.txt of each origin a crawl asked: when, HTTP status, verdict, body
+    frontier     every URL a crawl source discovered: source, identity, state, next visit (archive.frontier)
+    source_cursors  where each crawl source stopped: ETag/Last-Modified, album/list cursors
+    host_state   hosts whose circuit breaker opened: paused until when, why, trips (archive.hosts)
 
 Concurrency: WAL mode, a busy timeout, and every write in ``BEGIN IMMEDIATE`` (:meth:`Catalog.write`),
 so two runs at once (cron overlap, crawl + on-demand archive) queue up instead of failing with

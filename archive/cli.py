@@ -343,6 +343,12 @@ def reextract_cmd(urls: tuple[str, ...], out: Path | None, config_path: Path | N
     "--source", "sources", multiple=True, metavar="NAME", help="Crawl only this source (repeatable)."
 )
 @click.option("--force", is_flag=True, help="Crawl even if a source's interval_minutes has not passed.")
+@click.option(
+    "--every",
+    metavar="INTERVAL",
+    help="Keep running: crawl again every INTERVAL (30m, 2h, 90s; ±10 % jitter) until SIGTERM or Ctrl-C.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per outcome, then the summary.")
 @_out_option
 @_config_option
 @_network_options
@@ -350,6 +356,8 @@ def reextract_cmd(urls: tuple[str, ...], out: Path | None, config_path: Path | N
 def crawl_cmd(
     sources: tuple[str, ...],
     force: bool,
+    every: str | None,
+    as_json: bool,
     out: Path | None,
     config_path: Path | None,
     proxy: str | None,
@@ -358,14 +366,22 @@ def crawl_cmd(
 ) -> None:
     """Crawl the [[sources]] of the configuration that are due (run it from cron or a timer).
 
-    Each source is an RSS/Atom feed and/or a fixed list of URLs; a page already archived from the
-    same bytes is left alone; each failure is recorded and the crawl goes on.
+    Sources are feeds, sitemaps, WeChat albums, Tencent News author lists, list pages, URL files and
+    URL lists; only new URLs are fetched; a host that shows a block is paused (also for later runs).
+    One line per outcome (a live display on a terminal), then a summary. Exit 0 when the only
+    non-successes are deferrals and pauses, and when another crawl of the archive is running.
 
     \b
     Example:
         wxarchive crawl --config wxarchive.toml
         wxarchive crawl --config wxarchive.toml --source tencent-tech --force
+        wxarchive crawl --config wxarchive.toml --every 30m
     """
+    import signal
+    import threading
+
+    from archive.crawl import parse_interval, run_command
+
     config = _load(config_path, out, proxy, ca_bundle)
     if not config.sources:
         raise ConfigError("The configuration has no [[sources]] to crawl; see config/sources.example.toml.")
@@ -375,9 +391,17 @@ def crawl_cmd(
         for name, queued in crawl_command(config, sources, force=force):
             click.echo(f"queued source {name}" if queued else f"source {name} is queued already")
         sys.exit(EXIT_OK)
-    archive, pipe = _pipeline(config, "crawl", download_images=not no_images)
-    with archive, pipe:
-        code = _report(pipe.crawl(list(sources), force=force))
+    interval = parse_interval(every) if every else None
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # finish the URLs in flight, then exit 0
+    code = run_command(
+        lambda: _pipeline(config, "crawl", download_images=not no_images),
+        sources,
+        force=force,
+        every=interval,
+        progress_mode="json" if as_json else "auto",
+        stop=stop,
+    )
     sys.exit(code)
 
 
@@ -459,7 +483,7 @@ def reindex_cmd(out: Path | None, config_path: Path | None) -> None:
     click.echo(f"reindexed {count} raw record(s) into {_shown(root / config.archive.catalog)}")
     click.echo(
         f"search index: {entries['indexed']} article(s) ({entries['texts_from_bundles']} read from their bundles), "
-        f"{entries['sketches']} syndication sketch(es)"
+        f"{entries['sketches']} syndication sketch(es), {entries['linked']} syndicated cop(y/ies) newly linked"
     )
     sys.exit(EXIT_OK)
 

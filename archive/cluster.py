@@ -443,31 +443,10 @@ class WorkerState:
 
 
 def discover(crawl: Any, source: Any, *, force: bool) -> tuple[list[str], list[Any]]:
-    """The URLs of a due ``source`` (its feed's entries, its fixed URLs) and the results of listing
-    it (a feed that failed, a source not due): the single-machine crawl, without archiving."""
-    from datetime import timedelta
-
-    from archive.catalog import iso
-    from archive.pipeline import Result
-    from scraper.errors import WxArchiveError
-
-    pipe = crawl.pipe
-    now = pipe.clock()
-    last = crawl.catalog.last_crawled(source.name)
-    if not force and last is not None and now - last < timedelta(minutes=source.interval_minutes):
-        due = last + timedelta(minutes=source.interval_minutes)
-        message = f"The source {source.name} is not due before {iso(due)}."
-        return [], [Result(f"source:{source.name}", "skipped", message=message, stage="crawl")]
-    urls: list[str] = []
-    results: list[Any] = []
-    if source.feed:
-        try:
-            urls.extend(crawl._feed_entries(source))
-        except WxArchiveError as exc:
-            results.append(pipe._fail(source.feed, "feed", exc))
-    urls.extend(source.urls)
-    crawl.catalog.set_crawled(source.name, now)
-    return list(dict.fromkeys(urls)), results
+    """The URLs of a due ``source`` still to be archived, and the results of listing it (a listing
+    that failed, a source not due): the single-machine crawl's listing (every source kind, the
+    frontier, conditional GET), without archiving (:meth:`archive.crawl.Crawl.list_source`)."""
+    return crawl.list_source(source, force=force)  # type: ignore[no-any-return]
 
 
 def _deferred_until(message: str) -> datetime | None:

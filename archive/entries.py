@@ -234,6 +234,26 @@ class Entries:
                         if restamp_bundle is not None:
                             restamp(restamp_bundle, syndicated=[], aliases=[], staging=staging)
 
+    def relink(self, row_id: int, *, staging: Path) -> bool:
+        """Link a page that is in no group yet to its near-duplicates, as if it had just been
+        archived (``reindex``: pages archived before syndication was detected, or under another
+        threshold). The bundles change as they would have: copies retired (link mode), the entry's
+        ``syndicated`` written. True when it joined a group."""
+        if self.entry_of(row_id) != row_id or self.copies_of(row_id):
+            return False
+        m = self.member(row_id)
+        rows = self.catalog.query("SELECT body FROM article_text WHERE article=?", (row_id,))
+        if m is None or not rows:
+            return False
+        place = self.place(m.site, m.article_id, m.url, m.title, m.published, rows[0]["body"])
+        if not place.members:
+            return False
+        with self.catalog.write():
+            self.settle(row_id, m.title, rows[0]["body"], place, staging=staging)
+            if place.entry is None:
+                self.restamp_entry(row_id, staging=staging)
+        return True
+
     def _keep_sketch(self, row_id: int, sketch: Sketch | None) -> None:
         with self.catalog.write() as c:
             c.execute("DELETE FROM sketch_buckets WHERE article=?", (row_id,))
@@ -328,13 +348,17 @@ def bundle_text(index: Path) -> str | None:
     return plain_text(_SOURCE_LINK.sub("", text.rstrip() + "\n").replace("\u200b", ""))
 
 
-def reindex(catalog: Catalog, root: Path, config: ArchiveConfig | None = None) -> dict[str, int]:
-    """``wxarchive reindex``: rebuild the search index and the sketches from what the archive holds.
+def reindex(
+    catalog: Catalog, root: Path, config: ArchiveConfig | None = None, *, staging: Path | None = None
+) -> dict[str, int]:
+    """``wxarchive reindex``: rebuild the search index and the sketches from what the archive holds,
+    and link the syndicated copies not linked yet.
 
     Articles archived before these existed get their text (and account) from their bundle; every
     text gets its sketch and buckets again (a new sketch scheme needs that too); the engine's index
-    is built anew. Links already made are kept. Returns counts: texts read from bundles, sketches,
-    articles indexed.
+    is built anew; then every article in no group is matched (:meth:`Entries.relink`), so an archive
+    made before syndication was detected gets one entry per article. Links already made are kept.
+    Returns counts: texts read from bundles, sketches, articles indexed, copies newly linked.
     """
     index = SearchIndex(catalog)
     missing = index.missing()
@@ -362,7 +386,14 @@ def reindex(catalog: Catalog, root: Path, config: ArchiveConfig | None = None) -
         entries._keep_sketch(int(r["article"]), sketch)
         sketched += sketch is not None
     indexed = index.rebuild_engine()
-    return {"texts_from_bundles": read, "sketches": sketched, "indexed": indexed}
+    staging = staging or root / ".staging"
+    staging.mkdir(parents=True, exist_ok=True)
+    copies = "SELECT COUNT(*) AS n FROM syndication"
+    before = int(catalog.query(copies)[0]["n"])
+    for r in catalog.query("SELECT id FROM articles ORDER BY id"):
+        entries.relink(int(r["id"]), staging=staging)
+    linked = int(catalog.query(copies)[0]["n"]) - before
+    return {"texts_from_bundles": read, "sketches": sketched, "indexed": indexed, "linked": linked}
 
 
 def _bundle_account(index: Path) -> str | None:

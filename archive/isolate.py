@@ -144,3 +144,32 @@ class IsolatedExtractor:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class ExtractorPool:
+    """Several :class:`IsolatedExtractor` processes shared by threads: callable like one.
+
+    Why: one worker process answers one page at a time over its pipe; a crawl's threads would queue
+    behind it (or, without a lock, interleave on the pipe). ``first`` is the run's extractor (kept
+    open, since its owner closes it); ``size - 1`` more are started on first use.
+    """
+
+    def __init__(self, first: IsolatedExtractor, size: int) -> None:
+        import queue
+
+        self._free: queue.Queue[IsolatedExtractor] = queue.Queue()
+        self._extra = [IsolatedExtractor(first.target, first.timeout) for _ in range(max(0, size - 1))]
+        for extractor in (first, *self._extra):
+            self._free.put(extractor)
+
+    def __call__(self, body: bytes, url: str) -> Article:
+        extractor = self._free.get()
+        try:
+            return extractor(body, url)
+        finally:
+            self._free.put(extractor)
+
+    def close_extra(self) -> None:
+        """Stop the processes this pool started (not ``first``)."""
+        for extractor in self._extra:
+            extractor.close()

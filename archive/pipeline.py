@@ -40,6 +40,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -86,7 +87,7 @@ class Result:
     """The outcome of one URL."""
 
     url: str
-    outcome: str  # archived | unchanged | not_article | failed | robots | deferred | skipped
+    outcome: str  # archived | unchanged | not_article | failed | robots | deferred | skipped | known | paused
     path: Path | None = None
     message: str = ""
     stage: str = ""
@@ -96,7 +97,7 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        return self.outcome in ("archived", "unchanged", "skipped")
+        return self.outcome in ("archived", "unchanged", "skipped", "known")
 
     @property
     def images_failed(self) -> int:
@@ -213,6 +214,7 @@ class Pipeline:
         self._robots: RobotsPolicy | None = None
         self._fingerprints: Fingerprints | None = None
         self._paused: dict[str, tuple[datetime, str]] = {}  # host -> (until, why): long Retry-After
+        self._record_lock = threading.Lock()
         self.disk_full: DiskFullError | None = None  # set by the first full/read-only disk: the batch stops
 
     # .................................................................. lifecycle
@@ -286,23 +288,24 @@ class Pipeline:
     def _record(self, result: Result) -> Result:
         """Count ``result`` and record it in the catalog; a catalog that cannot take the row (a full
         disk) costs the row, never the result: the URL still gets its line."""
-        self._counts["ok" if result.ok else "failed"] += 1
-        try:
-            if self._run is None:
-                self._run = self.catalog.start_run(self.command)
-            self.catalog.record_outcome(
-                self._run,
-                result.url,
-                result.stage,
-                result.outcome,
-                result.error_class,
-                result.message or None,
-            )
-        except DiskFullError as exc:
-            self.disk_full = self.disk_full or exc
-            log.warning("the outcome of %s was not recorded: %s", result.url, exc)
-        except StoreError as exc:
-            log.warning("the outcome of %s was not recorded: %s", result.url, exc)
+        with self._record_lock:  # why: a crawl records from several threads
+            self._counts["ok" if result.ok else "failed"] += 1
+            try:
+                if self._run is None:
+                    self._run = self.catalog.start_run(self.command)
+                self.catalog.record_outcome(
+                    self._run,
+                    result.url,
+                    result.stage,
+                    result.outcome,
+                    result.error_class,
+                    result.message or None,
+                )
+            except DiskFullError as exc:
+                self.disk_full = self.disk_full or exc
+                log.warning("the outcome of %s was not recorded: %s", result.url, exc)
+            except StoreError as exc:
+                log.warning("the outcome of %s was not recorded: %s", result.url, exc)
         return result
 
     def _guarded(self, url: str, work: Callable[[], Result]) -> Result:
@@ -377,13 +380,42 @@ class Pipeline:
             return self._fetch_failed(url, exc)
         except WxArchiveError as exc:
             return self._fetch_failed(url, exc)
+        return self._store_and_process(url, raw, crawling)
+
+    def archive_fetched(
+        self,
+        url: str,
+        raw: RawPage,
+        *,
+        crawling: bool = False,
+        on_extracted: Callable[[Article], None] | None = None,
+    ) -> Result:
+        """Keep a page fetched by the caller (the crawl fetches itself, to free the host early) in the
+        raw store and archive the article it holds. ``on_extracted(article)`` is called right after
+        extraction, before images are fetched (the crawl frees the page host there)."""
+        return self._guarded(url, lambda: self._store_and_process(url, raw, crawling, on_extracted))
+
+    def _store_and_process(
+        self,
+        url: str,
+        raw: RawPage,
+        crawling: bool,
+        on_extracted: Callable[[Article], None] | None = None,
+    ) -> Result:
         try:
             stored = self.archive.rawstore.put(raw)
         except WxArchiveError as exc:
             return self._fail(url, "store", exc)
         fetched = parse_iso(stored.row.fetched_at)
         return self._process(
-            url, raw, stored.row.digest, fetched, online=True, crawling=crawling, raw_id=stored.row.id
+            url,
+            raw,
+            stored.row.digest,
+            fetched,
+            online=True,
+            crawling=crawling,
+            raw_id=stored.row.id,
+            on_extracted=on_extracted,
         )
 
     def import_file(self, path: str | Path, url: str) -> Result:
@@ -507,6 +539,7 @@ class Pipeline:
         force: bool = False,
         crawling: bool = False,
         raw_id: int | None = None,
+        on_extracted: Callable[[Article], None] | None = None,
     ) -> Result:
         if not force:
             same = self._unchanged(url, digest)
@@ -525,7 +558,7 @@ class Pipeline:
                         url,
                     ),
                 )
-        built = self._build(url, raw, online=online, crawling=crawling)
+        built = self._build(url, raw, online=online, crawling=crawling, on_extracted=on_extracted)
         if isinstance(built, Result):
             if built.outcome == "not_article":
                 self.remember_not_article(url, raw_id, digest, built.kind or "not_article")
@@ -537,7 +570,15 @@ class Pipeline:
         except WxArchiveError as exc:
             return self._fail(url, "write", exc)
 
-    def _build(self, url: str, raw: RawPage, *, online: bool, crawling: bool = False) -> Article | Result:
+    def _build(
+        self,
+        url: str,
+        raw: RawPage,
+        *,
+        online: bool,
+        crawling: bool = False,
+        on_extracted: Callable[[Article], None] | None = None,
+    ) -> Article | Result:
         """The article ``raw`` holds, with the rest of its pages; else the Result (not yet recorded)
         saying why there is none: extraction failed, the page is not an article, or it is empty.
 
@@ -551,6 +592,8 @@ class Pipeline:
             return self._failure(
                 url, "extract", ExtractError(f"Extracting {url} failed: {type(exc).__name__}: {exc}.", url)
             )
+        if on_extracted is not None:
+            on_extracted(article)
         if not article.is_article:
             message = (
                 article.error or f"The page {url} is not an article ({article.kind})."

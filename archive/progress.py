@@ -99,7 +99,7 @@ class Tally:
         """The closing summary, a few short lines."""
         parts = [f"{self.counts[o]} {LABELS[o]}" for o in SUMMARY_ORDER if self.counts[o]]
         failed = ", ".join(f"{n} {kind}" for kind, n in sorted(self.failed_by_kind.items()))
-        parts.append(f"{self.failed} failed" + (f" ({failed})" if failed else ""))
+        parts.append(f"{self.failed} failed ({failed})" if self.failed else "no failures")
         out = ["summary: " + "; ".join(parts)]
         for host, (until, why) in sorted(self.paused_hosts.items()):
             out.append(f"paused {host} until {until}: {' '.join(why.split())}")
@@ -171,12 +171,12 @@ class Progress:
         with self._lock:
             self._show_note(text)
 
-    def close(self) -> Tally:
-        """Print the summary (once) and return the tally."""
+    def close(self, *, summary: bool = True) -> Tally:
+        """Print the summary (once; not with ``summary=False``) and return the tally."""
         with self._lock:
             if not self._closed:
                 self._closed = True
-                self._finish()
+                self._finish(summary)
             return self.tally
 
     def __enter__(self) -> Progress:
@@ -202,8 +202,8 @@ class Progress:
     def _show_note(self, text: str) -> None:
         self._write(text)
 
-    def _finish(self) -> None:
-        for line in self.tally.lines():
+    def _finish(self, summary: bool = True) -> None:
+        for line in self.tally.lines() if summary else []:
             self._write(line)
 
 
@@ -216,8 +216,9 @@ class JsonProgress(Progress):
     def _show_note(self, text: str) -> None:
         self._write(json.dumps({"event": "note", "message": text}, ensure_ascii=False))
 
-    def _finish(self) -> None:
-        self._write(json.dumps(self.tally.to_json(), ensure_ascii=False))
+    def _finish(self, summary: bool = True) -> None:
+        if summary:
+            self._write(json.dumps(self.tally.to_json(), ensure_ascii=False))
 
 
 class RichProgress(Progress):
@@ -262,9 +263,9 @@ class RichProgress(Progress):
 
         self.console.print(escape(text), style="yellow", highlight=False, soft_wrap=True)
 
-    def _finish(self) -> None:
+    def _finish(self, summary: bool = True) -> None:
         self._bars.stop()
-        for line in self.tally.lines():
+        for line in self.tally.lines() if summary else []:
             self.console.print(line, highlight=False, soft_wrap=True)
 
 

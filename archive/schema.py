@@ -237,6 +237,46 @@ DELETE FROM outcomes WHERE id IN (
     ),
     Migration(
         5,
+        "crawl frontier, source cursors and host state (archive.frontier, archive.hosts)",
+        """
+-- Every URL a crawl source discovered, once (archive.frontier). The stats command reads it:
+-- states by count, due URLs, URLs per source.
+CREATE TABLE IF NOT EXISTS frontier (
+    id INTEGER PRIMARY KEY,             -- discovery order
+    url TEXT NOT NULL UNIQUE,           -- the URL as discovered (fragment dropped)
+    source TEXT NOT NULL,               -- the [[sources]] name that found it first
+    title TEXT NOT NULL DEFAULT '',     -- the title the source listed (include/exclude filters)
+    identity TEXT,                      -- article identity: wechat:<bizuin>_<mid>_<idx>, qq:<id>, NULL while unknown
+    state TEXT NOT NULL,                -- queued | archived | not_article | failed | deleted | known
+    first_seen TEXT NOT NULL,           -- ISO 8601 UTC
+    last_visit TEXT,                    -- when it was last requested (NULL: never)
+    next_visit TEXT,                    -- when it is due (queued, retry, revisit), NULL: never again
+    attempts INTEGER NOT NULL DEFAULT 0,  -- visits that did not archive it (failures, pauses)
+    revisits INTEGER NOT NULL DEFAULT 0,  -- revisits done after it was archived ([crawl] revisit_days)
+    error TEXT                          -- the last failure's message
+);
+CREATE INDEX IF NOT EXISTS frontier_identity ON frontier(identity);
+CREATE INDEX IF NOT EXISTS frontier_due ON frontier(source, next_visit);
+-- Where each source stopped: feed ETag/Last-Modified, album begin_msgid/begin_itemidx, list page.
+CREATE TABLE IF NOT EXISTS source_cursors (
+    source TEXT NOT NULL,
+    key TEXT NOT NULL,                  -- e.g. etag <url>, last_modified <url>, resume_url
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (source, key)
+);
+-- Hosts whose circuit breaker opened (archive.hosts): no request before paused_until.
+CREATE TABLE IF NOT EXISTS host_state (
+    host TEXT PRIMARY KEY,
+    paused_until TEXT,                  -- ISO 8601 UTC, NULL or past: not paused
+    reason TEXT,                        -- why: verification page, 429/403 burst, freq control, Retry-After
+    trips INTEGER NOT NULL DEFAULT 0,   -- blocks in a row (the pause doubles with each), 0 after a success
+    last_trip TEXT                      -- when the breaker last opened
+);
+""",
+    ),
+    Migration(
+        6,
         "articles: a canonical URL the page claimed on another site (scraper.canonical), kept, not obeyed",
         """
 ALTER TABLE articles ADD COLUMN canonical_claim TEXT;   -- NULL when the page's canonical URL was trusted
@@ -250,4 +290,5 @@ SCHEMA_VERSION = MIGRATIONS[-1].version
 TABLES = (
     "meta", "raw_records", "warc_files", "articles", "images", "placeholders", "host_probes", "runs", "outcomes",
     "sources", "robots", "article_text", "sketches", "sketch_buckets", "syndication", "page_builds", "outcome_latest",
+    "frontier", "source_cursors", "host_state",
 )  # fmt: skip

@@ -140,6 +140,38 @@ class ImageConfig:
 
 
 @dataclass(frozen=True)
+class CrawlConfig:
+    """``[crawl]``: how a crawl schedules, revisits and backs off (see :mod:`archive.crawl`)."""
+
+    concurrency: int = 8  # why: hosts side by side; each host still has one request in flight at a time
+    extract_workers: int = 2  # why: extraction is ~7 ms a page; two worker processes keep up with 8 threads
+    revisit_days: tuple[
+        float, ...
+    ] = ()  # re-check an archived article after these days (e.g. [1, 7]); () never
+    max_attempts: int = (
+        5  # why: a URL failing transiently this often (timeouts, 5xx) is given up, not retried forever
+    )
+    pause_minutes: float = (
+        30.0  # first pause of a host that showed a block (verification page, 429/403 burst)
+    )
+    pause_max_hours: float = 24.0  # why: a pause doubles on each repeat, up to this
+    pause_jitter: float = (
+        0.25  # why: ±25 % so that many archives blocked together do not all come back at once
+    )
+    block_burst: int = 3  # 403/429 answers in a row from one host that count as a block
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1 or self.extract_workers < 1 or self.block_burst < 1:
+            raise ConfigError("[crawl] concurrency, extract_workers and block_burst must be at least 1.")
+        if not 0 <= self.pause_jitter < 1:
+            raise ConfigError(f"[crawl] pause_jitter must be in [0, 1), not {self.pause_jitter!r}.")
+
+
+SOURCE_KINDS = ("", "rss", "sitemap", "wechat_album", "qq_author", "list", "file", "urls")
+"""``kind`` of a ``[[sources]]`` entry ("" = inferred from ``feed``/``url``/``file``/``urls``)."""
+
+
+@dataclass(frozen=True)
 class ClusterConfig:
     """Cluster mode (``wxarchive worker``): absent or empty, everything runs on this machine as before."""
 
@@ -159,14 +191,33 @@ class ClusterConfig:
 
 @dataclass(frozen=True)
 class Source:
-    """One crawl source: a feed or list page, or a fixed list of article URLs."""
+    """One crawl source (see :mod:`archive.sources` for the kinds and ``config/sources.example.toml``)."""
 
     name: str
-    feed: str = ""
+    kind: str = ""  # rss | sitemap | wechat_album | qq_author | list | file | urls; "" = inferred
+    feed: str = ""  # an RSS/Atom feed (kind rss; a sitemap or album URL here is recognised too)
+    url: str = ""  # the sitemap, album, author or list page URL of the other kinds
+    file: str = ""  # kind file: a file of URLs, one a line, # comments
     urls: tuple[str, ...] = ()
     interval_minutes: int = 60
     enabled: bool = True
     max_entries: int = 50  # why: a feed may list thousands of old items; a crawl takes the newest ones
+    max_pages: int = (
+        5  # why: list pages / album pages / sitemaps followed per run; the cursor resumes next run
+    )
+    link_pattern: str = ""  # kind list: a regex the article links must match
+    link_selector: str = ""  # kind list: a CSS selector of the article links (instead of, or with, the regex)
+    next_selector: str = ""  # kind list: a CSS selector of the "next page" link (default: rel=next, 下一页)
+    include: tuple[str, ...] = ()  # keep only entries whose title contains one of these words
+    exclude: tuple[str, ...] = ()  # drop entries whose title contains one of these words
+    follow_albums: bool = False  # WeChat: crawl the albums (合集) named in archived articles too
+
+    def __post_init__(self) -> None:
+        if self.kind not in SOURCE_KINDS:
+            raise ConfigError(
+                f"[[sources]] {self.name}: kind must be one of {', '.join(k for k in SOURCE_KINDS if k)}, "
+                f"not {self.kind!r}."
+            )
 
 
 @dataclass(frozen=True)
@@ -175,6 +226,7 @@ class Config:
     archive: ArchiveConfig = field(default_factory=ArchiveConfig)
     frontmatter: FrontMatterConfig = field(default_factory=FrontMatterConfig)
     images: ImageConfig = field(default_factory=ImageConfig)
+    crawl: CrawlConfig = field(default_factory=CrawlConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     sources: tuple[Source, ...] = ()
 
@@ -184,6 +236,7 @@ _SECTIONS: dict[str, type] = {
     "archive": ArchiveConfig,
     "frontmatter": FrontMatterConfig,
     "images": ImageConfig,
+    "crawl": CrawlConfig,
     "cluster": ClusterConfig,
 }
 

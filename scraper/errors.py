@@ -5,8 +5,9 @@
     WxArchiveError                 every error; .url is the URL concerned (may be "")
     ├── ConfigError                bad or unknown configuration key / value
     ├── FetchError                 the network did not give us the page or image
-    │   ├── TransientFetchError    worth retrying later: connect error, timeout, 408/429/5xx
-    │   │   └── DeadlineExceeded   the whole response took longer than the total deadline
+    │   ├── TransientFetchError    worth retrying later: connect error, timeout, 408/429/5xx; .status
+    │   │   ├── DeadlineExceeded   the whole response took longer than the total deadline
+    │   │   └── Blocked            the host answered with a block (verification, freq control); .host
     │   └── PermanentFetchError    retrying will not help
     │       ├── HTTPStatusError    4xx (other than 408/429): 404, 410, 451 …; .status
     │       ├── TooLarge           body (after decompression) over the size cap
@@ -48,13 +49,25 @@ class FetchError(WxArchiveError):
 class TransientFetchError(FetchError):
     """A failure that may go away: retried by the fetcher, then reported."""
 
-    def __init__(self, message: str, url: str = "", retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, url: str = "", retry_after: float | None = None, status: int | None = None
+    ) -> None:
         super().__init__(message, url)
         self.retry_after = retry_after
+        self.status = status  # the HTTP status (429, 503 …) when the failure was one
 
 
 class DeadlineExceeded(TransientFetchError):
     pass
+
+
+class Blocked(TransientFetchError):
+    """The host answered with a block rather than the content: a verification page, WeChat's
+    ``freq control`` or a verification status in a JSON answer. A crawl pauses the host."""
+
+    def __init__(self, message: str, url: str = "", host: str = "") -> None:
+        super().__init__(message, url)
+        self.host = host
 
 
 class PermanentFetchError(FetchError):

@@ -3,7 +3,8 @@
 Contract::
 
     with Fetcher(config) as f:                          # config: scraper.config.FetchConfig
-        page = f.fetch(url, referer=None, kind="page")  # or "image", "robots"; max_bytes=… overrides the cap
+        page = f.fetch(url, referer=None, kind="page")  # or "image", "robots", "feed"; max_bytes=… overrides the cap
+        got = f.fetch_if_changed(url, etag=…, last_modified=…)  # RawPage, or NotModified after a 304
 
 ``fetch`` raises only the typed errors of :mod:`scraper.errors` (never an httpx or tenacity error):
 
@@ -35,7 +36,12 @@ Why each bound exists (see ``../shared/reference/reliability.md``):
 - ``kind="robots"`` (a robots.txt) is read up to ``ROBOTS_MAX_BYTES`` and *truncated* there instead
   of refused (RFC 9309 §2.5: parse at least the first 500 KiB); what the status or error means for
   the crawl is decided by :mod:`archive.robots`.
-- Per-host politeness: at least ``delay`` seconds before a page request to a host whose previous
+- ``kind="feed"`` (RSS/Atom, sitemaps, JSON list APIs) sends a feed ``Accept`` header and is not
+  checked for HTML; it has the page cap. :meth:`Fetcher.fetch_if_changed` sends ``If-None-Match`` /
+  ``If-Modified-Since`` and turns a 304 into a :class:`NotModified` value, not an error: a source
+  that did not change costs one small request.
+- Per-host politeness: at most one request in flight per host (a per-host lock held for the whole
+  request, so threads sharing the fetcher queue up), and at least ``delay`` seconds before a page request to a host whose previous
   request began less than that ago; ``image_delay`` (much shorter) for image requests, because an
   article's 30 pictures on one CDN would otherwise take a minute. A host's robots.txt ``Crawl-delay``
   raises its delay for every kind (:meth:`Fetcher.set_host_delay`).
@@ -62,6 +68,7 @@ import time
 import urllib.request
 import zlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -87,7 +94,7 @@ from scraper.urls import check_addresses, check_url, host_matches, origin
 
 log = logging.getLogger(__name__)
 
-KINDS = ("page", "image", "robots")
+KINDS = ("page", "image", "robots", "feed")
 TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 522, 524})  # Scrapy's RETRY_HTTP_CODES
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CREDENTIAL_HEADERS = ("authorization", "cookie", "proxy-authorization")
@@ -96,6 +103,8 @@ ACCEPT = {
     "page": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
     "image": "image/webp,image/png,image/jpeg,image/gif;q=0.9,*/*;q=0.5",
     "robots": "text/plain,*/*;q=0.5",
+    "feed": "application/rss+xml,application/atom+xml,application/xml;q=0.9,text/xml;q=0.9,"
+    "application/json;q=0.8,*/*;q=0.5",
 }
 ROBOTS_MAX_BYTES = 500 * 1024  # why: RFC 9309 §2.5 asks crawlers to parse at least the first 500 KiB
 ACCEPT_LANGUAGE = "zh-CN,zh;q=0.9,en;q=0.5"
@@ -394,6 +403,20 @@ class _BodyFull(Exception):
     """Internal: a truncating read reached its cap (never leaves :meth:`Fetcher._read`)."""
 
 
+@dataclass(frozen=True)
+class NotModified:
+    """The answer to a conditional request when the resource did not change (HTTP 304)."""
+
+    url: str
+    final_url: str
+    headers: tuple[tuple[str, str], ...]
+    fetched_at: datetime
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        return next((v for k, v in self.headers if k.lower() == name), None)
+
+
 class _Redirect:
     __slots__ = ("status", "location")
 
@@ -434,11 +457,18 @@ class Fetcher:
         self._rng = rng or random.Random()
         self._last_start: dict[str, float] = {}  # host -> when its latest request began (or will)
         self._host_delay: dict[str, float] = {}  # host -> a longer delay it asked for (Crawl-delay)
+        self._host_locks: dict[str, threading.RLock] = {}  # host -> held while a request to it is in flight
         self._lock = threading.Lock()
 
     # ---- public
     def fetch(
-        self, url: str, *, referer: str | None = None, kind: str = "page", max_bytes: int | None = None
+        self,
+        url: str,
+        *,
+        referer: str | None = None,
+        kind: str = "page",
+        max_bytes: int | None = None,
+        conditional: dict[str, str] | None = None,
     ) -> RawPage:
         """Fetch ``url`` and return the final response as received (body decompressed).
 
@@ -453,6 +483,7 @@ class Fetcher:
         cfg = self.config
         start = check_url(url, allow_private=cfg.allow_private_hosts)
         default_cap = {"image": cfg.max_image_bytes, "robots": ROBOTS_MAX_BYTES}.get(kind, cfg.max_bytes)
+        # "feed" has the page cap and, like "image", no HTML check
         cap = max_bytes if max_bytes is not None else default_cap
         if referer is None and kind == "image":
             referer = self.referer_for(start)
@@ -461,7 +492,7 @@ class Fetcher:
         def attempt() -> RawPage:
             nonlocal attempts
             attempts += 1
-            return self._follow(url, start, referer or None, kind, cap)
+            return self._follow(url, start, referer or None, kind, cap, conditional or {})
 
         retrying = Retrying(
             stop=stop_after_attempt(max(1, cfg.retries)),
@@ -477,6 +508,22 @@ class Fetcher:
             plural = "attempt" if attempts == 1 else "attempts"
             exc.args = (f"{exc.args[0]} Gave up after {attempts} {plural}.",)
             raise
+
+    def fetch_if_changed(
+        self, url: str, *, etag: str = "", last_modified: str = "", kind: str = "feed"
+    ) -> RawPage | NotModified:
+        """Fetch ``url`` unless it is unchanged since the response that carried ``etag`` /
+        ``last_modified`` (sent as ``If-None-Match`` / ``If-Modified-Since``); a 304 gives
+        :class:`NotModified`. Without validators this is a plain :meth:`fetch`."""
+        conditional = {}
+        if etag:
+            conditional["If-None-Match"] = etag
+        if last_modified:
+            conditional["If-Modified-Since"] = last_modified
+        raw = self.fetch(url, kind=kind, conditional=conditional)
+        if raw.status == 304:
+            return NotModified(raw.url, raw.final_url, raw.headers, raw.fetched_at)
+        return raw
 
     def referer_for(self, url: str) -> str | None:
         """The configured Referer for an image URL (longest matching host suffix), else None."""
@@ -535,11 +582,30 @@ class Fetcher:
         base = self.config.image_delay if kind == "image" else self.config.delay
         return max(base, self._host_delay.get(host.lower(), 0.0))
 
+    def ready_in(self, host: str, kind: str = "page") -> float:
+        """Seconds before a ``kind`` request to ``host`` may begin (0 when it may begin now); a
+        scheduler picks the host that is ready soonest."""
+        host = host.lower()
+        with self._lock:
+            last = self._last_start.get(host)
+            if last is None:
+                return 0.0
+            return max(0.0, last + self.delay_for(host, kind) - self._clock())
+
+    def _host_lock(self, host: str) -> threading.RLock:
+        with self._lock:
+            lock = self._host_locks.get(host)
+            if lock is None:
+                lock = self._host_locks[host] = threading.RLock()
+            return lock
+
     def _polite(self, host: str, kind: str) -> None:
         """Wait until :meth:`delay_for` has passed since the last request to ``host`` began.
 
-        The slot is reserved under the lock, so threads sharing the fetcher queue up per host.
+        Called with the host's lock held (:meth:`_one`): one request in flight per host, and the
+        next one begins ``delay`` after the previous one began.
         """
+        host = host.lower()
         with self._lock:
             now = self._clock()
             last = self._last_start.get(host)
@@ -549,13 +615,15 @@ class Fetcher:
             self._sleep(slot - now)
 
     # ---- one attempt: the redirect chain
-    def _follow(self, given: str, start: str, referer: str | None, kind: str, cap: int) -> RawPage:
+    def _follow(
+        self, given: str, start: str, referer: str | None, kind: str, cap: int, conditional: dict[str, str]
+    ) -> RawPage:
         cfg = self.config
         current = start
         seen = {current}
         strip_credentials = False
         for hop in range(cfg.max_redirects + 1):
-            result = self._one(given, current, referer, kind, cap, strip_credentials)
+            result = self._one(given, current, referer, kind, cap, strip_credentials, conditional)
             if isinstance(result, RawPage):
                 return result
             if hop == cfg.max_redirects:
@@ -602,15 +670,42 @@ class Fetcher:
         )
 
     def _one(
-        self, given: str, url: str, referer: str | None, kind: str, cap: int, strip_credentials: bool
+        self,
+        given: str,
+        url: str,
+        referer: str | None,
+        kind: str,
+        cap: int,
+        strip_credentials: bool,
+        conditional: dict[str, str],
     ) -> RawPage | _Redirect:
-        """One request/response: a finished page, or the redirect to follow."""
-        self._polite(httpx.URL(url).host, kind)
+        """One request/response: a finished page, or the redirect to follow (one in flight per host)."""
+        host = httpx.URL(url).host.lower()
+        with self._host_lock(host):
+            self._polite(host, kind)
+            try:
+                return self._request(given, url, referer, kind, cap, strip_credentials, conditional)
+            finally:
+                # why: the delay counts from the end of the response (as Heritrix does), so the next
+                # request reaches the host at least ``delay`` after this one, whatever the latency
+                with self._lock:
+                    self._last_start[host] = max(self._last_start.get(host, 0.0), self._clock())
+
+    def _request(
+        self,
+        given: str,
+        url: str,
+        referer: str | None,
+        kind: str,
+        cap: int,
+        strip_credentials: bool,
+        conditional: dict[str, str],
+    ) -> RawPage | _Redirect:
         deadline = self._clock() + self.config.total_timeout
         try:
-            request = self._client.build_request(
-                "GET", url, headers=self._headers(kind, referer), timeout=self._timeout()
-            )
+            headers = self._headers(kind, referer)
+            headers.update(conditional)
+            request = self._client.build_request("GET", url, headers=headers, timeout=self._timeout())
             if strip_credentials:
                 for name in CREDENTIAL_HEADERS:
                     request.headers.pop(name, None)
@@ -627,18 +722,30 @@ class Fetcher:
         except FetchError as exc:  # raised by PinnedBackend (DNS), without the URL
             raise type(exc)(f"{url} cannot be fetched: {exc}", given) from exc
         try:
-            return self._response(given, url, response, kind, cap, deadline)
+            return self._response(given, url, response, kind, cap, deadline, bool(conditional))
         except httpx.HTTPError as exc:
             raise self._mapped(exc, url) from exc
         finally:
             response.close()
 
     def _response(
-        self, given: str, url: str, response: httpx.Response, kind: str, cap: int, deadline: float
+        self,
+        given: str,
+        url: str,
+        response: httpx.Response,
+        kind: str,
+        cap: int,
+        deadline: float,
+        conditional: bool = False,
     ) -> RawPage | _Redirect:
         cfg = self.config
         status = response.status_code
         fetched_at = self._now()
+        headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw)
+        if status == 304 and conditional:
+            return RawPage(
+                url=given, final_url=url, status=304, headers=headers, body=b"", fetched_at=fetched_at
+            )
         if status in REDIRECT_STATUSES and response.headers.get("location"):
             return _Redirect(status, response.headers["location"])
         if status in TRANSIENT_STATUSES:
@@ -649,9 +756,13 @@ class Fetcher:
                     f"the {cfg.retry_after_cap:.0f} s this run will wait; try it again later.",
                     url,
                     retry_after=retry_after,
+                    status=status,
                 )
             raise TransientFetchError(
-                f"{url} answered HTTP {status} (temporary failure).", url, retry_after=retry_after
+                f"{url} answered HTTP {status} (temporary failure).",
+                url,
+                retry_after=retry_after,
+                status=status,
             )
         if status >= 300:
             reason = f" {response.reason_phrase}" if response.reason_phrase else ""
@@ -683,7 +794,7 @@ class Fetcher:
             url=given,
             final_url=url,
             status=status,
-            headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw),
+            headers=headers,
             body=body,
             fetched_at=fetched_at,
         )

@@ -20,7 +20,11 @@ Routes::
     web.add_fault_routes("https://faults.test")                     # the ready-made fault routes
 
 Unknown URLs get a 404. ``web.requests`` logs every HTTP request (not the CONNECTs, which go to
-``web.tunnels``) with its absolute URL and case-insensitive headers.
+``web.tunnels``) with its absolute URL, case-insensitive headers and arrival time (``at``, monotonic).
+
+Like a real server, an exact route whose headers carry ``ETag`` / ``Last-Modified`` answers a request
+with a matching ``If-None-Match`` / ``If-Modified-Since`` with ``304 Not Modified`` and no body.
+``web.latency`` (seconds, default 0) delays every answer, as a distant server would (benchmarks).
 
 Fault handlers (ready-made, also usable one by one): :func:`hang_forever`, :func:`hang_after_headers`,
 :func:`trickle`, :func:`underrun`, :func:`gzip_bomb`, :func:`infinite_chunked`, :func:`redirect`,
@@ -86,11 +90,13 @@ class Headers(dict[str, str]):
 
 @dataclass(frozen=True)
 class Seen:
-    """One request as the fixture web saw it: method, absolute URL, headers (case-insensitive)."""
+    """One request as the fixture web saw it: method, absolute URL, headers (case-insensitive), and
+    when it arrived (``time.monotonic()``)."""
 
     method: str
     url: str
     headers: dict[str, str]
+    at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -444,7 +450,9 @@ class _Handler(BaseHTTPRequestHandler):
             key = normalise_url(url)
         except Exception:  # noqa: BLE001 - a hostile URL must still get an answer
             key = url
-        web._log(Seen(self.command, key, headers))
+        web._log(Seen(self.command, key, headers, time.monotonic()))
+        if web.latency > 0:
+            time.sleep(web.latency)
         resp = web._dispatch(Request(self.command, key, headers, body))
         try:
             self._send(resp)
@@ -499,6 +507,7 @@ class FixtureWeb:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.proxy_url: str = ""
+        self.latency: float = 0.0  # seconds added before every answer
 
     # ---- lifecycle
     def start(self) -> FixtureWeb:
@@ -577,6 +586,7 @@ class FixtureWeb:
             self._prefix.clear()
             self.requests.clear()
             self.tunnels.clear()
+            self.latency = 0.0
 
     def add_fault_routes(self, base: str = "https://faults.test") -> dict[str, str]:
         """Register the ready-made fault routes under ``base`` and return name -> URL.
@@ -683,6 +693,9 @@ class FixtureWeb:
                 and not referer.startswith(exact.referer_prefix)
             ):
                 return Response(body=exact.placeholder or PLACEHOLDER_PNG, content_type="image/png")
+            if exact.status == 200 and _not_modified(req.headers, exact.headers):
+                validators = [(k, v) for k, v in exact.headers if k.lower() in ("etag", "last-modified")]
+                return Response(status=304, content_type=None, headers=validators)
             return Response(exact.status, exact.body, exact.content_type, list(exact.headers))
         for prefix, handler in prefixes:
             if req.url.startswith(prefix):
@@ -701,11 +714,79 @@ class FixtureWeb:
             return ctx
 
 
+def _not_modified(request: Headers, headers: list[tuple[str, str]]) -> bool:
+    """RFC 9110 §13.1: If-None-Match wins over If-Modified-Since; both compare with the route's validators."""
+    mine = {k.lower(): v for k, v in headers}
+    tag, since = request.get("if-none-match"), request.get("if-modified-since")
+    if tag is not None and "etag" in mine:
+        return mine["etag"] in [t.strip() for t in tag.split(",")] or tag.strip() == "*"
+    if since is not None and "last-modified" in mine:
+        import email.utils
+
+        try:
+            return email.utils.parsedate_to_datetime(since) >= email.utils.parsedate_to_datetime(
+                mine["last-modified"]
+            )
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
 def _chain(base: str) -> Handler:
     def handle(req: Request) -> Response:
         n = int(req.query.get("n", "3"))
         if n <= 0:
             return Response(body=b"<html><body><p>End of the chain.</p></body></html>")
         return Response(status=302, content_type=None, headers=[("Location", f"{base}?n={n - 1}")])
+
+    return handle
+
+
+# --------------------------------------------------------------------------------------------------
+# List APIs with the real response shapes (crawl sources)
+
+
+def wechat_album(items: list[dict[str, str]], page_size: int = 20, block: str = "") -> Handler:
+    """WeChat's album API (``/mp/appmsgalbum?action=getalbum&…&f=json``) over ``items`` (newest first,
+    each ``{title, url, msgid, itemidx}``): pages of ``min(count, page_size)`` from the item after
+    ``begin_msgid``/``begin_itemidx``, ``continue_flag`` "1" while older ones follow, ``article_list``
+    an object when the page has one item. ``block`` answers ``base_resp.ret`` 200013 with that errmsg."""
+    import json
+
+    def handle(req: Request) -> Response | None:
+        q = req.query
+        if q.get("action") != "getalbum" or q.get("f") != "json":
+            return None
+        if block:
+            data: dict[str, Any] = {"base_resp": {"ret": 200013, "errmsg": block}}
+            return Response(body=json.dumps(data).encode(), content_type="application/json")
+        start = 0
+        if "begin_msgid" in q:
+            keys = [(i["msgid"], i["itemidx"]) for i in items]
+            position = (q["begin_msgid"], q.get("begin_itemidx", "1"))
+            start = keys.index(position) + 1 if position in keys else len(items)
+        count = min(int(q.get("count", "10")), page_size)
+        page = [dict(i, create_time="1740000000", cover_img_1_1="") for i in items[start : start + count]]
+        more = start + count < len(items)
+        data = {
+            "base_resp": {"ret": 0, "errmsg": "ok", "cookie_count": 0},
+            "getalbum_resp": {
+                "article_list": page[0] if len(page) == 1 else page,
+                "continue_flag": "1" if more else "0",
+                "base_info": {"title": "合集", "article_count": str(len(items))},
+            },
+        }
+        return Response(body=json.dumps(data, ensure_ascii=False).encode(), content_type="application/json")
+
+    return handle
+
+
+def qq_author_list(items: list[dict[str, str]]) -> Handler:
+    """Tencent News' ``getSubNewsMixedList``: ``{"ret": 0, "newslist": [{title, url, timestamp, articletype}]}``."""
+    import json
+
+    def handle(req: Request) -> Response:
+        data = {"ret": 0, "msg": "", "newslist": items, "hasMore": 0}
+        return Response(body=json.dumps(data, ensure_ascii=False).encode(), content_type="application/json")
 
     return handle

@@ -189,7 +189,7 @@ def test_a_catalog_of_the_previous_version_gains_the_canonical_claim_column(tmp_
     from tests.test_schema_upgrade import _catalog_at
 
     path = tmp_path / "catalog.sqlite"
-    _catalog_at(path, 4)  # the version before canonical_claim (migration 5)
+    _catalog_at(path, SCHEMA_VERSION - 1)  # the version before canonical_claim (the last migration)
     with Catalog.open(path, has_data=True) as cat:
         [row] = cat.articles()
         assert row.title == "旧文章" and row.canonical_claim is None

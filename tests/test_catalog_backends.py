@@ -211,8 +211,6 @@ def test_a_catalog_at_the_previous_version_is_upgraded_in_place(
         m.setattr(catalog_module, "MIGRATIONS", previous)
         m.setattr(catalog_module, "SCHEMA_VERSION", previous[-1].version)
         with Catalog.connect(target) as cat:  # as that wxarchive recorded an outcome
-            # (through the catalog, so that the tables of every migration before the last are kept
-            # as that wxarchive kept them, whichever migration is the last)
             cat.record_outcome(None, "https://e.com/kept", "fetch", "archived")
             assert cat.scalar("SELECT value FROM meta WHERE key='schema_version'") == str(
                 previous[-1].version

@@ -157,6 +157,9 @@ def test_reindex_rebuilds_search_after_the_index_is_lost(site: Path) -> None:
         conn.execute("UPDATE articles SET account=NULL")
     result = cli("reindex", "--out", site)
     assert result.exit_code == 0, result.output
-    assert "search index: 4 article(s) (1 read from their bundles), 4 syndication sketch(es)" in result.output
+    assert (
+        "search index: 4 article(s) (1 read from their bundles), 4 syndication sketch(es), "
+        "0 syndicated cop(y/ies) newly linked" in result.output
+    )
     assert [h["url"] for h in as_json("search", "菜市场", "--out", site)] == [OTHER]
     assert as_json("list", "--out", site, "--account", "城事观察")[0]["url"] == OTHER

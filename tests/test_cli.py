@@ -244,11 +244,16 @@ def test_crawl_from_the_command_line(tmp_path: Path, web: FixtureWeb) -> None:
     common = ["--out", out, "--config", cfg, "--proxy", web.proxy_url, "--ca-bundle", web.ca_bundle]
     first = invoke("crawl", *common)
     assert first.exit_code == 0 and lines(first.output)[0].startswith(f"archived {QQ_URL} -> ")
+    assert lines(first.output)[-1] == "summary: 1 new or changed; no failures"
     second = invoke("crawl", *common)
-    assert second.exit_code == 0 and len(lines(second.output)) == 1
+    assert second.exit_code == 0 and len(lines(second.output)) == 2
     assert lines(second.output)[0].startswith("skipped source:tencent: The source tencent is not due before ")
-    forced = invoke("crawl", "--source", "tencent", "--force", *common)
-    assert forced.exit_code == 0 and lines(forced.output)[0].startswith(f"unchanged {QQ_URL}")
+    forced = invoke("crawl", "--source", "tencent", "--force", *common)  # due now, but nothing new
+    assert forced.exit_code == 0
+    assert lines(forced.output) == [
+        "source tencent: nothing new (all 1 listed URL(s) are known)",
+        "summary: no failures",
+    ]
     assert invoke("crawl", "--source", "nope", *common).exit_code == 2
     assert invoke("crawl", "--out", out, "--config", fast_config(tmp_path)).exit_code == 2  # no sources
 
@@ -446,5 +451,10 @@ def test_the_example_sources_config_loads() -> None:
     from scraper.config import load_config
 
     config = load_config(Path(__file__).resolve().parent.parent / "config" / "sources.example.toml")
-    assert [s.name for s in config.sources] == ["tech-feed", "reading-list"]
+    from archive.sources import kind_of
+
+    assert [(s.name, kind_of(s)) for s in config.sources] == [
+        ("tech-feed", "rss"), ("reading-list", "urls"), ("news-sitemap", "sitemap"), ("account-album", "wechat_album"),
+        ("tencent-author", "qq_author"), ("column", "list"), ("file", "file"),
+    ]  # fmt: skip
     assert config.sources[0].feed and config.sources[1].urls and not config.sources[1].enabled

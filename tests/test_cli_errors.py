@@ -112,8 +112,13 @@ def test_robots_refusals_are_one_line_and_exit_1(tmp_path: Path, web: FixtureWeb
     assert invoke("archive", QQ_URL, *network(tmp_path, web)).exit_code == 0
     # a crawl does
     sources = f'[[sources]]\nname = "qq"\nurls = ["{QQ_URL}"]\n'
-    crawl = invoke("crawl", *network(tmp_path, web, archive=sources))
-    assert crawl.exit_code == 1 and one_line_each(crawl.output, [QQ_URL])[0].startswith(f"robots {QQ_URL}: ")
+    (tmp_path / "crawl").mkdir()
+    crawl = invoke(
+        "crawl", *network(tmp_path / "crawl", web, archive=sources)
+    )  # a fresh archive: not yet known
+    body, _, summary = crawl.output.partition("summary: ")
+    assert crawl.exit_code == 1 and one_line_each(body, [QQ_URL])[0].startswith(f"robots {QQ_URL}: ")
+    assert summary.strip() == "1 failed (1 RobotsDisallowed)"
 
 
 def test_import_and_reextract_failures_name_the_url(tmp_path: Path, web: FixtureWeb) -> None:

@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 import frontmatter
 import pytest
 
-from archive.entries import COPY
+from archive.entries import COPY, reindex
 from archive.fsutil import safe_component
 from archive.mdclean import clean_file
 from archive.pipeline import Archive, Pipeline
@@ -223,3 +223,24 @@ def test_hugo_redirects_a_retired_copy_to_its_entry(tmp_path: Path, web: Fixture
     for copy in (QQ_BUNDLE, SOHU_BUNDLE):
         redirect = (public / copy.relative_to("content") / "index.html").read_text(encoding="utf-8")
         assert f'{entry_path}/"' in redirect or f"{entry_path}/'" in redirect, redirect
+
+
+def test_reindex_links_copies_archived_before_they_could_be_linked(tmp_path: Path, web: FixtureWeb) -> None:
+    serve(web)
+    archive(tmp_path, web, [QQ, WECHAT, SOHU, OTHER], syndication_min_chars=100_000)  # none long enough
+    assert set(rows(tmp_path).values()) == {("archived", None)}
+    assert (tmp_path / QQ_BUNDLE / "index.md").is_file() and "syndicated" not in meta(tmp_path, ENTRY)
+    with Archive(make_config(tmp_path)) as arc:
+        counts = reindex(arc.catalog, tmp_path, arc.config.archive, staging=arc.staging)
+    assert counts["linked"] == 2  # the WeChat post found its two copies
+    assert rows(tmp_path) == {
+        WECHAT: ("archived", None),
+        QQ: (COPY, WECHAT),
+        SOHU: (COPY, WECHAT),
+        OTHER: ("archived", None),
+    }
+    assert meta(tmp_path, ENTRY)["syndicated"] == SYNDICATED and meta(tmp_path, ENTRY)["aliases"] == ALIASES
+    assert not (tmp_path / QQ_BUNDLE).exists() and not (tmp_path / SOHU_BUNDLE).exists()
+    before = (tmp_path / ENTRY).read_bytes()
+    archive(tmp_path, web, [SOHU, WECHAT])  # as if archived that way from the start: nothing to change
+    assert (tmp_path / ENTRY).read_bytes() == before

@@ -61,4 +61,4 @@ def test_auto_is_lines_off_a_terminal_and_rich_draws_on_one() -> None:
     progress.emit(Event("archived", "https://a.example/[1]", path="x/index.md"))
     progress.close()
     assert "archived https://a.example/[1] -> x/index.md" in out.getvalue()
-    assert "summary: 1 new or changed; 0 failed" in out.getvalue()
+    assert "summary: 1 new or changed; no failures" in out.getvalue()

@@ -163,7 +163,7 @@ def test_an_unreachable_robots_txt_disallows_the_host_for_the_run(
     serve_blog(web, "/posts/1.html")
     serve_blog(web, "/p/2", base=NEWS)
     again = crawl(config, Clock())
-    assert outcomes(again) == [(blocked, "archived"), (other, "unchanged")]
+    assert outcomes(again) == [(blocked, "archived")]  # the other one was archived: not fetched again
     assert len(web.seen(f"{BLOG}/robots.txt")) == 1 and robots_rows(root)[BLOG][1] == "allow_all"
     assert web.seen(f"{NEWS}/robots.txt") == []  # NEWS's 404 of the first run is cached for a day
 
@@ -264,11 +264,15 @@ def test_robots_txt_is_cached_in_the_catalog_for_a_day(tmp_path: Path, web: Fixt
     web.add(f"{BLOG}/robots.txt", "User-agent: *\nDisallow: /\n", content_type="text/plain")  # changed
     results = crawl(config, clock)
     assert len(web.seen(f"{BLOG}/robots.txt")) == 1  # the cached copy, still fresh
-    assert [r.outcome for r in results] == ["unchanged", "robots"]
+    assert [r.outcome for r in results] == ["robots"]  # the allowed page was archived: not fetched again
     clock.wall = START + ROBOTS_TTL + timedelta(minutes=1)
+    fresh = serve_blog(web, "/3.html")[0]
+    config = dataclasses.replace(
+        config, sources=(dataclasses.replace(config.sources[0], urls=(allowed, private, fresh)),)
+    )
     results = crawl(config, clock)
     assert len(web.seen(f"{BLOG}/robots.txt")) == 2  # stale: asked again, and the new rules apply
-    assert [r.outcome for r in results] == ["robots", "robots"]
+    assert [(r.url, r.outcome) for r in results] == [(private, "robots"), (fresh, "robots")]
 
 
 def test_on_demand_archive_ignores_robots_by_default_and_obeys_it_when_configured(
