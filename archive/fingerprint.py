@@ -116,22 +116,21 @@ def effective_rules(config: Config, packs: Mapping[str, Any] | None = None) -> s
 
 
 def template_key(article: Article) -> str:
-    """The account template ``article`` falls under ('' when templates do not apply to it).
+    """The account template ``article`` falls under ('' when templates do not apply to it): the key
+    :mod:`archive.accounts` files the article's account under, computable from the article alone,
+    whether or not a template has been learned yet, so that the first template of an account
+    re-extracts its earlier posts."""
+    from archive.accounts import account_key
 
-    The hook for account templates (issue 9): return the key the template learner files the
-    article's account under. It must be computable from the article alone, whether or not a template
-    has been learned yet, so that the first template of an account re-extracts its earlier posts.
-    """
-    return ""
+    return account_key(article)
 
 
 def template_fingerprints(catalog: Any) -> dict[str, str]:
-    """The fingerprint of every learned account template, by :func:`template_key`, in one query.
+    """The fingerprint of every learned account template, by :func:`template_key`, in one query (a key
+    missing here means "no template", the same as ``''``)."""
+    from archive.accounts import template_fingerprints as learned
 
-    The hook for account templates (issue 9): read them from the catalog. A key missing here means
-    "no template" (the same as ``''``).
-    """
-    return {}
+    return learned(catalog)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,7 +142,8 @@ class Fingerprints:
 
     @classmethod
     def load(cls, config: Config, catalog: Any) -> Fingerprints:
-        return cls(effective_rules(config), template_fingerprints(catalog))
+        templates = template_fingerprints(catalog) if config.archive.account_templates else {}
+        return cls(effective_rules(config), templates)
 
     def of(self, key: str) -> str:
         """The fingerprint of an article under template ``key`` ('' or unknown: rules alone)."""

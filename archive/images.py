@@ -38,7 +38,7 @@ import io
 import re
 import struct
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -87,6 +87,7 @@ class ImageResult:
     # an offline collector's stored copy in another bundle (path from the archive root), to be copied
     # into this bundle by the writer (see copy_stored_images)
     copy_from: str | None = None
+    origin: str = ""  # "saved": taken from the folder a browser saved beside the page (import)
 
     @property
     def ok(self) -> bool:
@@ -317,16 +318,25 @@ class ImageCollector:
         self._probed: set[str] = set()
         # (host, sha256) -> first URL that answered those bytes, for protected hosts in this run
         self._seen_bytes: dict[tuple[str, str], str] = {}
+        self._saved: Mapping[str, Path] = {}
 
     # .................................................................. public
     def collect(
-        self, article: Article, bundle_dir: Path, page_url: str, previous: dict[str, Any] | None = None
+        self,
+        article: Article,
+        bundle_dir: Path,
+        page_url: str,
+        previous: dict[str, Any] | None = None,
+        saved: Mapping[str, Path] | None = None,
     ) -> dict[str, ImageResult]:
         """Get every image of ``article`` into ``bundle_dir``; return results keyed by remote URL.
 
         ``previous`` maps remote URL → the catalog's earlier ``ImageRow`` for this article (used to
-        carry an earlier failure forward when running offline). Never raises for a single image.
+        carry an earlier failure forward when running offline). ``saved`` maps normalised URL → the
+        file a browser saved beside the page (``archive.saved``): such a picture is read from it,
+        not downloaded, even offline. Never raises for a single image.
         """
+        self._saved = saved or {}
         results: dict[str, ImageResult] = {}
         by_fetch: dict[str, ImageResult] = {}
         for remote in image_urls(article):
@@ -392,7 +402,12 @@ class ImageCollector:
         reused = self._reuse(fetch_url, bundle_dir)
         if reused is not None:
             name, digest, source = reused
-            return ImageResult(remote, fetch_url, "stored", name, digest, copy_from=source)
+            origin = self._origin(fetch_url)
+            return ImageResult(remote, fetch_url, "stored", name, digest, copy_from=source, origin=origin)
+        if fetch_url in self._saved:
+            stored = self._from_saved(remote, fetch_url, bundle_dir)
+            if stored is not None:
+                return stored
         if self.fetcher is None:
             if previous is not None and previous.status != "stored":
                 return ImageResult(remote, fetch_url, previous.status, error=previous.error)
@@ -403,6 +418,31 @@ class ImageCollector:
         name = local_name(data, verified)
         atomic_write(bundle_dir / name, data, staging=self.staging)
         return ImageResult(remote, fetch_url, "stored", name, sha256_hex(data))
+
+    def _origin(self, fetch_url: str) -> str:
+        return "saved" if fetch_url in self._saved else ""
+
+    def _from_saved(self, remote: str, fetch_url: str, bundle_dir: Path) -> ImageResult | None:
+        """The picture from the file a browser saved for it, checked as a download is; None when the
+        file cannot be read, is no picture or is a placeholder (then it is downloaded as usual)."""
+        path = self._saved[fetch_url]
+        try:
+            if path.stat().st_size > self.config.fetch.max_image_bytes:
+                return None
+            data = path.read_bytes()
+            verified = verify_image(
+                data, self.config.images.formats, self.config.images.max_pixels, fetch_url
+            )
+        except (OSError, ImageError):
+            return None
+        if self._is_placeholder(data, fetch_url):
+            return None
+        name = local_name(data, verified)
+        bundle_dir.mkdir(parents=True, exist_ok=True)  # why: an import without downloads is an offline run
+        atomic_write(bundle_dir / name, data, staging=self.staging)
+        raw = RawPage(fetch_url, fetch_url, 200, (), data, utcnow())
+        self._meta(raw, "stored", f"read from {path.parent.name}/{path.name}, saved beside the page")
+        return ImageResult(remote, fetch_url, "stored", name, sha256_hex(data), origin="saved")
 
     def _reuse(self, fetch_url: str, bundle_dir: Path) -> tuple[str, str, str | None] | None:
         """An already stored copy of ``fetch_url`` (checked by hash): (name, sha256, source).

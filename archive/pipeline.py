@@ -48,13 +48,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from archive.accounts import AccountTemplates, account_cuts, account_key
 from archive.catalog import Catalog, ImageRow, PageBuild, iso, parse_iso, utcnow
 from archive.entries import COPY, Entries, Placement
 from archive.fingerprint import Fingerprints
 from archive.fsutil import clean_stale_temp, contained, os_error
-from archive.images import ImageCollector, ImageResult, copy_stored_images
+from archive.images import ImageCollector, ImageResult, copy_stored_images, image_urls
 from archive.rawstore import RawStore
 from archive.robots import RobotsDisallowed, RobotsPolicy
+from archive.saved import local_images, saved_note
 from archive.site import ensure_site
 from archive.staging import Publication, clean_stale_staging
 from archive.writer import Bundle, Rendered, bundle_for, existing_hash, render
@@ -216,6 +218,9 @@ class Pipeline:
         self._paused: dict[str, tuple[datetime, str]] = {}  # host -> (until, why): long Retry-After
         self._record_lock = threading.Lock()
         self.disk_full: DiskFullError | None = None  # set by the first full/read-only disk: the batch stops
+        self.templates = AccountTemplates(self.catalog)
+        self._saved: dict[str, Path] = {}  # import: normalised image URL -> the file saved beside the page
+        self.learned: dict[str, str] = {}  # account key -> template fingerprint, learned this run
 
     # .................................................................. lifecycle
     @property
@@ -444,7 +449,11 @@ class Pipeline:
         except WxArchiveError as exc:
             return self._fail(url, "store", exc)
         fetched = parse_iso(stored.row.fetched_at)
-        return self._process(url, raw, stored.row.digest, fetched, online=True, raw_id=stored.row.id)
+        self._saved = local_images(path, raw.text(), url)  # pictures the browser saved beside the page
+        try:
+            return self._process(url, raw, stored.row.digest, fetched, online=True, raw_id=stored.row.id)
+        finally:
+            self._saved = {}
 
     def reextract(self, urls: Iterable[str] | None = None) -> list[Result]:
         """Rebuild every article (or those of ``urls``) from the raw store: see :mod:`archive.reextract`."""
@@ -689,6 +698,9 @@ class Pipeline:
         online: bool,
         raw_id: int | None = None,
     ) -> Result:
+        """Write ``article`` (as the rules left it) under its account's template."""
+        ruled, article = article, self._framed(article, url)
+
         def work() -> Result:
             place = self._place(url, article, bundle)
             with self._publication(bundle, place) as pub:
@@ -703,10 +715,17 @@ class Pipeline:
                     raw_id=raw_id,
                     place=place,
                     directory=directory,
+                    ruled=ruled,
                 )
                 return self._commit(prepared, pub)
 
         return self._named_disk_full(url, bundle, work)
+
+    def _framed(self, ruled: Article, url: str, hashes: dict[str, str | None] | None = None) -> Article:
+        """``ruled`` without its account's learned frame (:mod:`archive.accounts`), when templates are on."""
+        if not self.config.archive.account_templates:
+            return ruled
+        return self.templates.apply(ruled, url, hashes)
 
     def write_prepared(self, prepared: Prepared) -> Result:
         """Write an article prepared elsewhere (a ``reextract`` worker process): the run's one writer."""
@@ -758,6 +777,7 @@ class Pipeline:
         raw_id: int | None = None,
         place: Placement | None = None,
         directory: Path | None = None,
+        ruled: Article | None = None,
     ) -> Prepared:
         """Everything :meth:`_commit` writes, worked out: the page's place among syndicated copies,
         its images and the rendered index.md.
@@ -772,10 +792,19 @@ class Pipeline:
         as_copy = place.is_copy and self.archive.entries.linking  # a syndicated copy gets no page
         prev_row = self.catalog.article(bundle.site, bundle.article_id)
         previous = {r.remote_url: r for r in self.catalog.images_of(prev_row.id)} if prev_row else {}
+        if ruled is None:
+            ruled, article = article, self._framed(article, url)
         images: dict[str, ImageResult] = {}
         if not as_copy:
             where = directory if directory is not None else bundle.directory
-            images = self._collector_for(online).collect(article, where, url, previous)
+            images = self._collector_for(online).collect(article, where, url, previous, self._saved)
+        if images and self.config.archive.account_templates:
+            # pictures first seen in this post are known by their bytes now: a re-uploaded banner is too
+            hashes = {r.remote_url: r.sha256 for r in images.values() if r.status == "stored"}
+            refined = self._framed(ruled, url, hashes)
+            if refined.body_markdown != article.body_markdown:
+                article, text = refined, plain_text(refined.body_markdown)
+                images = {k: v for k, v in images.items() if k in set(image_urls(article))}
         rendered = render(
             article,
             bundle,
@@ -802,6 +831,7 @@ class Pipeline:
             page,
             place,
             text,
+            ruled,
         )
 
     def _commit(self, prepared: Prepared, pub: Publication | None) -> Result:
@@ -867,7 +897,11 @@ class Pipeline:
                 page = dataclasses.replace(page, raw_id=raw_id)
             self.catalog.set_page_builds([dataclasses.replace(page, article=article_row)])
             entries.settle(article_row, article.title, prepared.text, place, staging=self.archive.staging)
+            if self.config.archive.account_templates:  # what the account's template is learned from
+                hashes = {r.remote_url: r.sha256 for r in images.values() if r.status == "stored"}
+                self.templates.record(article_row, prepared.ruled or article, url, hashes)
         outcome = "archived" if written else "unchanged"
+        message = self._learn(prepared.ruled or article, article, written=written)
         if pub is None and place.entry is not None:
             path = entries.entry_index(article_row)
             note = f"a syndicated copy of {place.entry.url}, listed in its entry"
@@ -875,11 +909,13 @@ class Pipeline:
                 Result(url, outcome, path=path, message=note, stage="write", kind=article.kind)
             )
         failed = [r for r in images.values() if not r.ok]
-        notes = [f"{len(failed)} image(s) kept their remote URL."] if failed else []
+        notes = [saved_note(images, self._saved)]
+        if failed:
+            notes.append(f"{len(failed)} image(s) kept their remote URL.")
         claim = article.extra.get("canonical_claim")
         if claim:
             notes.append(f"Its canonical URL {claim} is on another site: archived under its own URL.")
-        message = " ".join(notes)
+        message = " ".join(filter(None, (*notes, message)))
         return self._record(
             Result(
                 url,
@@ -891,6 +927,29 @@ class Pipeline:
                 images=images,
             )
         )
+
+    def _learn(self, ruled: Article, article: Article, *, written: bool) -> str:
+        """Learn the account's template again after one of its posts was written; what to tell."""
+        if not self.config.archive.account_templates:
+            return ""
+        notes = []
+        cuts = account_cuts(article)
+        if cuts and written:
+            name = article.account or account_key(article)
+            notes.append(f"The account template of {name} cut {cuts} block(s).")
+        account = account_key(ruled)
+        new = self.templates.relearn(account, ruled.account or "")
+        if new is not None:
+            self.learned[account] = new.fingerprint
+            if self._fingerprints is not None:  # later posts of this run are built under the new one
+                templates = {**self._fingerprints.templates, account: new.fingerprint}
+                self._fingerprints = dataclasses.replace(self._fingerprints, templates=templates)
+            if new.blocks:
+                notes.append(
+                    f"The account template of {new.name} now has {len(new.blocks)} block(s), learned from "
+                    f"{new.posts} posts; `wxarchive reextract` applies it to the earlier ones."
+                )
+        return " ".join(notes)
 
 
 @dataclass(frozen=True)
@@ -911,6 +970,7 @@ class Prepared:
     page: PageBuild  # what to remember of the page URL (its article id is filled in on commit)
     place: Placement  # among syndicated copies (archive.entries)
     text: str  # the body as plain text (for the search index)
+    ruled: Article | None = None  # the article as the rules left it, before its account template
 
 
 def _host(url: str) -> str:

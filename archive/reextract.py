@@ -1,7 +1,9 @@
 """Re-extraction: rebuild archived articles from the raw store with the current extractor and rules.
 
 No network at all: pages come from the WARC files, images from what is already stored. A result that
-is the same as the bundle on disk writes nothing.
+is the same as the bundle on disk writes nothing. Each post is built under its account's current
+template (:mod:`archive.accounts`), so after an account learned one, its earlier posts are rewritten
+(and say how many blocks the template cut).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from archive.accounts import rebuild_plan
 from archive.catalog import RawRow, parse_iso
 from scraper.errors import StoreError, WxArchiveError
 
@@ -23,7 +26,19 @@ def reextract(pipe: Pipeline, urls: Iterable[str] | None = None) -> list[Result]
     No network at all: images are taken from what is stored; unchanged results write nothing.
     """
     targets = list(urls) if urls else pipe.catalog.page_urls()
-    return [pipe._guarded(url, functools.partial(_reextract_one, pipe, url)) for url in targets]
+    pipe.learned.clear()
+    results = [pipe._guarded(url, functools.partial(_reextract_one, pipe, url)) for url in targets]
+    if not pipe.learned:
+        return results
+    # an account learned another template during this run (the rules now leave its posts another
+    # frame): its posts built before that are built again, so every post ends under the final one
+    by_url = {r.url: i for i, r in enumerate(results)}
+    again = [u for u in rebuild_plan(pipe.templates, list(pipe.learned)) if u in by_url]
+    for url in again:
+        second = pipe._guarded(url, functools.partial(_reextract_one, pipe, url))
+        if second.outcome != "unchanged":
+            results[by_url[url]] = second
+    return results
 
 
 def _reextract_one(pipe: Pipeline, url: str) -> Result:

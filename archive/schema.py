@@ -277,6 +277,30 @@ CREATE TABLE IF NOT EXISTS host_state (
     ),
     Migration(
         6,
+        "account templates: the edge blocks of each article before its template, and what each account learned",
+        """
+CREATE TABLE IF NOT EXISTS account_blocks (
+    article INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    account TEXT NOT NULL,              -- archive.accounts.account_key: wechat:<biz> or <site>:<name>
+    edge TEXT NOT NULL,                 -- head | tail
+    position INTEGER NOT NULL,          -- 0 = the first (head) or the last (tail) block of the body
+    key TEXT NOT NULL,                  -- scraper.templates.block_key: t:<hash of the words> | i:<sha256> | u:<url>
+    text TEXT NOT NULL,                 -- what the block shows (its words, or [image] <url>)
+    PRIMARY KEY (article, edge, position)
+);
+CREATE INDEX IF NOT EXISTS account_blocks_account ON account_blocks(account);
+CREATE TABLE IF NOT EXISTS account_templates (
+    account TEXT PRIMARY KEY,           -- as in account_blocks
+    name TEXT NOT NULL,                 -- the account name removals are reported under
+    posts INTEGER NOT NULL,             -- the archived posts it was learned from
+    fingerprint TEXT NOT NULL,          -- scraper.templates.Template.fingerprint ('' when nothing recurs)
+    blocks TEXT NOT NULL,               -- JSON list of {edge, key, text, posts}
+    learned_at TEXT NOT NULL            -- ISO 8601 UTC
+);
+""",
+    ),
+    Migration(
+        7,
         "articles: a canonical URL the page claimed on another site (scraper.canonical), kept, not obeyed",
         """
 ALTER TABLE articles ADD COLUMN canonical_claim TEXT;   -- NULL when the page's canonical URL was trusted
@@ -290,5 +314,5 @@ SCHEMA_VERSION = MIGRATIONS[-1].version
 TABLES = (
     "meta", "raw_records", "warc_files", "articles", "images", "placeholders", "host_probes", "runs", "outcomes",
     "sources", "robots", "article_text", "sketches", "sketch_buckets", "syndication", "page_builds", "outcome_latest",
-    "frontier", "source_cursors", "host_state",
+    "frontier", "source_cursors", "host_state", "account_blocks", "account_templates",
 )  # fmt: skip

@@ -141,6 +141,10 @@ class Publication:
             if read_bytes_nofollow(self.bundle.index) is not None:
                 self._merge_into(target)  # another run published this bundle while we staged ours
             else:
+                for entry in sorted(self.directory.iterdir()):  # a picture staged but not used (an
+                    # account template cut it after it was downloaded) does not move in
+                    if LOCAL_NAME.match(entry.name) and entry.name not in rendered.files:
+                        remove_file(entry)
                 atomic_write(self.directory / "index.md", rendered.data, staging=self.staging)
                 self._move_in(target)
                 self.written = True

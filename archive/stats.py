@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from archive.accounts import stats_section
 from archive.catalog import Catalog, iso, utcnow
 from archive.entries import COPY
 
@@ -157,13 +158,14 @@ def deleted_upstream(catalog: Catalog, root: Path) -> Table:
 SECTIONS: list[Section] = [
     Section("sites", "Articles by site", by_site),
     Section("accounts", "Articles by account", by_account),
+    Section("templates", "What each account repeats (account templates)", stats_section),
     Section("months", "Articles by month published", by_month),
     Section("failures", "URLs whose last visit did not succeed", failures),
     Section("storage", "Stored", storage),
     Section("paused_hosts", "Paused hosts", paused_hosts),
     Section("deleted_upstream", "Deleted upstream", deleted_upstream),
 ]
-"""The sections of ``stats``, in order. Issue 9 (account templates) adds its own here."""
+"""The sections of ``stats``, in order."""
 
 
 def register(section: Section, *, after: str | None = None) -> None:

@@ -84,6 +84,9 @@ class ArchiveConfig:
     # why 200: a short notice ("今日停更") or a picture post's caption says too little to prove two
     # pages are one article, and such pages of one account are alike by nature
     syndication_min_chars: int = 200
+    # why on by default: a block three or more posts of an account repeat at their head or tail is its
+    # frame, and only a run of such blocks from an edge is cut (scraper/templates.py)
+    account_templates: bool = True
 
     def __post_init__(self) -> None:
         if self.syndicated_copies not in SYNDICATED_COPIES:

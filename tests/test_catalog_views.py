@@ -109,14 +109,14 @@ def test_stats_takes_sections_from_elsewhere(site: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(stats_module, "SECTIONS", list(stats_module.SECTIONS))
     stats_module.register(
         stats_module.Section(
-            "templates", "Account templates", lambda c, r: stats_module.Table(("n",), [(7,)])
+            "example", "An example section", lambda c, r: stats_module.Table(("n",), [(7,)])
         ),
         after="accounts",
     )
     data = as_json("stats", "--out", site)
-    assert list(data)[:3] == ["sites", "accounts", "templates"] and data["templates"]["rows"] == [[7]]
-    with pytest.raises(ValueError, match="templates"):
-        stats_module.register(stats_module.Section("templates", "again", lambda c, r: None))
+    assert list(data)[:3] == ["sites", "accounts", "example"] and data["example"]["rows"] == [[7]]
+    with pytest.raises(ValueError, match="example"):
+        stats_module.register(stats_module.Section("example", "again", lambda c, r: None))
 
 
 def test_search_json_and_plain_output(site: Path) -> None:
