@@ -410,42 +410,85 @@ def crawl_cmd(
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @click.option("--dry-run", is_flag=True, help="Print a unified diff of what would change; write nothing.")
+@click.option(
+    "--localize",
+    is_flag=True,
+    help="Also store the remote pictures (body and thumbnail) in the page bundle (name.md becomes name/index.md).",
+)
+@_out_option
 @_config_option
 @_guard
-def clean_cmd(files: tuple[Path, ...], dry_run: bool, config_path: Path | None) -> None:
+def clean_cmd(
+    files: tuple[Path, ...], dry_run: bool, localize: bool, out: Path | None, config_path: Path | None
+) -> None:
     """Remove boilerplate from existing Markdown archives (front matter + body, as in the seed article).
 
-    Rewrites the body and the summary; every other front-matter key stays exactly as it was. Reports
-    each removed block with the rule that removed it.
+    Rewrites the body and the summary, and gives a date without a UTC offset its +08:00; every other
+    front-matter key stays exactly as it was. Reports each removed block with the rule that removed
+    it. With --localize the remote pictures are downloaded into the page bundle like `archive` does
+    (catalog and raw store of the archive root the file is in, else of --out).
 
     \b
     Example:
         wxarchive clean content/qq/*.md --dry-run
-        wxarchive clean old-mirror/post.md
+        wxarchive clean old-mirror/post.md --localize --out site
     """
+    from archive.localize import Localizer, archive_root_of
     from archive.mdclean import CleanError, clean_file
 
-    config = load_config(config_path)
+    config = _load(config_path, out)
     status = EXIT_OK
-    for path in files:
-        try:
-            result = clean_file(path, dry_run=dry_run, summary_chars=config.frontmatter.summary_chars)
-        except (CleanError, WxArchiveError) as exc:
-            click.echo(f"failed {path}: {' '.join(str(exc).split())}")
-            status = EXIT_FAILED
-            continue
-        if not result.changed:
-            click.echo(f"unchanged {path}")
-            continue
-        verb = "would clean" if dry_run else "cleaned"
-        click.echo(f"{verb} {path}: removed {len(result.removed)} block(s)")
-        for removal in result.removed:
-            click.echo(f"  - {removal.rule}: {' '.join(removal.text.split())[:100]}")
-        if result.summary_after is not None and result.summary_after != result.summary_before:
-            click.echo(f"  summary: {result.summary_after}")
-        if dry_run:
-            click.echo(result.diff, nl=False)
+    localizers: dict[Path, Localizer] = {}
+    try:
+        for path in files:
+            localizer = None
+            if localize:
+                root = (None if out else archive_root_of(path, config.archive.catalog)) or Path(
+                    config.archive.root
+                ).expanduser()
+                localizer = localizers.get(root) or localizers.setdefault(root, Localizer(config, root))
+            try:
+                result = clean_file(
+                    path,
+                    dry_run=dry_run,
+                    summary_chars=config.frontmatter.summary_chars,
+                    localizer=localizer,
+                )
+            except (CleanError, WxArchiveError) as exc:
+                click.echo(f"failed {path}: {' '.join(str(exc).split())}")
+                status = EXIT_FAILED
+                continue
+            status = max(status, _report_clean(path, result, dry_run))
+    finally:
+        for localizer in localizers.values():
+            localizer.close()
     sys.exit(status)
+
+
+def _report_clean(path: Path, result: Any, dry_run: bool) -> int:
+    """Print what ``clean`` did to one file; EXIT_FAILED when a picture stayed remote."""
+    if not result.changed:
+        click.echo(f"unchanged {path}")
+        return EXIT_OK
+    verb = "would clean" if dry_run else "cleaned"
+    moved = f" -> {_shown(result.target)}" if result.target is not None and result.target != path else ""
+    click.echo(f"{verb} {path}{moved}: removed {len(result.removed)} block(s)")
+    for removal in result.removed:
+        click.echo(f"  - {removal.rule}: {' '.join(removal.text.split())[:100]}")
+    if result.summary_after is not None and result.summary_after != result.summary_before:
+        click.echo(f"  summary: {result.summary_after}")
+    for key, value in result.dates.items():
+        click.echo(f"  {key}: {value}")
+    if result.images_remote:
+        if dry_run:
+            click.echo(f"  pictures: {result.images_remote} remote, would be stored in the bundle")
+        else:
+            click.echo(f"  pictures: {result.images_stored} of {result.images_remote} stored in the bundle")
+    for failure in result.images_failed:
+        click.echo(f"  picture kept remote: {failure}")
+    if dry_run:
+        click.echo(result.diff, nl=False)
+    return EXIT_FAILED if result.images_failed else EXIT_OK
 
 
 @main.command("reindex")

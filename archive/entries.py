@@ -233,6 +233,10 @@ class Entries:
                         restamp_bundle = self._bundle(m)
                         if restamp_bundle is not None:
                             restamp(restamp_bundle, syndicated=[], aliases=[], staging=staging)
+            elif placement.sketch is not None:
+                # why: place() looked before this run held the write lock; a copy committed by another
+                # run since then is visible now (SQLite serialises writers), so look once more
+                self.relink(row_id, staging=staging)
 
     def relink(self, row_id: int, *, staging: Path) -> bool:
         """Link a page that is in no group yet to its near-duplicates, as if it had just been

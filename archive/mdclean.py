@@ -1,10 +1,13 @@
 """``wxarchive clean``: apply the boilerplate rules to Markdown archives made by other tools.
 
-The file is a Hugo page with YAML front matter (like ``../shared/examples/seed-article.md``). Only two
-things change: the body (boilerplate removed by ``scraper.boilerplate.clean_markdown``) and the
-``summary`` (recomputed from the cleaned body when something was removed, since the old one is
-typically the promo line; a file with nothing to remove is left byte for byte). Every
-other front-matter line is kept byte for byte: the summary entry is replaced in the text, not by
+The file is a Hugo page with YAML front matter (like ``../shared/examples/seed-article.md``). What
+changes: the body (boilerplate removed by ``scraper.boilerplate.clean_markdown``); the ``summary``
+(recomputed from the cleaned body when something was removed, since the old one is typically the
+promo line); a date with no UTC offset (``date: "2025-02-13 17:15:34"``, which Hugo reads as UTC), now
+written in China time with ``+08:00``; and with ``--localize`` (:mod:`archive.localize`) the remote
+pictures of the body and the thumbnail, stored in the page bundle by the image pipeline of
+``archive`` and linked there. A file with nothing to change is left byte for byte. Every other
+front-matter line is kept byte for byte: the changed entries are replaced in the text, not by
 re-dumping the YAML, and the result is parsed back to prove every other key kept its value and place.
 The attribution that ends the body (the seed's ``[qq](https://…)`` line, or wxarchive's
 ``原文：[…](…)`` / ``来源：…`` paragraphs, :func:`archive.writer.split_attribution`) is set aside before
@@ -22,16 +25,19 @@ import difflib
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from archive.fsutil import atomic_write
-from archive.writer import dump_front_matter, split_attribution
+from archive.writer import china_iso, dump_front_matter, split_attribution
 from scraper.models import Removal
 
-_SUMMARY_KEY = re.compile(r"^summary\s*:")
+if TYPE_CHECKING:
+    from archive.localize import Localizer
+
 # Some mirrors wrote an image as ``![]()https://…/x.png![]()``: the URL outside the brackets.
 _BROKEN_IMAGE = re.compile(r"!\[([^\]\n]*)\]\(\)[ \t]*(https?://[^\s()<>!\[\]]+)[ \t]*!\[\]\(\)")
 
@@ -60,6 +66,11 @@ class CleanResult:
     summary_after: str | None = None
     diff: str = ""
     written: bool = False
+    target: Path | None = None  # where the document is now (``name/index.md`` after --localize)
+    dates: dict[str, str] = field(default_factory=dict)  # date keys given their +08:00
+    images_remote: int = 0  # remote pictures found (--localize)
+    images_stored: int = 0
+    images_failed: list[str] = field(default_factory=list)  # "URL: why" of pictures left remote
 
 
 @dataclass(frozen=True)
@@ -116,18 +127,45 @@ def _load_front(path: Path, lines: list[str]) -> dict[str, Any]:
     return meta
 
 
-def _replace_summary(path: Path, lines: list[str], summary: str) -> list[str] | None:
-    """The front-matter lines with the top-level ``summary`` entry replaced (None: no summary key)."""
-    start = next((i for i, ln in enumerate(lines) if _SUMMARY_KEY.match(ln)), None)
+def _replace_key(lines: list[str], key: str, value: Any) -> list[str] | None:
+    """The front-matter lines with the top-level ``key`` entry replaced (None: no such line)."""
+    start = next((i for i, ln in enumerate(lines) if re.match(rf"^{re.escape(key)}\s*:", ln)), None)
     if start is None:
         return None
     end = start + 1
-    while end < len(lines) and (not lines[end] or lines[end][0] in " \t"):
+    while end < len(lines) and (not lines[end] or lines[end][0] in " \t" or lines[end].startswith("- ")):
         end += 1
     while end - 1 > start and not lines[end - 1].strip():  # keep blank lines that separate keys
         end -= 1
-    new_line = dump_front_matter({"summary": summary}).rstrip("\n")
-    return lines[:start] + [new_line] + lines[end:]
+    new_lines = dump_front_matter({key: value}).rstrip("\n").split("\n")
+    return lines[:start] + new_lines + lines[end:]
+
+
+DATE_KEYS = ("date", "publishDate", "lastmod", "expiryDate")
+"""Hugo's date keys: one without a UTC offset is read as UTC, so clean writes it in China time."""
+
+
+def china_dates(meta: dict[str, Any]) -> dict[str, str]:
+    """The date keys of ``meta`` whose value is a date and time with no offset, as ``…+08:00``."""
+    from scraper.sites._common import parse_china_datetime
+
+    fixed = {}
+    for key in DATE_KEYS:
+        value = meta.get(key)
+        if isinstance(value, datetime):
+            naive = value.tzinfo is None
+            text = value.isoformat()
+        elif isinstance(value, str):
+            text = value.strip()
+            naive = bool(_NAIVE_DATETIME.fullmatch(text))
+        else:
+            continue
+        if naive and (when := parse_china_datetime(text)) is not None:
+            fixed[key] = china_iso(when)
+    return fixed
+
+
+_NAIVE_DATETIME = re.compile(r"\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?")
 
 
 def summarize_body(markdown: str, title: str, limit: int) -> str:
@@ -136,8 +174,18 @@ def summarize_body(markdown: str, title: str, limit: int) -> str:
     return summarize(markdown, "", title, limit)
 
 
-def clean_file(path: str | Path, *, dry_run: bool = False, summary_chars: int = 50) -> CleanResult:
-    """Clean one Markdown archive; write it atomically unless ``dry_run``. Raises ``CleanError``."""
+def clean_file(
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    summary_chars: int = 50,
+    localizer: Localizer | None = None,
+) -> CleanResult:
+    """Clean one Markdown archive; write it atomically unless ``dry_run``. Raises ``CleanError``.
+
+    ``localizer`` (``clean --localize``): the remote pictures of the body and the thumbnail are
+    stored in the page's bundle and linked there (a ``name.md`` becomes ``name/index.md``, the
+    bundle Hugo publishes at the same URL)."""
     from scraper.boilerplate import clean_markdown
 
     path = Path(path)
@@ -156,34 +204,55 @@ def clean_file(path: str | Path, *, dry_run: bool = False, summary_chars: int = 
     stripped, repaired = repair_images(stripped)
     cleaned_text, cleaned = clean_markdown(stripped, site=site)
     removed = repaired + list(cleaned.removed)
-
     new_body_core = cleaned_text.strip("\n") if removed else stripped.strip("\n")
+
+    changes: dict[str, Any] = dict(china_dates(meta))  # front-matter keys to rewrite
     summary_before = meta.get("summary") if isinstance(meta.get("summary"), str) else None
-    new_summary = summarize_body(new_body_core, str(meta.get("title") or ""), summary_chars)
-    summary_after: str | None = new_summary
-    new_front = parts.front_lines
+    summary_after: str | None = None
     if "summary" in meta and removed:  # why: with nothing removed, a page's own digest stays as it was
-        replaced = _replace_summary(path, parts.front_lines, new_summary)
-        if replaced is None:  # a summary that is not a top-level line of its own (e.g. flow mapping)
-            raise CleanError(
-                f"{path}: the summary key could not be located in the front matter; not changed."
-            )
+        summary_after = summarize_body(new_body_core, str(meta.get("title") or ""), summary_chars)
+        changes["summary"] = summary_after
+
+    target, localized = path, None
+    if localizer is not None:
+        target = path if path.name == "index.md" else path.parent / path.stem / "index.md"
+        if target != path and (target.exists() or target.is_symlink()):
+            raise CleanError(f"{path}: its bundle {target} exists already; not changed.")
+        thumbnail = meta.get("thumbnail")
+        remote_cover = thumbnail.get("src") if isinstance(thumbnail, dict) else thumbnail
+        localized = localizer.plan(
+            new_body_core,
+            remote_cover if isinstance(remote_cover, str) else "",
+            page_url=_page_url(meta, link_line),
+            site=site,
+            bundle_dir=target.parent,
+        )
+        if localized.remote and not dry_run:
+            localized = localizer.fetch(localized)
+            new_body_core = localized.body
+            if localized.thumbnail is not None:
+                changes["thumbnail"] = localized.thumbnail
+        if not localized.remote or (not dry_run and not localized.stored):
+            target = path  # nothing stored: the document stays where it is
+
+    new_front = parts.front_lines
+    for key, value in changes.items():
+        replaced = _replace_key(new_front, key, value)
+        if replaced is None:  # a key that is not a top-level line of its own (e.g. flow mapping)
+            raise CleanError(f"{path}: the {key} key could not be located in the front matter; not changed.")
         new_front = replaced
+    if changes:
         check = _load_front(path, new_front)
-        others_before = [(k, v) for k, v in meta.items() if k != "summary"]
-        others_after = [(k, v) for k, v in check.items() if k != "summary"]
+        others_before = [(k, v) for k, v in meta.items() if k not in changes]
+        others_after = [(k, v) for k, v in check.items() if k not in changes]
         if (
             others_before != others_after
             or list(check) != list(meta)
-            or check.get("summary") != summary_after
+            or any(check.get(k) != v for k, v in changes.items())
         ):
-            raise CleanError(
-                f"{path}: rewriting the summary would change other front-matter keys; not changed."
-            )
-    else:
-        summary_after = None
+            raise CleanError(f"{path}: rewriting {', '.join(changes)} would change other keys; not changed.")
 
-    if removed:
+    if removed or (localized is not None and localized.stored):
         lead = "\n" if body.startswith("\n") else ""
         new_body = lead + new_body_core
         if link_line:
@@ -194,7 +263,7 @@ def clean_file(path: str | Path, *, dry_run: bool = False, summary_chars: int = 
         new_body = body
     text = "\n".join([parts.opening, *new_front, parts.closing]) + "\n" + new_body
     original = "\n".join([parts.opening, *parts.front_lines, parts.closing]) + "\n" + body
-    changed = text != original
+    changed = text != original or target != path
     out = text.replace("\n", "\r\n") if parts.crlf else text
     out_bytes = (("\ufeff" if parts.bom else "") + out).encode("utf-8")
     diff = ""
@@ -204,11 +273,30 @@ def clean_file(path: str | Path, *, dry_run: bool = False, summary_chars: int = 
                 original.splitlines(keepends=True),
                 text.splitlines(keepends=True),
                 fromfile=f"a/{path.name}",
-                tofile=f"b/{path.name}",
+                tofile=f"b/{target.name if target == path else target.relative_to(path.parent)}",
             )
         )
     written = False
     if changed and not dry_run:
         mode = os.stat(path).st_mode & 0o7777
-        written = atomic_write(path, out_bytes, mode=mode)
-    return CleanResult(path, changed, removed, summary_before, summary_after, diff, written)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        written = atomic_write(target, out_bytes, mode=mode)
+        if target != path:
+            path.unlink()  # why last: the bundle's index.md is complete before the old file goes
+    result = CleanResult(path, changed, removed, summary_before, summary_after, diff, written)
+    result.target = target
+    result.dates = {k: str(v) for k, v in changes.items() if k in DATE_KEYS}
+    if localized is not None:
+        result.images_stored, result.images_failed = localized.stored, localized.failed
+        result.images_remote = len(localized.remote)
+    return result
+
+
+def _page_url(meta: dict[str, Any], link_line: str) -> str:
+    """The page's own URL (its pictures' Referer): the front matter's, else the attribution link's."""
+    for key in ("source_url", "canonical_url", "url"):
+        value = meta.get(key)
+        if isinstance(value, str) and value.startswith(("http://", "https://")):
+            return value
+    found = re.search(r"\]\((https?://[^)\s]+)\)", link_line)
+    return found.group(1) if found else ""

@@ -8,8 +8,8 @@ one, write the function beside the tables it reads and append a :class:`Section`
 
 The sections here: articles by site, by account and by month (entries and their copies), failures
 by kind (the latest outcome of each URL that did not succeed), images and bytes stored, paused
-hosts and URLs deleted upstream (from the crawl's ``host_state`` and ``frontier`` tables once a
-catalog has them, else from the outcomes).
+hosts (the crawl's ``host_state``), articles deleted upstream (from the outcomes, plus the crawl
+frontier's ``deleted`` URLs) and the crawl frontier by source and state.
 """
 
 from __future__ import annotations
@@ -155,6 +155,19 @@ def deleted_upstream(catalog: Catalog, root: Path) -> Table:
     return Table(("what", "count"), table)
 
 
+def frontier(catalog: Catalog, root: Path) -> Table | None:
+    """The crawl frontier (:mod:`archive.frontier`): URLs per source and state, and how many are due."""
+    if not _has_table(catalog, "frontier"):
+        return None
+    now = iso(utcnow())
+    rows = catalog.query(
+        "SELECT source, state, COUNT(*) AS n, SUM(CASE WHEN next_visit IS NOT NULL AND next_visit <= ? "
+        "THEN 1 ELSE 0 END) AS due FROM frontier GROUP BY source, state ORDER BY source, n DESC, state",
+        (now,),
+    )
+    return Table(("source", "state", "URLs", "due now"), [tuple(r) for r in rows])
+
+
 SECTIONS: list[Section] = [
     Section("sites", "Articles by site", by_site),
     Section("accounts", "Articles by account", by_account),
@@ -164,6 +177,7 @@ SECTIONS: list[Section] = [
     Section("storage", "Stored", storage),
     Section("paused_hosts", "Paused hosts", paused_hosts),
     Section("deleted_upstream", "Deleted upstream", deleted_upstream),
+    Section("frontier", "Crawl frontier", frontier),
 ]
 """The sections of ``stats``, in order."""
 

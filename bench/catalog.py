@@ -175,6 +175,16 @@ def synthetic(base: Path, n: int, tmp: Path, queries: int, seed: int) -> None:
                 f"  search {label:<9}: median {statistics.median(times):6.2f} ms, "
                 f"p95 {sorted(times)[int(0.95 * len(times))]:6.2f} ms, median hits {statistics.median(counts):.0f}"
             )
+        from archive.stats import stats
+        from archive.views import list_entries
+
+        for label, call in (
+            ("list (every entry)", lambda: list_entries(cat)),
+            ("stats", lambda: stats(cat, tmp)),
+        ):
+            t0 = time.perf_counter()
+            call()
+            print(f"  {label}: {1000 * (time.perf_counter() - t0):.0f} ms")
         times = []
         for _ in range(queries):
             body = "\n".join(rng.sample(paragraphs, 8))

@@ -326,6 +326,8 @@ def _full(family: Family, text: str) -> bool:
 _CREDIT_SEPARATORS = str.maketrans({"︱": "|", "┃": "|", "│": "|"})
 
 
+_TRANSLATION_CREDIT = re.compile(r"^[*_]*(?:原文|英文原文|译文|译者|翻译|编译)[*_]*\s*[:：|丨/／]")
+_BARE_URL = re.compile(r"https?://[^\s<>\"']+", re.I)
 _IMAGE_CREDIT = re.compile(r"^[（(]?(?:图片|图|数据|资料|图文)?(?:来源|来自|源)[:：|丨]")
 
 
@@ -502,6 +504,19 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
             or (size <= contains_chars and contains is not None and contains.search(key))
         ):
             chosen[i] = "disclaimer"
+    # 4b. the bare address beside a translation's 原文 / 译文 credits is the original's URL
+    #     ("原文：alex@github" / "译文：skyline75489" / "https://github.com/…"): a credit too
+    original_urls: dict[int, str] = {}
+    if "credit" in chosen.values():
+        position = {i: pos for pos, i in enumerate(present)}
+        for i in [i for i, rule in chosen.items() if rule == "credit"]:
+            if not _TRANSLATION_CREDIT.match(keys[i]):
+                continue
+            for pos in (position[i] - 1, position[i] + 1):
+                j = present[pos] if 0 <= pos < n else -1
+                if j >= 0 and j not in chosen and is_text[j] and _BARE_URL.fullmatch(keys[j]):
+                    chosen[j] = "credit"
+                    original_urls[j] = "原文链接：" + keys[j]
     # 5. the account banner: short slogan lines and the image right after a header promo
     if "promo:header" in chosen.values():
         follow_family = rules.promo_follow
@@ -580,7 +595,11 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
             )
     # credit metadata: per field the best-ranked line wins (scraper.credits.merge_credits); removed
     # promos and disclaimers may name the publisher when no credit line does
-    lines = [blocks[i].text.translate(_CREDIT_SEPARATORS) for i in sorted(chosen) if chosen[i] == "credit"]
+    lines = [
+        original_urls.get(i) or blocks[i].text.translate(_CREDIT_SEPARATORS)
+        for i in sorted(chosen)
+        if chosen[i] == "credit"
+    ]
     hints = [blocks[i].text for i in sorted(chosen) if chosen[i].startswith(("cta:", "disclaimer", "promo:"))]
     meta = merge_credits(lines, hints) if lines or hints else {}
     return chosen, refusals, meta

@@ -56,7 +56,7 @@ AUTHOR_LABELS = (
 )  # fmt: skip
 """Labels whose value is the writer."""
 
-SECONDARY_AUTHOR_LABELS = ("整理", "编译", "翻译", "译者", "编者", "综合")
+SECONDARY_AUTHOR_LABELS = ("整理", "编译", "翻译", "译者", "译文", "编者", "综合")
 """Labels whose value is an author only when nobody is named as writer (rank below AUTHOR)."""
 
 EDITOR_LABELS = (
@@ -93,11 +93,15 @@ CAPTION_LABELS = (
 (``图 / 界面图库`` under a picture), not a credit."""
 
 NOTHING_LABELS = (
-    "ID", "微信ID", "微信号", "原文标题", "原标题", "题图", "头图", "封面", "封面图", "封面来源", "原文", "译文",
+    "ID", "微信ID", "微信号", "原文标题", "原标题", "题图", "头图", "封面", "封面图", "封面来源",
     "邮箱", "投稿邮箱", "商务合作", "联系方式",
 )  # fmt: skip
 """Article-level credits whose value we do not keep: a line of only these is a credit line with
-nothing to keep (``原文：alex@github``, ``译文：skyline75489``) and parses to ``{}``."""
+nothing to keep (``原标题：…``, ``邮箱：…``) and parses to ``{}``."""
+
+ORIGINAL_LABELS = ("原文", "原文链接", "原文地址", "原文网址", "英文原文", "原文出处")
+"""A translation's or a repost's original: a URL value is ``original_url``; a name (``原文：alex@github``)
+is the original's author or publisher, kept as ``source``."""
 
 TITLE_LABELS = frozenset({"原文标题", "原标题"})  # their value is a title: any punctuation goes
 
@@ -199,6 +203,7 @@ _ALL_LABELS = sorted(
         *SOURCE_LABELS,
         *PRODUCER_LABELS,
         *IGNORED_LABELS,
+        *ORIGINAL_LABELS,
     },
     key=len,
     reverse=True,
@@ -249,6 +254,7 @@ _NOTHING_TO_KEEP = re.compile(
     r"|经(?:过)?\S{1,10}重新(?:编排|编辑|整理))$"
 )
 """Credit-like lines that carry nothing to keep: they are removed, ``{}`` is returned."""
+_URL_VALUE = re.compile(r"https?://[^\s<>\"'（）]+$", re.I)
 _MARKDOWN_EMPHASIS = re.compile(r"\*+|_{2,}|`+")
 _MARKDOWN_LEAD = re.compile(r"^(?:#{1,6}\s+|>\s*|[-+•·]\s+)+")
 _EDITOR_CODE = re.compile(r"(?:_[A-Z]{1,3}\w*\d+|\s+[A-Z]{1,3}\d{2,})$")
@@ -475,7 +481,16 @@ def _labelled(line: str) -> Credit | None:
             continue
         if not value:
             return None
-        if label in SOURCE_LABELS:
+        if label in ORIGINAL_LABELS:
+            url = _URL_VALUE.match(value.strip())
+            if url:
+                credit.put("original_url", url.group(0), RANK_SOURCE)
+            elif (outlet := _outlet(value)) is not None and not re.search(r"[，,]", outlet):
+                credit.put("source", outlet, RANK_INDIRECT)
+            else:
+                return None
+            meaningful = True
+        elif label in SOURCE_LABELS:
             if not _put_source(credit, value, RANK_SOURCE):
                 return None
             meaningful = True
@@ -603,7 +618,7 @@ def publisher_hint(text: str) -> str | None:
 # (创业最前线), a 划重点 list before the byline (棱镜) and a 5-block tail (德州日报).
 CREDIT_WINDOW = 8
 _OWN_PAPER_IN_BODY = re.compile(r"《(?P<name>[^《》]{2,12})》(?:记者|报道|获悉|了解到|注意到)")
-FIELDS = ("author", "account", "source", "editor")
+FIELDS = ("author", "account", "source", "editor", "original_url")
 
 
 def credit_windows(blocks: Sequence[str], window: int = CREDIT_WINDOW) -> list[tuple[int, str]]:

@@ -124,3 +124,22 @@ def crashing_extract(body: bytes, url: str):  # type: ignore[no-untyped-def]
     if b"HANG-ME" in body:
         time.sleep(3600)
     return extract(body, url)
+
+
+def serve_images(web: FixtureWeb, prefix: str, referer_prefix: str | None = None) -> None:
+    """Serve a distinct generated PNG for every image URL under ``prefix`` (placeholder for a foreign
+    Referer when ``referer_prefix`` is set, like mmbiz.qpic.cn): the pictures of real corpus pages."""
+    import hashlib
+
+    from tests.fixtureweb import Request, Response
+
+    def handle(req: Request) -> Response:
+        referer = req.headers.get("referer")
+        if referer_prefix and referer is not None and not referer.startswith(referer_prefix):
+            return Response(body=PLACEHOLDER_PNG, content_type="image/png")
+        h = hashlib.sha256(req.url.encode()).digest()
+        return Response(
+            body=make_png(16 + h[0] % 50, 16 + h[1] % 50, (h[2], h[3], h[4])), content_type="image/png"
+        )
+
+    web.route(prefix, handle)

@@ -102,7 +102,7 @@ def test_stats_sections(site: Path) -> None:
     assert storage["images stored (distinct pictures)"][0] == 2  # the qq copy's picture went with its bundle
     assert storage["images stored (distinct pictures)"][1] > 0
     assert storage["raw page captures"][0] == 4
-    assert "paused_hosts" not in data or data["paused_hosts"]["rows"] == []
+    assert data["paused_hosts"]["rows"] == [] and data["frontier"]["rows"] == []
 
 
 def test_stats_takes_sections_from_elsewhere(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -163,3 +163,23 @@ def test_reindex_rebuilds_search_after_the_index_is_lost(site: Path) -> None:
     )
     assert [h["url"] for h in as_json("search", "菜市场", "--out", site)] == [OTHER]
     assert as_json("list", "--out", site, "--account", "城事观察")[0]["url"] == OTHER
+
+
+def test_stats_shows_paused_hosts_and_the_crawl_frontier(site: Path) -> None:
+    with sqlite3.connect(site / "catalog.sqlite") as conn:
+        conn.execute(
+            "INSERT INTO host_state (host, paused_until, reason, trips) VALUES "
+            "('mp.weixin.qq.com', '2999-01-01T00:00:00Z', 'verification page', 2), "
+            "('www.sohu.com', '2000-01-01T00:00:00Z', 'burst of 429', 1)"
+        )
+        conn.executemany(
+            "INSERT INTO frontier (url, source, state, first_seen, next_visit) VALUES (?, 'city', ?, '2025-01-01T00:00:00Z', ?)",
+            [("https://a.test/1", "deleted", None), ("https://a.test/2", "queued", "2000-01-01T00:00:00Z"),
+             ("https://a.test/3", "queued", "2999-01-01T00:00:00Z")],
+        )  # fmt: skip
+    data = as_json("stats", "--out", site)
+    assert data["paused_hosts"]["rows"] == [
+        ["mp.weixin.qq.com", "2999-01-01T00:00:00Z", "verification page", 2]
+    ]
+    assert ["crawl URLs found deleted", 1] in data["deleted_upstream"]["rows"]
+    assert data["frontier"]["rows"] == [["city", "queued", 2, 1], ["city", "deleted", 1, 0]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -23,6 +24,7 @@ from tests.archivekit import (
     WECHAT_URL,
     front_keys,
     read_doc,
+    serve_images,
     serve_qq,
     serve_wechat,
 )
@@ -314,15 +316,18 @@ def test_clean_the_seed_keeps_every_other_key_and_the_source_link(seed_copy: Pat
     text = seed_copy.read_text(encoding="utf-8")
     after = frontmatter.loads(text)
     assert list(after.metadata) == list(before) and front_keys(text) == front_keys(original)
-    assert {k: v for k, v in after.metadata.items() if k != "summary"} == {
-        k: v for k, v in before.items() if k != "summary"
+    assert {k: v for k, v in after.metadata.items() if k not in ("summary", "date")} == {
+        k: v for k, v in before.items() if k not in ("summary", "date")
     }
-    # every other front-matter line is byte-identical
+    # every other front-matter line is byte-identical; the date gets its offset (Hugo reads none as UTC)
     fm_old, fm_new = original.split("\n---\n", 1)[0].splitlines(), text.split("\n---\n", 1)[0].splitlines()
-    assert [a for a in fm_old if not a.startswith("summary:")] == [
-        b for b in fm_new if not b.startswith("summary:")
+    assert [a for a in fm_old if not a.startswith(("summary:", "date:"))] == [
+        b for b in fm_new if not b.startswith(("summary:", "date:"))
     ]
+    assert before["date"] == "2025-02-13 17:15:34" and after.metadata["date"] == "2025-02-13T17:15:34+08:00"
+    assert "  date: 2025-02-13T17:15:34+08:00" in result.output
     assert "锌刻度" not in after.metadata["summary"] and "关注" not in after.metadata["summary"]
+    assert after.metadata["summary"].startswith("DeepSeek，持续正反馈AI赛道")  # the lede, not the sub-title
     body = after.content
     assert body.rstrip().splitlines()[-1] == "[qq](https://new.qq.com/rain/a/20250213A06FMB00)"
     for kept in (
@@ -335,6 +340,52 @@ def test_clean_the_seed_keeps_every_other_key_and_the_source_link(seed_copy: Pat
     for gone in ("记得先点", "排版", "邮箱：cdx@cpcw.com", "入驻平台", "交流爆料"):
         assert gone not in body
     assert invoke("clean", seed_copy).output.startswith(f"unchanged {seed_copy}")  # idempotent
+
+
+def test_clean_localize_stores_the_seeds_pictures_in_its_bundle(
+    seed_copy: Path, tmp_path: Path, web: FixtureWeb
+) -> None:
+    """The issue's done-when: local pictures, a +08:00 date, a summary that starts at the lede."""
+    for scheme in ("https", "http"):
+        serve_images(web, f"{scheme}://inews.gtimg.com/")
+    mirror = tmp_path / "content" / "qq" / "seed-article.md"
+    mirror.parent.mkdir(parents=True)
+    shutil.move(seed_copy, mirror)
+    original = mirror.read_text(encoding="utf-8")
+    config = fast_config(tmp_path, f'proxy = "{web.proxy_url}"\nca_bundle = "{web.ca_bundle}"\n')
+    result = invoke("clean", "--localize", "--config", config, "--out", tmp_path / "site", mirror)
+    assert result.exit_code == 0, result.output
+    bundle = mirror.parent / "seed-article"
+    index = bundle / "index.md"
+    assert not mirror.exists() and index.is_file()  # a page bundle at the same URL
+    assert lines(result.output)[0] == f"cleaned {mirror} -> {index}: removed 25 block(s)"
+    assert "  pictures: 4 of 4 stored in the bundle" in result.output
+    post = frontmatter.loads(index.read_text(encoding="utf-8"))
+    files = sorted(p.name for p in bundle.iterdir() if p.name != "index.md")
+    assert len(files) == 4 and all(re.fullmatch(r"[0-9a-f]{16}\.png", f) for f in files)
+    linked = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", post.content)
+    assert len(linked) == 3 and set(linked) < set(files)  # every body picture is local
+    thumbnail = post.metadata["thumbnail"]
+    assert thumbnail["visibility"] == ["list"] and thumbnail["src"].startswith("qq/seed-article/")
+    assert thumbnail["src"].rsplit("/", 1)[1] in files
+    assert post.metadata["date"] == "2025-02-13T17:15:34+08:00"
+    assert post.metadata["summary"].startswith("DeepSeek，持续正反馈AI赛道")
+    assert post.content.rstrip().endswith("[qq](https://new.qq.com/rain/a/20250213A06FMB00)")
+    # asked for as archive asks (gtimg.com's Referer, then its placeholder probe), kept in the raw store
+    first: dict[str, object] = {}
+    for seen in web.requests:
+        first.setdefault(seen.url, seen.headers.get("referer"))
+    assert len(first) == 4 and set(first.values()) == {"https://new.qq.com/"}
+    assert list((tmp_path / "site" / "raw").glob("*.warc.gz"))
+    # every key but summary, date and thumbnail is as it was, in its place
+    before = frontmatter.loads(original).metadata
+    changed = ("summary", "date", "thumbnail")
+    assert list(post.metadata) == list(before)
+    assert {k: v for k, v in post.metadata.items() if k not in changed} == {
+        k: v for k, v in before.items() if k not in changed
+    }
+    again = invoke("clean", "--localize", "--config", config, "--out", tmp_path / "site", index)
+    assert lines(again.output) == [f"unchanged {index}"]
 
 
 def test_clean_dry_run_prints_a_diff_and_writes_nothing(seed_copy: Path) -> None:

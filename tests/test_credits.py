@@ -58,8 +58,14 @@ POSITIVES = [
     ("[责任编辑：韩保林 PK155]", {"editor": "韩保林"}),
     ("本文首发于钛媒体APP", {"source": "钛媒体", "account": "钛媒体"}),
     ("图片来源于网络", {}),  # a credit with nothing to keep: still a credit line
-    ("原文：alex@github", {}),
-    ("译文：skyline75489", {}),
+    # a translation's credits: the original's author is where the text comes from, the translator wrote it
+    ("原文：alex@github", {"source": "alex@github"}),
+    ("译文：skyline75489", {"author": "skyline75489"}),
+    (
+        "原文链接：https://github.com/alex/what-happens-when",
+        {"original_url": "https://github.com/alex/what-happens-when"},
+    ),
+    ("原文：这是一句话，不是名字", None),
     ("作者︱春春", {"author": "春春"}),  # U+FE31, a vertical-bar look-alike
     ("文/图 张三", {"author": "张三"}),
     ("文/记者 李四", {"author": "李四"}),
@@ -212,3 +218,30 @@ def test_merge_credits_by_rank_not_order() -> None:
     promo = "喜欢这篇文章？去 App 商店搜 好奇心日报 ，每天看点不一样的。"
     assert merge_credits(["作者 | 谢若含"], hints=[promo]) == {"author": "谢若含", "account": "好奇心日报"}
     assert merge_credits(["来源：观潮新消费"], hints=[promo])["account"] == "观潮新消费"
+
+
+def test_a_translations_credits_fill_author_source_and_original_url_and_leave_the_body() -> None:
+    """weextract-document-write's end: 原文 / 译文 credits and the repository URL in one quote."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    from archive.writer import attribution
+    from scraper.sites._common import build_article
+
+    body = "".join(
+        f"<p>第{i}段正文，讲述浏览器收到回车之后发生的每一件事情的来龙去脉。</p>" for i in range(8)
+    )
+    html = (
+        f"<div id='c'>{body}<blockquote><p>原文：alex@github</p><p>译文：skyline75489</p>"
+        "<p>https://github.com/skyline75489/what-happens-when-zh_CN</p></blockquote></div>"
+    )
+    node = LexborHTMLParser(html).css_first("#c")
+    url = "https://mp.weixin.qq.com/s/TrAnSlAtIoN"
+    a = build_article(url=url, site="wechat", body=node, title="输入 google.com 之后", account="技术风向标")
+    assert (a.author, a.source) == ("skyline75489", "alex@github")
+    assert a.extra["original_url"] == "https://github.com/skyline75489/what-happens-when-zh_CN"
+    assert "github" not in a.body_markdown and ">" not in a.body_markdown
+    assert [r.rule for r in a.removed] == ["credit"] * 3
+    assert attribution(a, url, a.extra["original_url"]) == (
+        f"原文：[技术风向标 · skyline75489]({url})\n\n"
+        "来源：[alex@github](https://github.com/skyline75489/what-happens-when-zh_CN)"
+    )

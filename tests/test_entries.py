@@ -244,3 +244,36 @@ def test_reindex_links_copies_archived_before_they_could_be_linked(tmp_path: Pat
     before = (tmp_path / ENTRY).read_bytes()
     archive(tmp_path, web, [SOHU, WECHAT])  # as if archived that way from the start: nothing to change
     assert (tmp_path / ENTRY).read_bytes() == before
+
+
+def test_a_copy_committed_while_a_page_was_being_written_is_still_linked(tmp_path: Path) -> None:
+    """Two runs at once: the WeChat post was placed (nothing like it yet) before the other run
+    committed its Tencent copy; settling it, under the write lock, finds the copy after all."""
+    from archive.catalog import Catalog
+    from archive.entries import Entries
+    from scraper.config import ArchiveConfig
+
+    text = (FIXTURES / "wechat-canteen.html").read_text(encoding="utf-8")
+    body = "".join(p.split("</p>")[0] for p in text.split("<p>")[1:])  # the paragraphs' words
+
+    def row(cat: Catalog, site: str, n: str, published: str) -> int:
+        return cat.upsert_article(
+            url=f"https://example.org/{site}/{n}", canonical_url=None, site=site, article_id=n,
+            bundle_path=f"content/{site}/{n}/index.md", content_hash="", extractor_version="1", title="社区食堂",
+            published=published, kind="article", status="archived", error=None, raw_id=None, raw_digest=None,
+            updated_at="2025-03-05T00:00:00Z",
+        )  # fmt: skip
+
+    with Catalog.open(tmp_path / "catalog.sqlite") as cat:
+        entries = Entries(cat, tmp_path, ArchiveConfig())
+        early = entries.place("wechat", "w1", "https://example.org/wechat/w1", "社区食堂", None, body)
+        assert not early.members
+        qq = row(cat, "qq", "q1", "2025-03-05T10:30:00+08:00")  # the other run commits its copy
+        with cat.write():
+            entries.settle(
+                qq, "社区食堂", body, entries.place("qq", "q1", "", "社区食堂", None, body), staging=tmp_path
+            )
+        wechat = row(cat, "wechat", "w1", "2025-03-05T08:00:00+08:00")
+        with cat.write():
+            entries.settle(wechat, "社区食堂", body, early, staging=tmp_path)
+        assert entries.entry_of(qq) == wechat and [m.id for m in entries.copies_of(wechat)] == [qq]

@@ -671,3 +671,51 @@ def test_captions_have_one_look_figure_numbers_go_and_the_title_is_no_alt_text()
         "mdnice 的图注",
         "（图/社交媒体截图）",
     ]
+
+
+# --- summaries -----------------------------------------------------------------------------------
+
+LEDE = (
+    "2025年2月13日，文心一言宣布将于4月1日0时起全面免费，所有PC端和APP端用户均可体验文心系列最新模型，"
+    "而此前只有免费使用3.5版。"
+)
+
+
+@pytest.mark.parametrize(
+    ("markdown", "digest", "summary"),
+    [
+        # the body's start, cut at the last clause that fits, never inside "2025" or a word
+        (LEDE, "", "2025年2月13日，文心一言宣布将于4月1日0时起全面免费…"),
+        ("前" * 48 + "为2025亿元的市场规模再往后还有很多很多字", "", "前" * 48 + "为…"),
+        # a bold sub-title and headings over the lede are no summary (the seed's "是对手也是队友")
+        (
+            "**是对手也是队友**\n\nDeepSeek，持续正反馈AI赛道。\n\n## 小节\n\n正文。",
+            "",
+            "DeepSeek，持续正反馈AI赛道。正文。",
+        ),
+        # a digest the site cut off mid-word is trimmed back the same way
+        (
+            "此前，发烧被认为是最主要症状。然而最新的研究发现，味觉嗅觉丧失更具特异性，可作为是否已被感染的最强预测指标。",
+            "此前，发烧被认为是最主要症状。然而最新的研究发现，味觉嗅觉丧失更具特异性，可作为是否已被感染的最强预测指",
+            "此前，发烧被认为是最主要症状。然而最新的研究发现，味觉嗅觉丧失更具特异性…",
+        ),
+        (
+            "正文。",
+            "开发者通过数据更新驱动视图，而不是直接操作DOM，这是前端框架的...",
+            "开发者通过数据更新驱动视图，而不是直接操作DOM…",
+        ),
+        # a digest of its own words, or one ending where the body's sentence ends, stays as written
+        ("正文。", "传统，他们在传承", "传统，他们在传承"),
+        (
+            "语言的贫瘠，本质上是思想的贫瘠。后文。",
+            "语言的贫瘠，本质上是思想的贫瘠",
+            "语言的贫瘠，本质上是思想的贫瘠",
+        ),
+    ],
+)
+def test_summaries_end_at_a_sentence_or_clause_with_an_ellipsis(
+    markdown: str, digest: str, summary: str
+) -> None:
+    from scraper.sites._common import summarize
+
+    assert summarize(markdown, digest) == summary

@@ -42,6 +42,7 @@ from tests.archivekit import (
     make_config,
     page,
     read_doc,
+    serve_images,
     serve_qq,
     serve_wechat,
     temp_files,
@@ -645,25 +646,6 @@ def test_a_sigkilled_run_leaves_no_partial_file_and_the_next_run_finishes(
 # ---------------------------------------------------------------------- real corpus pages
 
 
-def _image_route(web: FixtureWeb, prefix: str, referer_prefix: str | None) -> None:
-    """Serve a distinct generated PNG for every image URL under ``prefix`` (placeholder for a foreign
-    Referer when ``referer_prefix`` is set, like mmbiz.qpic.cn)."""
-    import hashlib
-
-    from tests.fixtureweb import Request, Response, make_png
-
-    def handle(req: Request) -> Response:
-        referer = req.headers.get("referer")
-        if referer_prefix and referer is not None and not referer.startswith(referer_prefix):
-            return Response(body=PLACEHOLDER_PNG, content_type="image/png")
-        h = hashlib.sha256(req.url.encode()).digest()
-        return Response(
-            body=make_png(16 + h[0] % 50, 16 + h[1] % 50, (h[2], h[3], h[4])), content_type="image/png"
-        )
-
-    web.route(prefix, handle)
-
-
 @pytest.mark.corpus
 @pytest.mark.parametrize(
     ("file", "site"), [("raw/wechat/wae-normal-01.html", "wechat"), ("raw/qq/gne-qq-1.html", "qq")]
@@ -677,8 +659,8 @@ def test_a_real_corpus_page_is_archived_through_the_fixture_web(
     url = url_for(record)
     web.add(url, (corpus / file).read_bytes())
     for scheme in ("https", "http"):
-        _image_route(web, f"{scheme}://mmbiz.qpic.cn/", "https://mp.weixin.qq.com/")
-        _image_route(web, f"{scheme}://inews.gtimg.com/", None)
+        serve_images(web, f"{scheme}://mmbiz.qpic.cn/", "https://mp.weixin.qq.com/")
+        serve_images(web, f"{scheme}://inews.gtimg.com/", None)
     root = tmp_path / "site"
     [result] = archive_once(make_config(root, web), url)
     assert result.outcome == "archived", result.message

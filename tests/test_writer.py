@@ -25,6 +25,7 @@ from archive.writer import (
     publish,
     render,
     rewrite_images,
+    split_attribution,
 )
 from scraper.config import FrontMatterConfig
 from scraper.errors import ExtractError, NotAnArticle, StoreError
@@ -408,3 +409,41 @@ def test_hugo_serves_the_bundle_and_its_thumbnail_at_the_written_path(tmp_path: 
     assert "youtube x" in html.replace("\u200b", "")  # shown as text, not expanded
     assert "<iframe" not in html
     assert os.path.exists(public / "index.html")
+
+
+@pytest.mark.parametrize(
+    ("fields", "lines"),
+    [
+        # a repost: the reposting account, the original's author, and the original publisher
+        (
+            {"account": "36氪", "author": "何驰", "source": "新周刊"},
+            ["原文：[36氪 · 何驰]({url})", "来源：新周刊"],
+        ),
+        # a portal page with no account: the site's name; the paper it syndicates
+        (
+            {"site": "qq", "account": None, "author": "张楠", "source": "扬子晚报"},
+            ["原文：[腾讯新闻 · 张楠]({url})", "来源：扬子晚报"],
+        ),
+        # nothing more to say than the page itself; an author equal to the account is said once
+        ({"account": "锌刻度", "author": "锌刻度", "source": "锌刻度"}, ["原文：[锌刻度]({url})"]),
+        ({"site": "web", "account": None, "author": None, "source": None}, ["原文：[web]({url})"]),
+        # names that are Markdown are escaped
+        ({"account": "A*B [C]", "author": None, "source": None}, ["原文：[A\\*B \\[C\\]]({url})"]),
+    ],
+)
+def test_the_body_ends_with_the_attribution_a_reader_needs(
+    fields: dict[str, object], lines: list[str]
+) -> None:
+    a = article(**fields)
+    r = render(a, bundle_for(Path("/tmp/x"), "content", a), page_url=URL, fetched=FETCHED, fm=FM)
+    body = r.text.split("\n---\n", 1)[1].rstrip("\n")
+    expected = "\n\n".join(line.format(url=URL) for line in lines)
+    assert body.endswith("结尾。\n\n" + expected)
+    assert split_attribution(body) == (body[: -len(expected)].rstrip("\n"), expected)
+
+
+def test_the_seeds_last_line_and_a_link_ending_the_last_paragraph_are_recognised_as_attribution() -> None:
+    seed = "正文。\n\n[qq](https://new.qq.com/rain/a/20250213A06FMB00)\n"
+    assert split_attribution(seed) == ("正文。", "[qq](https://new.qq.com/rain/a/20250213A06FMB00)")
+    assert split_attribution("正文。\n[qq](https://q.test/a)") == ("正文。", "[qq](https://q.test/a)")
+    assert split_attribution("正文。\n\n来源：新周刊\n") == ("正文。\n\n来源：新周刊\n", "")

@@ -27,20 +27,117 @@ def summarize(
 ) -> str:
     """The page's own digest when it has one (and it is not just the title), else the body's start.
 
-    ``captions``: a short line under a leading picture is its caption, not the lede (False for
-    picture posts, whose text under the pictures is the post)."""
+    Either way a summary that had to be cut ends at a sentence or clause with ``…``, never in the
+    middle of a word or number (``为2...``): a digest the site truncated itself (``…最强预测指``, or
+    one ending in ``...``) is trimmed back the same way. ``captions``: a short line under a leading
+    picture is its caption, not the lede (False for picture posts, whose text under the pictures is
+    the post)."""
     digest = squash(digest)
     if digest and digest != squash(title):
+        return _trim_digest(digest, markdown)
+    blocks = _lede(markdown, captions=captions).split("\n\n")
+    paragraphs = [plain_text(block) for block in blocks if not block.lstrip().startswith("#")]
+    return clip_summary([p for p in paragraphs if p], limit)
+
+
+ELLIPSIS = "…"
+SENTENCE_STOPS = "。！？!?；;…"
+CLAUSE_STOPS = "，、,：:"
+_CLOSING = "”’」』）)》〉】\"'"
+_SITE_ELLIPSIS = re.compile(r"(?:\.{3,}|…+|。{3,})$")
+MIN_SENTENCE_SHARE = 0.3  # why: a whole sentence reads best, even a short one (a third of the room)
+MIN_CLAUSE_SHARE = 0.3  # why: else a clause end; shorter than this, a summary says too little
+DIGEST_TAIL_CHARS = 12  # why: twelve characters of a sentence are found in the body only where it is
+OVERRUN_SHARE = 0.5  # why: rather than a stub, run on to the next stop within half the room again
+
+
+def _stops(text: str) -> list[tuple[int, bool]]:
+    """(end offset, is a sentence end) of every place ``text`` may be cut: after a sentence or
+    clause stop and the closing quotes after it; a paragraph end (``\n``) is a sentence end."""
+    out = []
+    n = len(text)
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            out.append((i, True))
+            continue
+        sentence = ch in SENTENCE_STOPS
+        if not sentence and ch not in CLAUSE_STOPS:
+            continue
+        if ch in ",:" and i + 1 < n and text[i + 1].isdigit():
+            continue  # "1,000", "10:30"
+        end = i + 1
+        while end < n and text[end] in _CLOSING:
+            end += 1
+        if end < n and text[end] in SENTENCE_STOPS + CLAUSE_STOPS:
+            continue  # "？！" / "……": cut after the last of them
+        out.append((end, sentence))
+    return out
+
+
+def _ellipsed(text: str) -> str:
+    """``text`` (cut short) with the ellipsis that says so; a clause mark or full stop gives way to it."""
+    text = text.rstrip().rstrip("，、,：:；;。 ").rstrip()
+    return text if text.endswith(ELLIPSIS) else text + ELLIPSIS
+
+
+def _cut(text: str, room: int) -> str:
+    """``text`` cut to about ``room`` characters at the best stop, with ``…``."""
+    stops = _stops(text)
+    sentence = [end for end, full in stops if full and end <= room]
+    if sentence and sentence[-1] >= room * MIN_SENTENCE_SHARE:
+        return _ellipsed(text[: sentence[-1]])
+    clause = [end for end, _ in stops if end <= room]
+    if clause and clause[-1] >= room * MIN_CLAUSE_SHARE:
+        return _ellipsed(text[: clause[-1]])
+    later = [end for end, _ in stops if room < end <= room * (1 + OVERRUN_SHARE)]
+    if later and later[0] < len(text):
+        return _ellipsed(text[: later[0]])
+    end = room
+    while (
+        0 < end < len(text)
+        and text[end - 1].isascii()
+        and text[end - 1].isalnum()
+        and text[end].isascii()
+        and text[end].isalnum()
+    ):
+        end -= 1  # never inside a Latin word or a number ("AI编…" is fine, "为2…" of "为2025" is not)
+    return _ellipsed(text[: end or room])
+
+
+def clip_summary(paragraphs: list[str], limit: int) -> str:
+    """The paragraphs as one summary of at most about ``limit`` characters (see :func:`summarize`)."""
+    text = ""
+    for p in paragraphs:
+        if text:
+            text += "\n" if text[-1] in SENTENCE_STOPS + CLAUSE_STOPS + _CLOSING else " \n"
+        text += p
+    if len(text.replace("\n", "")) <= limit:
+        return text.replace(" \n", " ").replace("\n", "")
+    return _cut(text, limit).replace(" \n", " ").replace("\n", "")
+
+
+def _trim_digest(digest: str, markdown: str) -> str:
+    """A site's digest, trimmed back to a stop when the site cut it off mid-sentence itself."""
+    bare = _SITE_ELLIPSIS.sub("", digest).rstrip()
+    if bare != digest:  # "…以及...": the site says it cut the text
+        return _cut(bare, len(bare)) if bare else digest
+    if digest[-1] in SENTENCE_STOPS + CLAUSE_STOPS + _CLOSING:
         return digest
-    text = plain_text(_lede(markdown, captions=captions))
-    if len(text) <= limit:
-        return text
-    return text[:limit].rstrip() + "..."
+    body = "".join(plain_text(markdown).split())  # why without spaces: digests and bodies space apart
+    tail = "".join(digest.split())[-DIGEST_TAIL_CHARS:]  # the end only: sites prefix a label or a title
+    at = body.find(tail)
+    if at < 0:
+        return digest  # a digest of its own words: as written
+    after = body[at + len(tail) : at + len(tail) + 1]
+    if not after or after in SENTENCE_STOPS + CLAUSE_STOPS + _CLOSING or after.isspace():
+        return digest  # it ends where the body's sentence or paragraph ends
+    return _cut(digest, len(digest))
 
 
 def _lede(markdown: str, *, captions: bool) -> str:
-    """The body from its first paragraph of prose: leading pictures, their captions and label lines
-    ("图片来源：图虫", "本文原标题：…", "▶ 视频：…") are no summary. The whole body if nothing is left."""
+    """The body from its first paragraph of prose: leading pictures, their captions, headings, a
+    bold sub-title and label lines ("图片来源：图虫", "本文原标题：…", "▶ 视频：…") are no summary.
+    The whole body if nothing is left."""
     blocks = markdown.split("\n\n")
     after_picture = False
     for i, block in enumerate(blocks):
@@ -50,11 +147,15 @@ def _lede(markdown: str, *, captions: bool) -> str:
             continue
         text = plain_text(stripped)
         caption = captions and after_picture and len(text) <= CAPTION_CHARS and "。" not in text
-        if not text or _LABEL_LINE.match(text) or caption:
+        heading = stripped.startswith("#") or _SUBTITLE.fullmatch(stripped) is not None
+        if not text or _LABEL_LINE.match(text) or caption or heading:
             after_picture = after_picture and not text
             continue
         return "\n\n".join(blocks[i:])
     return markdown
+
+
+_SUBTITLE = re.compile(r"\*\*[^*\n]{1,30}\*\*")  # a bold line of its own over the lede ("**是对手也是队友**")
 
 
 CAPTION_CHARS = 40  # why: a caption under a leading picture is a line; the lede is longer or a sentence
@@ -129,6 +230,9 @@ def build_article(
     author = author or meta.get("author") or None
     account = account or meta.get("account") or None
     source = source or meta.get("source") or None
+    extra = dict(extra or {})
+    if meta.get("original_url") and not extra.get("original_url"):
+        extra["original_url"] = meta["original_url"]  # a translation's "原文链接：…" credit
     site_tags = [site]
     for tag in (account, *tags):
         if tag and tag not in site_tags:
@@ -153,7 +257,7 @@ def build_article(
         article_id=article_id or stable_id(canonical_url or url),
         toc=md.headings >= 3,
         mathjax=md.has_math,
-        extra=dict(extra or {}),
+        extra=extra,
     )
 
 
