@@ -315,6 +315,17 @@ class Crawl:
         queues._queues.clear()
         return urls, [r for _, r in sorted(self._results, key=lambda item: item[0])]
 
+    def visit(self, url: str) -> Result | None:
+        """Visit one URL of the frontier as a full run would (cluster workers, :mod:`archive.cluster`):
+        the article known under another URL, the fetch, the breaker, the frontier's record of the
+        outcome. None when ``url`` is not in the frontier."""
+        entry = self.frontier.get(url)
+        if entry is None:
+            return None
+        before = len(self._results)
+        self._visit(entry, 0, lambda: None)
+        return self._results[-1][1] if len(self._results) > before else None
+
     # .................................................................. the run
     def _run(self, sources: list[Source], force: bool) -> list[Result]:
         pipe = self.pipe
