@@ -384,6 +384,13 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     web: FixtureWeb
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionResetError | BrokenPipeError):
+            return  # why: a client that exits with idle keep-alive connections is no server error
+        super().handle_error(request, client_address)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"

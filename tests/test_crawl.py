@@ -607,3 +607,25 @@ def test_follow_albums_crawls_the_albums_named_in_archived_articles(tmp_path: Pa
     assert [r.outcome for r in first] == ["archived"]
     second, _ = run_crawl(config)
     assert [(r.url, r.outcome) for r in second] == [(long_url(m).split("#")[0], "archived") for m in mids]
+
+
+def test_crawl_json_is_one_object_per_outcome_then_the_summary(tmp_path: Path, web: FixtureWeb) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from archive.cli import main
+
+    urls = serve_articles(web, "https://blog.example.org", 2)
+    web.route("https://blog.example.org/gone/", status(404, body=b"gone"))
+    listed = ", ".join(f'"{u}"' for u in [*urls, "https://blog.example.org/gone/1.html"])
+    cfg = write_config(
+        tmp_path / "w.toml", tmp_path / "site", f'[[sources]]\nname = "s"\nurls = [{listed}]\n'
+    )
+    result = CliRunner().invoke(main, ["crawl", "--config", str(cfg), "--json", "--proxy", web.proxy_url,
+                                       "--ca-bundle", web.ca_bundle], catch_exceptions=False)  # fmt: skip
+    objects = [json.loads(line) for line in result.output.splitlines()]
+    # outcomes stream as they happen (hosts side by side); the summary comes last
+    assert sorted(o["outcome"] for o in objects[:-1]) == ["archived", "archived", "failed"]
+    assert [o["event"] for o in objects] == ["outcome"] * 3 + ["summary"]
+    assert objects[-1]["failed_by_kind"] == {"HTTPStatusError": 1} and result.exit_code == 1
