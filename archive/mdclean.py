@@ -205,6 +205,8 @@ def clean_file(
     cleaned_text, cleaned = clean_markdown(stripped, site=site)
     removed = repaired + list(cleaned.removed)
     new_body_core = cleaned_text.strip("\n") if removed else stripped.strip("\n")
+    if removed and (named := _named_attribution(link_line, site, cleaned.meta)):
+        link_line = named
 
     changes: dict[str, Any] = dict(china_dates(meta))  # front-matter keys to rewrite
     summary_before = meta.get("summary") if isinstance(meta.get("summary"), str) else None
@@ -290,6 +292,30 @@ def clean_file(
         result.images_stored, result.images_failed = localized.stored, localized.failed
         result.images_remote = len(localized.remote)
     return result
+
+
+_SEED_LINK = re.compile(r"\[([A-Za-z0-9.-]{1,20})\]\((https?://[^)\s]+)\)")
+
+
+def _named_attribution(link_line: str, site: str, credits: dict[str, str]) -> str:
+    """The seed's last line ``[qq](https://…)`` as wxarchive's attribution, when the credit lines
+    the cleaning removed name the account or the author (``原文：[锌刻度 · 陈邓新](https://…)``); ""
+    otherwise. The link stays the same link, so the line stays recognisable."""
+    m = _SEED_LINK.fullmatch(link_line.strip())
+    if m is None or not (credits.get("author") or credits.get("account")):
+        return ""
+    from archive.writer import attribution
+    from scraper.models import Article
+
+    article = Article(
+        url=m.group(2),
+        site=site or m.group(1),
+        kind="article",
+        author=credits.get("author"),
+        account=credits.get("account"),
+        source=credits.get("source"),
+    )
+    return attribution(article, m.group(2))
 
 
 def _page_url(meta: dict[str, Any], link_line: str) -> str:

@@ -156,7 +156,7 @@ _THUMBNAIL = """\
   {{- $src = $t -}}
 {{- end -}}
 {{- if and $src (in $visibility .where) -}}
-<img class="thumbnail" src="{{ $src | relURL }}" alt="" loading="lazy">
+<img class="thumbnail" src="{{ $src | relURL }}" alt="">
 {{- end -}}
 """
 

@@ -329,7 +329,11 @@ def test_clean_the_seed_keeps_every_other_key_and_the_source_link(seed_copy: Pat
     assert "锌刻度" not in after.metadata["summary"] and "关注" not in after.metadata["summary"]
     assert after.metadata["summary"].startswith("DeepSeek，持续正反馈AI赛道")  # the lede, not the sub-title
     body = after.content
-    assert body.rstrip().splitlines()[-1] == "[qq](https://new.qq.com/rain/a/20250213A06FMB00)"
+    # the seed's last line, with the credits the cleaning found: the same link, now saying who wrote it
+    assert (
+        body.rstrip().splitlines()[-1]
+        == "原文：[锌刻度 · 陈邓新](https://new.qq.com/rain/a/20250213A06FMB00)"
+    )
     for kept in (
         "DeepSeek，持续正反馈AI赛道。",
         "那么，神话DeepSeek大可不必。",
@@ -370,7 +374,9 @@ def test_clean_localize_stores_the_seeds_pictures_in_its_bundle(
     assert thumbnail["src"].rsplit("/", 1)[1] in files
     assert post.metadata["date"] == "2025-02-13T17:15:34+08:00"
     assert post.metadata["summary"].startswith("DeepSeek，持续正反馈AI赛道")
-    assert post.content.rstrip().endswith("[qq](https://new.qq.com/rain/a/20250213A06FMB00)")
+    assert post.content.rstrip().endswith(
+        "原文：[锌刻度 · 陈邓新](https://new.qq.com/rain/a/20250213A06FMB00)"
+    )
     # asked for as archive asks (gtimg.com's Referer, then its placeholder probe), kept in the raw store
     first: dict[str, object] = {}
     for seen in web.requests:
