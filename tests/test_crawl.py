@@ -703,3 +703,36 @@ def test_a_robots_txt_source_reads_its_sitemap_lines_and_a_list_page_resumes_whe
     second, _ = run_crawl(config)
     assert [r.url for r in second] == [posts[2]]  # the first page (known), then on from the cursor
     assert rows(root, "SELECT COUNT(*) FROM source_cursors WHERE key='resume_url'") == [(0,)]
+
+
+def test_the_fetcher_keeps_one_request_in_flight_per_host_and_asks_conditionally(web: FixtureWeb) -> None:
+    import threading
+
+    from scraper.fetch import NotModified
+
+    urls = serve_articles(web, "https://one.example.org", 3)
+    other = serve_articles(web, "https://two.example.org", 1)
+    web.latency = 0.2
+    fetcher = Fetcher(web.fetch_config())  # no delay at all: only the one-in-flight rule spaces them
+    threads = [threading.Thread(target=fetcher.fetch, args=(u,)) for u in [*urls, *other]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    one = sorted(s.at for s in web.requests if "one.example.org" in s.url)
+    assert all(b - a >= 0.19 for a, b in zip(one, one[1:], strict=False))  # each after the previous answer
+    two = [s.at for s in web.requests if "two.example.org" in s.url]
+    assert two[0] < one[-1]  # another host does not wait for it
+    web.latency = 0.0
+    web.add("https://feeds.example.org/f.xml", "<rss version='2.0'><channel/></rss>", content_type="text/xml",
+            headers={"ETag": '"v1"', "Last-Modified": "Sat, 01 Mar 2025 08:00:00 GMT"})  # fmt: skip
+    got = fetcher.fetch_if_changed("https://feeds.example.org/f.xml")
+    assert not isinstance(got, NotModified) and got.header("etag") == '"v1"'
+    again = fetcher.fetch_if_changed("https://feeds.example.org/f.xml", etag='"v1"')
+    since = fetcher.fetch_if_changed(
+        "https://feeds.example.org/f.xml", last_modified="Sat, 01 Mar 2025 08:00:00 GMT"
+    )
+    assert isinstance(again, NotModified) and isinstance(since, NotModified)
+    asked = web.seen("https://feeds.example.org/f.xml")
+    assert "application/rss+xml" in asked[0].headers["accept"] and asked[1].headers["if-none-match"] == '"v1"'
+    fetcher.close()
