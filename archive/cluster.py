@@ -56,6 +56,9 @@ QUEUES = ("crawl", "pages", "reextract")
 REEXTRACT_BATCH = 100  # why: big enough that a message's overhead is noise, small enough to spread evenly
 RESULTS_TTL_S = 7 * 24 * 3600  # why: a command that stopped waiting can still be answered by `status`
 MAX_RETRIES = 3  # why: the pipeline records a URL's failure itself; a retry is for a worker-level fault
+HOST_BUSY_S = (
+    0.05  # why: a host ready later than this is left for later: the worker takes another host's page
+)
 SHORT_PAUSE_S = 1.0  # why: a paused URL comes back at least this late (no busy loop on an ending pause)
 
 
@@ -118,9 +121,20 @@ class Cluster:
     def key(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
 
-    def hosts(self) -> RedisHosts:
+    def hosts(self, egress: str | None = None) -> RedisHosts:
+        """The shared host state of one egress IP (``[cluster] egress``): hosts count requests and
+        block per IP, so workers behind different IPs have budgets and pauses of their own."""
+        name = self.config.cluster.egress if egress is None else egress
         lease = self.config.fetch.total_timeout + 5.0
-        return RedisHosts(self.redis, self.prefix, lease=lease)
+        prefix = self.key("egress", name) if name else self.prefix
+        return RedisHosts(self.redis, prefix, lease=lease, policy=self.config.crawl)
+
+    def egresses(self) -> list[str]:
+        """The egress names workers reported ("" is the default, shared one)."""
+        names = {
+            n.decode() if isinstance(n, bytes) else str(n) for n in self.redis.smembers(self.key("egresses"))
+        }
+        return sorted(names | {""})
 
     def close(self) -> None:
         self.broker.close()
@@ -131,9 +145,10 @@ class Cluster:
         return uuid.uuid4().hex
 
     def enqueue_pages(self, urls: Iterable[str], *, batch: str = "", crawling: bool = False) -> list[str]:
-        """Queue ``urls`` for archiving. A crawl skips URLs already queued (and not done yet)."""
+        """Queue ``urls`` for archiving, hosts taken in turn (a worker's next page is then most often
+        on a host that is ready). A crawl skips URLs already queued (and not done yet)."""
         sent = []
-        for url in dict.fromkeys(u.strip() for u in urls if u.strip()):
+        for url in interleave_hosts(dict.fromkeys(u.strip() for u in urls if u.strip())):
             if crawling and not self.redis.sadd(self.key("pending"), url):
                 continue
             self.actors["archive_page"].send(url, crawling, batch)
@@ -332,7 +347,13 @@ class WorkerState:
         if pause is not None:
             self._requeue(url, crawling, batch, pause.until, f"{host} is paused ({pause.reason})")
             return
-        result = self._guarded(url, batch, lambda: self.pipeline().archive_url(url, crawling=crawling))
+        wait = self.hosts.ready_in(host) if host else 0.0
+        if wait > HOST_BUSY_S:  # why: waiting here would idle this worker while other hosts' pages queue
+            self.cluster.actors["archive_page"].send_with_options(
+                args=(url, crawling, batch), delay=int(wait * 1000) + 1
+            )
+            return
+        result = self._guarded(url, batch, lambda: self._visit(url, crawling))
         if result is None:
             return
         paused_until = self._judge(url, result)
@@ -343,25 +364,38 @@ class WorkerState:
         self._count(result.ok)
         self.cluster.report(batch, self._outcome(result))
 
+    def _visit(self, url: str, crawling: bool) -> Any:
+        """Archive ``url``: a crawl's URL as the crawl visits it (the frontier records the outcome, an
+        article known under another URL is not fetched), any other as ``wxarchive archive`` does."""
+        pipe = self.pipeline()
+        if crawling:
+            from archive.crawl import Crawl
+
+            result = Crawl(pipe, hosts=self.hosts, lock=False).visit(url)
+            if result is not None:
+                return result
+        return pipe.archive_url(url, crawling=crawling)
+
     def _judge(self, url: str, result: Any) -> datetime | None:
         """Open the host's breaker when ``result`` shows a block; return until when ``url`` waits
-        (None: the URL is done, whatever its outcome)."""
+        (None: the URL is done, whatever its outcome). A pause already stored (by the crawl's own
+        breaker, or another worker) is the one kept."""
         from archive.pipeline import _host
 
         host = _host(url)
         if not host:
             return None
-        if result.error_class == HostPaused.__name__:
-            pause = self.hosts.pause_of(host)
+        pause = self.hosts.pause_of(host)
+        if result.error_class == HostPaused.__name__ or result.outcome == "paused":
             return pause.until if pause is not None else datetime.now(UTC)
         if result.kind == "rate_limited":
-            return self.hosts.trip(host, f"a verification page answered {url}").until
+            return (pause or self.hosts.trip(host, f"a verification page answered {url}")).until
         if result.outcome == "deferred":
+            if pause is not None:
+                return pause.until
             until = _deferred_until(result.message)
-            seconds = (
-                (until - datetime.now(UTC)).total_seconds() if until else self.config.fetch.retry_after_cap
-            )
-            return self.hosts.trip(host, f"{host} asked for a pause (Retry-After)", seconds=seconds).until
+            left = (until - datetime.now(UTC)).total_seconds() if until else self.config.fetch.retry_after_cap
+            return self.hosts.trip(host, f"{host} asked for a pause (Retry-After)", seconds=left).until
         status = _http_status(result)
         if status in (403, 429):
             pause = self.hosts.strike(host, status, url)
@@ -387,7 +421,7 @@ class WorkerState:
             if source is None:
                 log.warning("source %s is not in this worker's configuration", name)
                 return
-            crawl = Crawl(pipe)
+            crawl = Crawl(pipe, hosts=self.hosts, lock=False)
             urls, results = discover(crawl, source, force=force)
             for r in results:
                 self._count(r.ok)
@@ -440,6 +474,20 @@ class WorkerState:
             self.done += 1
         else:
             self.failed += 1
+
+
+def interleave_hosts(urls: Iterable[str]) -> list[str]:
+    """``urls`` reordered round-robin by host, each host's URLs in their order: a.1 b.1 c.1 a.2 b.2 …"""
+    from archive.pipeline import _host
+
+    by_host: dict[str, list[str]] = {}
+    for url in urls:
+        by_host.setdefault(_host(url), []).append(url)
+    out: list[str] = []
+    queues = list(by_host.values())
+    for i in range(max((len(q) for q in queues), default=0)):
+        out.extend(q[i] for q in queues if i < len(q))
+    return out
 
 
 def discover(crawl: Any, source: Any, *, force: bool) -> tuple[list[str], list[Any]]:
@@ -497,6 +545,7 @@ def run_worker(config: Config, queues: Sequence[str], *, threads: int = 1, name:
             "host": socket.gethostname(),
             "pid": os.getpid(),
             "queues": list(queues),
+            "egress": config.cluster.egress,
             "started": started,
             "seen": time.time(),
             "done": state.done,
@@ -504,6 +553,8 @@ def run_worker(config: Config, queues: Sequence[str], *, threads: int = 1, name:
         }
         cluster.redis.hset(cluster.key("workers"), state.name, json.dumps(info))
 
+    if config.cluster.egress:
+        cluster.redis.sadd(cluster.key("egresses"), config.cluster.egress)
     worker.start()
     note()
     beat = max(
@@ -614,18 +665,19 @@ def status(config: Config, *, failures: int = 10) -> dict[str, Any]:
 
     cluster = connect(config)
     try:
-        hosts = cluster.hosts()
         out: dict[str, Any] = {
             "queues": cluster.queue_depths(),
             "workers": cluster.workers(),
             "paused": [
                 {
                     "host": p.host,
+                    "egress": egress,
                     "until": p.until.strftime("%Y-%m-%dT%H:%M:%SZ"),
                     "reason": p.reason,
                     "trips": p.trips,
                 }
-                for p in hosts.paused()
+                for egress in cluster.egresses()
+                for p in cluster.hosts(egress).paused()
             ],
         }
     finally:

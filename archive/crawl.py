@@ -315,6 +315,17 @@ class Crawl:
         queues._queues.clear()
         return urls, [r for _, r in sorted(self._results, key=lambda item: item[0])]
 
+    def visit(self, url: str) -> Result | None:
+        """Visit one URL of the frontier as a full run would (cluster workers, :mod:`archive.cluster`):
+        the article known under another URL, the fetch, the breaker, the frontier's record of the
+        outcome. None when ``url`` is not in the frontier."""
+        entry = self.frontier.get(url)
+        if entry is None:
+            return None
+        before = len(self._results)
+        self._visit(entry, 0, lambda: None)
+        return self._results[-1][1] if len(self._results) > before else None
+
     # .................................................................. the run
     def _run(self, sources: list[Source], force: bool) -> list[Result]:
         pipe = self.pipe
@@ -702,7 +713,10 @@ class Crawl:
             )
             outcome = "deferred"
         else:
-            message = f"{url} was not requested: {pause.host} is paused until {iso(pause.until)} ({pause.reason}); it stays queued."
+            # why no reason here: the summary's "paused <host> until …: why" line says it once for all
+            message = (
+                f"{url} was not requested: {pause.host} is paused until {iso(pause.until)}; it stays queued."
+            )
             outcome = "paused"
         result = self.pipe._record(
             Result(url, outcome, message=message, stage="fetch", error_class="HostPaused")

@@ -31,22 +31,18 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from archive.hosts import Pause, block_pause
+from scraper.config import CrawlConfig
 from scraper.errors import TransientFetchError
 from scraper.fetch import Fetcher
 
 POLL_S = 0.01  # why: a host's turn is a few ms of Redis work; polling faster only loads Redis
 LEASE_MARGIN_S = 5.0  # why: past the fetcher's own deadline, a held host is a dead holder's
 
-# The growing pause of a block (a verification page, a 403/429 burst): the single-machine crawl's rule.
-PAUSE_FIRST_S = 30 * 60.0  # why: WeChat's verification lasts tens of minutes; sooner only prolongs it
-PAUSE_MAX_S = 24 * 3600.0
-PAUSE_JITTER = 0.2  # why: workers (and runs) must not all come back in the same second
-BURST_STATUSES = 3  # 403/429 answers from one host within BURST_WINDOW_S open its breaker
-BURST_WINDOW_S = 300
+BURST_WINDOW_S = 300  # why: [crawl] block_burst answers of 403/429 within 5 minutes are a burst, not bad luck
 
 
 class HostPaused(TransientFetchError):
@@ -57,24 +53,13 @@ class HostPaused(TransientFetchError):
         self.host = host
 
 
-@dataclass(frozen=True)
-class Pause:
-    """A host not to be requested before ``until``, and why (the crawl's ``hosts.Pause`` shape)."""
-
-    host: str
-    until: datetime
-    reason: str
-    trips: int = 1
-
-
-def block_pause(trips: int, rng: random.Random) -> float:
-    """Seconds of pause after the ``trips``-th block in a row: doubled each time, capped, jittered."""
-    seconds = min(PAUSE_FIRST_S * 2 ** max(0, trips - 1), PAUSE_MAX_S)
-    return max(1.0, seconds * (1 + rng.uniform(-PAUSE_JITTER, PAUSE_JITTER)))
-
-
 class RedisHosts:
-    """Politeness slots and host pauses shared by every worker through one Redis."""
+    """Politeness slots and host pauses shared by every worker through one Redis.
+
+    Also the crawl's :class:`archive.hosts.HostBook` (pause_of, trip, recovered, paused), so a crawl
+    listing or visiting in a worker pauses hosts for every worker; the pauses grow as the crawl's
+    do (:func:`archive.hosts.block_pause`, the ``[crawl]`` pause settings).
+    """
 
     def __init__(
         self,
@@ -84,9 +69,11 @@ class RedisHosts:
         lease: float = 60.0 + LEASE_MARGIN_S,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        policy: CrawlConfig | None = None,
     ) -> None:
         from dramatiq.rate_limits.backends import RedisBackend
 
+        self.policy = policy or CrawlConfig()
         self.client = client
         self.prefix = prefix
         self.lease_ms = int(lease * 1000)
@@ -126,6 +113,17 @@ class RedisHosts:
                         self._set_next(host, self.now() + delay, delay)
                     return
             self.sleep(POLL_S)
+
+    def ready_in(self, host: str) -> float:
+        """Seconds before a request to ``host`` could begin (0: now; a guess while one is in flight).
+
+        A scheduler hands a worker another host's work instead of letting it wait (:mod:`archive.cluster`)."""
+        host = host.lower()
+        due, busy = self.client.mget(self.key("next", host), self.key("inflight", host))
+        left = float(due or 0.0) - self.now()
+        if busy and int(busy) > 0:
+            return max(left, POLL_S * 5)
+        return max(0.0, left)
 
     def _wait_turn(self, host: str, delay: float, url: str) -> None:
         key = self.key("next", host)
@@ -178,15 +176,23 @@ class RedisHosts:
                 try:
                     pipe.watch(key, self.key("trips", host))
                     old = pipe.get(key)
+                    if old and seconds is not None and start + seconds <= float(json.loads(old)["until"]):
+                        pipe.reset()  # why: a pause already covers it (another worker's): not a new block
+                        data = json.loads(old)
+                        return Pause(host, self._dt(float(data["until"])), data["reason"], int(data["trips"]))
                     trips = int(pipe.get(self.key("trips", host)) or 0) + 1
-                    until = start + (seconds if seconds is not None else block_pause(trips, self.rng))
+                    if seconds is None:
+                        seconds = block_pause(self.policy, trips, self.rng).total_seconds()
+                    until = start + seconds
                     if old:
                         until = max(until, float(json.loads(old)["until"]))
                     data = json.dumps({"until": until, "reason": reason, "trips": trips, "at": start})
                     pipe.multi()
                     ttl = max(1, int(until - start) + 3600)
                     pipe.set(key, data, ex=ttl)
-                    pipe.set(self.key("trips", host), trips, ex=int(PAUSE_MAX_S * 4))
+                    pipe.set(
+                        self.key("trips", host), trips, ex=int(self.policy.pause_max_hours * 3600 * 4) + 60
+                    )
                     pipe.zadd(self.key("paused"), {host: until})
                     pipe.execute()
                     break
@@ -200,13 +206,13 @@ class RedisHosts:
         self.client.delete(self.key("trips", host.lower()), self.key("strikes", host.lower()))
 
     def strike(self, host: str, status: int, url: str) -> Pause | None:
-        """Count a 403/429 answer; the :data:`BURST_STATUSES`-th within the window opens the breaker."""
+        """Count a 403/429 answer; the ``[crawl] block_burst``-th within the window opens the breaker."""
         key = self.key("strikes", host.lower())
         with self.client.pipeline() as pipe:
             pipe.incr(key)
             pipe.expire(key, BURST_WINDOW_S)
             count = int(pipe.execute()[0])
-        if count >= BURST_STATUSES:
+        if count >= self.policy.block_burst:
             self.client.delete(key)
             return self.trip(host, f"{count} answers of HTTP {status} in a row (last: {url})")
         return None

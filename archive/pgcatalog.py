@@ -153,9 +153,8 @@ class PostgresBackend(Backend):
         return StoreError(f"Could not {verb} the catalog {where}: {text}.")
 
     def table_names(self, conn: Any) -> set[str]:
-        rows = conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
-        )
+        # why pg_tables: information_schema's views cost milliseconds a call, and this runs per write
+        rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
         return {r[0] for r in rows}
 
     def ddl(self, statement: str) -> str:

@@ -308,8 +308,7 @@ class PostgresTsvector:
 
     def ready(self, catalog: Catalog) -> bool:
         exists = catalog.query(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
-            "AND table_name = ?",
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename = ?",
             (self.TABLE,),
         )
         version = catalog.query("SELECT value FROM meta WHERE key=?", (self.META_KEY,))
@@ -392,7 +391,12 @@ class SearchIndex:
         """Build the engine's index from ``article_text`` if it is missing or was built by another
         tokenizer version (a new catalog, an upgraded one, a new wxarchive)."""
         if not self.engine.ready(self.catalog):
-            self.rebuild_engine()
+            with self.catalog.write() as c:
+                # why: cluster workers on a new PostgreSQL catalog would each build it at once (and
+                # collide creating the table); one builds, the others find it ready
+                self.catalog.backend.migration_lock(c)
+                if not self.engine.ready(self.catalog):
+                    self.rebuild_engine()
 
     def rebuild_engine(self) -> int:
         with self.catalog.write():

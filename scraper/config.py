@@ -185,7 +185,10 @@ class ClusterConfig:
     queue_prefix: str = "wxarchive"  # why: one Redis may serve several archives; their queues must not mix
     processes: int = 0  # worker processes of `wxarchive worker` (0: one per core)
     threads: int = 1  # why 1: the parallelism is processes (extraction is CPU-bound, lexbor not thread-safe)
-    heartbeat: float = 30.0  # seconds between a worker's "still alive" notes in Redis (for `status`)
+    heartbeat: float = (
+        30.0  # why: a worker silent this long is dead; its unacknowledged messages go to others
+    )
+    egress: str = ""  # name of this machine's egress IP: politeness and host pauses are per (egress, host)
 
     @property
     def enabled(self) -> bool:

@@ -177,3 +177,34 @@ def test_cluster_commands_need_a_broker(tmp_path: Path) -> None:
     for command in ("worker", "status"):
         done = cli(config, command)
         assert done.returncode == 2 and "[cluster] broker" in done.stderr
+
+
+def test_a_cluster_crawl_lists_sources_in_a_worker_and_a_second_crawl_fetches_no_article(
+    tmp_path: Path, web: FixtureWeb, redis_url: str, pg_dsn: str
+) -> None:
+    pages = dict(generic_article(host, n) for host in ("f1.test", "f2.test") for n in range(3))
+    log = Log()
+    serve(web, pages, log)
+    items = "".join(f"<item><title>t{i}</title><link>{url}</link></item>" for i, url in enumerate(pages))
+    feed = f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>f</title>{items}</channel></rss>'
+    web.add("https://feeds.test/rss.xml", feed.encode(), content_type="application/rss+xml")
+    web.add("https://feeds.test/robots.txt", b"", content_type="text/plain")
+    for host in ("f1.test", "f2.test"):
+        web.add(f"https://{host}/robots.txt", b"User-agent: *\nAllow: /\n", content_type="text/plain")
+    sources = [{"name": "news", "feed": "https://feeds.test/rss.xml", "interval_minutes": 60}]
+    config = cluster_config(tmp_path, web, redis_url, pg_dsn, delay=0.0, sources=sources)
+    site = tmp_path / "site"
+    with workers(config, 2):
+        first = cli(config, "crawl")
+        assert first.returncode == 0 and first.stdout.strip() == "queued source news", (
+            first.stdout + first.stderr
+        )
+        wait_for(lambda: len(bundles(site)) == len(pages) and _queues_empty(redis_url), 60, "the crawl")
+        again = cli(config, "crawl", "--force")
+        assert again.returncode == 0
+        wait_for(lambda: _queues_empty(redis_url), 30, "the second crawl")
+        time.sleep(0.5)
+    assert all(log.count(url) == 1 for url in pages)  # the second crawl requested no article
+    with Catalog.connect(pg_dsn) as cat:
+        states = cat.query("SELECT state, COUNT(*) AS n FROM frontier GROUP BY state")
+        assert {r["state"]: r["n"] for r in states} == {"archived": len(pages)}

@@ -629,3 +629,65 @@ def test_crawl_json_is_one_object_per_outcome_then_the_summary(tmp_path: Path, w
     assert sorted(o["outcome"] for o in objects[:-1]) == ["archived", "archived", "failed"]
     assert [o["event"] for o in objects] == ["outcome"] * 3 + ["summary"]
     assert objects[-1]["failed_by_kind"] == {"HTTPStatusError": 1} and result.exit_code == 1
+
+
+def test_sigterm_during_a_run_finishes_the_url_in_flight_and_leaves_the_rest_queued(
+    tmp_path: Path, web: FixtureWeb
+) -> None:
+    urls = serve_articles(web, "https://blog.example.org", 6)
+    root = tmp_path / "site"
+    listed = ", ".join(f'"{u}"' for u in urls)
+    cfg = write_config(tmp_path / "w.toml", root, f'[[sources]]\nname = "s"\nurls = [{listed}]\n', delay=0.4)
+    env = {**os.environ, **web.env()}
+    proc = subprocess.Popen(cli("crawl", "--config", cfg), env=env, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.stdout.read().splitlines()
+    proc.stdout.close()
+    assert proc.wait(timeout=20) == 0
+    assert first.startswith("archived ") and rest[-1].startswith("summary: ")
+    assert any(line.startswith("stopped: ") and "left queued for the next run" in line for line in rest)
+    archived = rows(root, "SELECT COUNT(*) FROM frontier WHERE state='archived'")[0][0]
+    queued = rows(root, "SELECT COUNT(*) FROM frontier WHERE state='queued'")[0][0]
+    assert archived + queued == 6 and 1 <= archived < 6
+    assert len(bundles(root)) == archived and temp_files(root) == []
+
+
+def test_a_robots_txt_source_reads_its_sitemap_lines_and_a_list_page_resumes_where_the_cap_stopped(
+    tmp_path: Path, web: FixtureWeb
+) -> None:
+    news = serve_articles(web, "https://news.example.net", 2)
+    web.add(
+        "https://news.example.net/robots.txt",
+        "User-agent: *\nDisallow: /private/\nSitemap: https://news.example.net/sitemap.xml\n",
+        content_type="text/plain",
+    )
+    web.add(
+        "https://news.example.net/sitemap.xml",
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(f"<url><loc>{u}</loc></url>" for u in news)
+        + "</urlset>",
+        content_type="application/xml",
+    )
+    posts = serve_articles(web, "https://column.example.com", 3, prefix="/post/")
+    for i, post in enumerate(posts):
+        after = f'<a href="/list/{i + 2}">下一页</a>' if i < 2 else ""
+        web.add(
+            f"https://column.example.com/list/{i + 1}",
+            f'<html><body><a href="{post}">文{i}</a>{after}</body></html>',
+        )
+    root = tmp_path / "site"
+    sources = (
+        Source(name="robots", url="https://news.example.net/robots.txt"),
+        Source(name="column", url="https://column.example.com/list/1", link_pattern="/post/", max_pages=2),
+    )
+    config = crawl_config(root, web, sources)
+    first, _ = run_crawl(config)
+    assert sorted(r.url for r in first) == sorted([*news, *posts[:2]])
+    assert rows(root, "SELECT value FROM source_cursors WHERE key='resume_url'") == [
+        ("https://column.example.com/list/3",)
+    ]
+    second, _ = run_crawl(config)
+    assert [r.url for r in second] == [posts[2]]  # the first page (known), then on from the cursor
+    assert rows(root, "SELECT COUNT(*) FROM source_cursors WHERE key='resume_url'") == [(0,)]
