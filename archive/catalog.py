@@ -175,6 +175,7 @@ class ArticleRow:
     account: str | None = None
     built_with: str | None = None  # archive.fingerprint: what the bundle was built under (None: unknown)
     template_key: str = ""
+    canonical_claim: str | None = None  # a canonical URL the page named but may not speak for
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """The ``wxarchive`` command: a thin layer over :mod:`archive.pipeline` (each command a few lines).
 
 Exit status: 0 all good, 1 some URL (or file) failed, was refused by robots.txt or deferred, 2 usage
-or configuration error, 3 not an article (``extract``). Errors print as one line naming the URL, never
-a traceback (``WXARCHIVE_DEBUG=1`` shows the traceback of an unexpected error, a bug).
+or configuration error, 3 not an article (``extract``), 130 interrupted (Ctrl-C), 143 terminated
+(SIGTERM; see :mod:`archive.signals`). Errors print as one line naming the URL, never a traceback
+(``WXARCHIVE_DEBUG=1`` shows the traceback of an unexpected error, a bug).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, NoReturn
 
 import click
 
+from archive.signals import EXIT_SIGINT, EXIT_SIGTERM, Terminated, sigterm_stops_the_run
 from scraper.config import Config, load_config
 from scraper.errors import ConfigError, WxArchiveError
 
@@ -84,17 +86,23 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            with sigterm_stops_the_run():
+                return fn(*args, **kwargs)
         except click.ClickException:
             raise  # click prints it and exits 2 (a usage error found after parsing)
         except ConfigError as exc:
             _fail(str(exc), EXIT_USAGE)
         except WxArchiveError as exc:
             _fail(str(exc))
+        except Terminated:
+            _fail(
+                "terminated; the archive is consistent (files are written atomically), re-run to finish.",
+                EXIT_SIGTERM,
+            )
         except KeyboardInterrupt:
             _fail(
                 "interrupted; the archive is consistent (files are written atomically), re-run to finish.",
-                130,
+                EXIT_SIGINT,
             )
         except OSError as exc:
             _fail(f"{exc.filename or ''} {exc.strerror or exc}".strip())
@@ -762,6 +770,13 @@ def search_cmd(
     root, catalog = _catalog(_load(config_path, out))
     with catalog:
         hits = _view(views.search, catalog, " ".join(_quoted(q) for q in query), limit=limit)
+        unindexed = views.unindexed(catalog)
+    if unindexed:
+        click.echo(
+            f"note: {unindexed} archived article(s) are not in the search index (archived before search "
+            f"existed); run `wxarchive reindex --out {root}` to add them.",
+            err=True,
+        )
     if as_json:
         present.print_json(hits)
     else:

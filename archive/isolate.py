@@ -7,6 +7,9 @@ not forked: the parent may run threads) that imports the extractor once and answ
 the URL gets an ``ExtractCrashed`` error, and the next URL starts a fresh child. The raw page stays in
 the raw store, so it can be re-extracted once the extractor is fixed. The pipeline quarantines a URL
 after :data:`archive.pipeline.QUARANTINE_AFTER` crashes instead of crashing on it forever.
+
+Signals: the worker ignores Ctrl-C and SIGTERM from its start and dies with its parent; the parent
+ends it (:mod:`archive.signals`). A Ctrl-C while a page is being extracted kills it at once.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import multiprocessing
 from multiprocessing.connection import Connection
 from typing import Any
 
+from archive.signals import blocked, ignore_in_worker
 from scraper.errors import ExtractError
 from scraper.models import Article
 
@@ -25,20 +29,25 @@ class ExtractCrashed(ExtractError):
 
 
 def _worker(conn: Connection, target: str) -> None:  # pragma: no cover - runs in the child process
+    ignore_in_worker()  # Ctrl-C and SIGTERM are the parent's to act on (archive.signals)
     module, _, name = target.partition(":")
     fn = getattr(importlib.import_module(module), name)
     while True:
         try:
             message = conn.recv()
         except (EOFError, OSError):
-            return
+            return  # the parent has gone
         if message is None:
             return
         body, url = message
         try:
-            conn.send(("ok", fn(body, url)))
+            reply: tuple[Any, ...] = ("ok", fn(body, url))
         except Exception as exc:  # noqa: BLE001 - every failure goes back to the parent as data
-            conn.send(("error", type(exc).__name__, str(exc)))
+            reply = ("error", type(exc).__name__, str(exc))
+        try:
+            conn.send(reply)
+        except OSError:
+            return  # the parent has gone
 
 
 class IsolatedExtractor:
@@ -60,7 +69,10 @@ class IsolatedExtractor:
         proc = self._ctx.Process(
             target=_worker, args=(child, self.target), daemon=True, name="wxarchive-extract"
         )
-        proc.start()
+        with (
+            blocked()
+        ):  # why: the child starts with Ctrl-C blocked, so not even its start-up can be interrupted
+            proc.start()
         child.close()
         self._proc, self._conn = proc, parent
 
@@ -87,6 +99,14 @@ class IsolatedExtractor:
         return code  # type: ignore[no-any-return]
 
     def __call__(self, body: bytes, url: str) -> Article:
+        try:
+            return self._extract(body, url)
+        except BaseException as exc:
+            if not isinstance(exc, Exception):  # Ctrl-C or SIGTERM mid-page: the worker's answer is no
+                self._stop(kill=True)  # longer wanted, and it must not outlive the run
+            raise
+
+    def _extract(self, body: bytes, url: str) -> Article:
         if self._proc is None or not self._proc.is_alive():
             self._stop(kill=True)
             self._start()

@@ -881,6 +881,7 @@ class Pipeline:
                 account=article.account or None,
                 built_with=prepared.built_with,
                 template_key=prepared.template_key,
+                canonical_claim=article.extra.get("canonical_claim"),
             )
             self.catalog.set_images(
                 article_row,
@@ -911,6 +912,9 @@ class Pipeline:
         notes = [saved_note(images, self._saved)]
         if failed:
             notes.append(f"{len(failed)} image(s) kept their remote URL.")
+        claim = article.extra.get("canonical_claim")
+        if claim:
+            notes.append(f"Its canonical URL {claim} is on another site: archived under its own URL.")
         message = " ".join(filter(None, (*notes, message)))
         return self._record(
             Result(

@@ -299,6 +299,13 @@ CREATE TABLE IF NOT EXISTS account_templates (
 );
 """,
     ),
+    Migration(
+        7,
+        "articles: a canonical URL the page claimed on another site (scraper.canonical), kept, not obeyed",
+        """
+ALTER TABLE articles ADD COLUMN canonical_claim TEXT;   -- NULL when the page's canonical URL was trusted
+""",
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -29,7 +29,12 @@ def extract(html: str | bytes, url: str) -> Article:
     Pure: no network, no disk, no clock. Pages that are not articles (deleted, expired, rate-limit…)
     come back as an Article whose ``kind`` names them and whose ``error`` says why; they never raise.
     Bytes are decoded with :func:`scraper.decode.decode` (BOM, meta prescan, detector).
+
+    A canonical URL on another site is not trusted (:mod:`scraper.canonical`), and every string of
+    the result is sanitised (:mod:`scraper.sanitize`).
     """
+    from scraper import sanitize
+    from scraper.canonical import own_identity
     from scraper.decode import decode
     from scraper.feeditem import parse_item
     from scraper.html import unescape_stored, utf8_source
@@ -52,4 +57,6 @@ def extract(html: str | bytes, url: str) -> Article:
         following, whole = continuation(text, url)
         if following or whole:
             article.extra.update({k: v for k, v in (("next_page", following), ("full_text_url", whole)) if v})
-    return article
+    # every Article leaves here: its identity checked (scraper.canonical), its strings sanitised
+    # (scraper.sanitize) — one place for every adapter, every command and `extract --json`
+    return sanitize.article(own_identity(article, url))

@@ -70,6 +70,7 @@ _MD_SOURCE_LINK = re.compile(
     r"^\[[A-Za-z0-9.-]{1,20}\]\(https?://[^)\s]+\)$"
 )  # "[qq](https://…)": a site name
 _MD_BLANK = re.compile(r"^(?:[\s\u00a0\u3000\u200b]|&nbsp;|&#160;|&#xa0;|<br\s*/?>|\\)*$", re.I)
+_SENTENCE = re.compile(r"[，。！？；…,!?;]")
 _SEPARATOR_LINE = re.compile(r"^[-_=~*·.—─━–⎯―=＿－～·•]{3,}$")
 _BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*$")
 
@@ -124,6 +125,7 @@ class Rules:
     tail_promo: Family = None
     blurb: Family = None
     tail_cta: Family = None
+    promo_meta: Family = None
     credit_lines: Family = None
     site: str = ""
     site_phrases: Family = None
@@ -259,6 +261,7 @@ def compile_rules(base: dict[str, Any], pack: dict[str, Any], site: str = "") ->
             tail_promo=_compile(base["tail"].get("promo")),
             blurb=_compile(base["tail"].get("blurb")),
             tail_cta=_compile(base["tail"].get("cta")),
+            promo_meta=_compile(base["promo"].get("meta")),
             credit_lines=_compile(base.get("credit", {}).get("lines")),
             site=site,
             site_phrases=_compile(pack.get("phrases")),
@@ -316,6 +319,12 @@ class Block:
 def _core(key: str) -> str:
     """The block text without decorations at both ends (punctuation, symbols, emoji, arrows)."""
     return _EDGES.sub("", key)
+
+
+def _related_prefix(family: Family, key: str, limit: float) -> bool:
+    """ "推荐阅读：《…》": a related-list heading with its first title in the same block."""
+    head, colon, _ = key.partition("：") if "：" in key else key.partition(":")
+    return bool(colon) and len(head) <= limit and _full(family, _core(head))
 
 
 def _full(family: Family, text: str) -> bool:
@@ -400,8 +409,11 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
         key = keys[i]
         core = _core(key) if sizes[i] <= 2 * anchor_chars else key
         rule = None
+        titled = sizes[i] <= 4 * anchor_chars and _related_prefix(rules.related, key, anchor_chars)
         if tail_promo is not None and tail_promo.match(key):
             rule = "tail:promo"
+        elif titled:
+            rule = "tail:related-list"
         elif len(core) > anchor_chars and not (site_tail is not None and site_tail.search(key)):
             continue
         elif _full(rules.end_marker, core):
@@ -466,6 +478,7 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
     credit_chars, contains_chars = lim["credit_chars"], lim["disclaimer_contains_chars"]
     site_phrases, ad, promo, cta = rules.site_phrases, rules.ad, rules.promo, rules.cta
     credit_lines, blurb, tail_cta = rules.credit_lines, rules.blurb, rules.tail_cta
+    promo_meta = rules.promo_meta
     starts, contains = rules.disclaimer_starts, rules.disclaimer_contains
     phrase_rule = f"site:{rules.site}:phrase"
     # why: "来源：微软博客" right under a picture is that picture's credit (a caption), not the article's
@@ -483,6 +496,8 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
             chosen[i] = "ad-label"
         elif in_head and size <= short and promo is not None and promo.search(key):
             chosen[i] = "promo:header"
+        elif in_head and size <= short and promo_meta is not None and promo_meta.match(key):
+            chosen[i] = "promo:meta"
         elif (
             edge
             and size <= credit_chars
@@ -536,8 +551,8 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
                 for j in group:
                     chosen[j] = "promo:banner"
                 break
-            if sizes[i] > 20:  # why: slogan lines ("走进商业背后的故事") are a few words
-                break
+            if sizes[i] > 20 or _SENTENCE.search(keys[i]):
+                break  # why: slogan lines ("走进商业背后的故事") are a few words, not a sentence of the post
             group.append(i)
     if "cta:line" in chosen.values():
         position = {i: pos for pos, i in enumerate(present)}

@@ -20,8 +20,13 @@ MAX_HTML_CHARS = 40_000_000  # why: selectolax caps input at 8e7 bytes; a real a
 _WS = re.compile(r"[\s\u00a0\u3000\u200b\u200c\u200d\ufeff]+")
 
 
-_MD_MARKUP = r"\\([\\`*_{}\[\]()#+\-.!|>~$])|[#>*_`|~$]|^[^\S\n]*(?:[-+]|\d+\.)\s+"
-"""An escaped character (group 1: kept), a markup character, a list marker at a line start."""
+_MD_MARKUP = (
+    r"\\([\\`*_{}\[\]()#+\-.!|>~$])|[*_`|~$]"
+    r"|^[^\S\n]*(?:>[^\S\n]*)+(?:#{1,6}(?:[^\S\n]+|$))?|^[^\S\n]*#{1,6}(?:[^\S\n]+|$)"
+    r"|^[^\S\n]*(?:[-+]|\d+\.)\s+"
+)
+"""An escaped character (group 1: kept), a markup character; at a line start the quote markers and a
+heading's ``#``, or a list marker. A ``#`` or ``>`` inside a line is text (``C#``, ``1 > 0``)."""
 _MD_URL = r"\((?:[^()]++|\([^()]*+\))*+\)"
 """A link's ``(url)``: our URLs hold no parenthesis (``safe_url`` encodes them); one nested pair is
 allowed (``…/Foo_(bar))``). It ends at the next ``(`` it cannot pair, so a run of ``[a](`` costs a

@@ -10,20 +10,26 @@ SQLite does on a really full disk.
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.archivekit import QQ_URL, WECHAT_URL, page, serve_qq, serve_wechat, temp_files
-from tests.fixtureweb import FixtureWeb, Request, Response, make_png
+from archive.catalog import Catalog
+from archive.schema import SCHEMA_VERSION
+from scraper.errors import CatalogBusy, StoreError
+from tests.archivekit import QQ_URL, WECHAT_URL, page, read_doc, serve_qq, serve_wechat, temp_files
+from tests.fixtureweb import FixtureWeb, Request, Response, hang_forever, make_png
 from tests.test_cli import fast_config, invoke
 from tests.test_robustness import _fill, tiny_filesystem, wechat_page
 
@@ -142,6 +148,54 @@ def test_two_runs_opening_a_new_archive_at_once_both_succeed(tmp_path: Path, web
         zygote.wait(timeout=30)
         zygote.stdout.close()
     assert failures == [], f"{len(failures)} of {2 * PAIRS} runs failed: {failures[:3]}"
+
+
+def test_a_busy_catalog_is_never_called_corrupt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A catalog another run holds (here: while it must be upgraded) is busy: the advice to move it
+    aside and rebuild would be wrong for a healthy catalog."""
+    import archive.catalog as catalog_module
+    from tests.test_schema_upgrade import _catalog_at
+
+    path = tmp_path / "catalog.sqlite"
+    _catalog_at(path, SCHEMA_VERSION - 1)
+    monkeypatch.setattr(catalog_module, "BUSY_TIMEOUT_S", 0.2)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(CatalogBusy) as info:
+            Catalog.open(path, has_data=True)
+        assert "corrupt" not in str(info.value) and "busy" in str(info.value)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with Catalog.open(path, has_data=True) as cat:  # once free, it opens and is upgraded
+        assert [r["title"] for r in cat.query("SELECT title FROM articles")] == ["旧文章"]
+
+
+def test_a_catalog_its_creator_left_without_tables_is_created_again(tmp_path: Path) -> None:
+    """A creator killed before its first commit leaves an SQLite file with no table: nothing was
+    recorded, so it is created again (not "corrupt"); beside archived data it is a missing catalog."""
+    path = tmp_path / "catalog.sqlite"
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA journal_mode = WAL")
+    assert path.stat().st_size > 0
+    with pytest.raises(StoreError, match="missing"):
+        Catalog.open(path, has_data=True)
+    with Catalog.open(path) as cat:
+        assert cat.query("SELECT value FROM meta WHERE key='schema_version'")[0][0] == str(SCHEMA_VERSION)
+
+
+def test_a_catalog_of_the_previous_version_gains_the_canonical_claim_column(tmp_path: Path) -> None:
+    from tests.test_schema_upgrade import _catalog_at
+
+    path = tmp_path / "catalog.sqlite"
+    _catalog_at(path, SCHEMA_VERSION - 1)  # the version before canonical_claim (the last migration)
+    with Catalog.open(path, has_data=True) as cat:
+        [row] = cat.articles()
+        assert row.title == "旧文章" and row.canonical_claim is None
+        with cat.write() as c:
+            c.execute("UPDATE articles SET canonical_claim=? WHERE id=?", ("https://a.example/x", row.id))
+        assert cat.articles()[0].canonical_claim == "https://a.example/x"
 
 
 # ---------------------------------------------------------------------- 1. a full disk
@@ -409,3 +463,267 @@ def test_a_full_disk_during_import_crawl_and_reextract_holds_too(tmp_path: Path,
         sweep(mount, importing, one_page, new_catalog, leave=LEAVE[::2])
         sweep(mount, crawling, both_archived, new_catalog, leave=LEAVE[::2])
         sweep(mount, reextracting, both_archived, archived, leave=LEAVE[::2])
+
+
+# ---------------------------------------------------------------------- 3. Ctrl-C and SIGTERM
+
+SLOW_URL = "https://slow.example.org/article.html"
+
+
+def until(condition: Callable[[], bool], what: str, limit: float = 20.0) -> None:
+    """Wait for another process to reach a point (there is no clock to inject into it)."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
+
+
+TERMINAL_JOB = """
+import runpy, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
+sys.argv[0] = "wxarchive"
+runpy.run_module("archive.cli", run_name="__main__")
+"""
+"""``wxarchive`` as a terminal starts it: Ctrl-C raises KeyboardInterrupt even when the test runner
+itself was started with SIGINT ignored (as a background job of a non-interactive shell is)."""
+
+
+def start_cli(tmp_path: Path, web: FixtureWeb, *args: str | Path, isolate: bool) -> subprocess.Popen[str]:
+    """``wxarchive`` in a process group of its own (as a terminal's foreground job is)."""
+    config = fast_config(tmp_path, isolate=isolate)
+    return subprocess.Popen(
+        [sys.executable, "-c", TERMINAL_JOB, *map(str, args), "--config", str(config)],
+        cwd=ROOT,
+        env={**os.environ, **web.env(), "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def group_gone(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize(
+    ("target", "sig", "code", "word"),
+    [
+        ("group", signal.SIGINT, 130, "interrupted"),
+        ("group", signal.SIGTERM, 143, "terminated"),
+        ("run", signal.SIGTERM, 143, "terminated"),
+    ],
+    ids=["ctrl-c", "sigterm-to-the-group", "sigterm-to-the-run"],
+)
+def test_ctrl_c_and_sigterm_stop_every_process_quietly(
+    tmp_path: Path, web: FixtureWeb, target: str, sig: signal.Signals, code: int, word: str
+) -> None:
+    """Ctrl-C reaches every process of the terminal's foreground group, the extraction worker too:
+    one line on stderr, no traceback from any process, exit 130 (143 for SIGTERM), every process of
+    the run gone, nothing half written."""
+    serve_qq(web)
+    web.route(SLOW_URL, hang_forever())
+    root = tmp_path / "site"
+    proc = start_cli(tmp_path, web, "archive", QQ_URL, SLOW_URL, "--out", root, isolate=True)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().startswith(f"archived {QQ_URL} -> ")  # the extraction worker is up
+    until(lambda: bool(web.seen(SLOW_URL)), "the second URL to be requested")
+    if target == "group":
+        os.killpg(proc.pid, sig)
+    else:
+        os.kill(proc.pid, sig)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == code, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert err.splitlines() == [err.strip()] and err.startswith(f"error: {word};"), err
+    # the extraction worker too (and multiprocessing's resource tracker, which ends once the run has)
+    until(lambda: group_gone(proc.pid), "every process of the run to end", limit=10)
+    assert bundles_without_page(root) == [] and integrity(root) == "ok"
+    assert temp_files(root) == [] and [p.name for p in (root / ".staging").iterdir()] == []
+
+
+# ---------------------------------------------------------------------- 7. kill -9 in the middle of a bundle
+
+KILL_PAGE = "https://mp.weixin.qq.com/s/KilledWhileImages0001"
+KILL_IMAGES = [f"https://img.example.org/kill/{i}.png" for i in range(3)]
+
+
+@pytest.mark.parametrize("hang_at", [1, 2], ids=["after-one-image", "after-two-images"])
+def test_kill_9_between_the_images_and_the_page_leaves_no_folder_without_its_page(
+    tmp_path: Path, web: FixtureWeb, hang_at: int
+) -> None:
+    """The run is killed (-9, every process) while it downloads an image of a new article, its
+    earlier images already stored: ``content/`` has no folder without ``index.md``, and the next run
+    removes the dead run's staging and archives the article whole."""
+    body = "".join(
+        f'<p>第{i}段正文，讲一件完整的事情，足够长。</p><img data-src="{u}">'
+        for i, u in enumerate(KILL_IMAGES)
+    )
+    web.add(KILL_PAGE, wechat_page(body, "下载图片时被杀死"))
+    pictures = [make_png(30 + i, 20, (20, 60 * i, 20)) for i in range(len(KILL_IMAGES))]
+    hanging = {"on": True}
+
+    def answer(i: int) -> Callable[[Request], Response]:
+        def run(request: Request) -> Response:
+            if i == hang_at and hanging["on"]:
+                return hang_forever()(request)  # type: ignore[return-value]
+            return Response(body=pictures[i], content_type="image/png")
+
+        return run
+
+    for i, url in enumerate(KILL_IMAGES):
+        web.route(url, answer(i))
+    root = tmp_path / "site"
+    proc = start_cli(tmp_path, web, "archive", KILL_PAGE, "--out", root, isolate=False)
+    until(lambda: bool(web.seen(KILL_IMAGES[hang_at])), "the image download to hang")
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert bundles_without_page(root) == []
+    assert list((root / "content").glob("*/*")) == []
+    hanging["on"] = False
+    again = invoke("archive", KILL_PAGE, "--out", root, *network_args(tmp_path, web))
+    assert again.exit_code == 0, again.output
+    [index] = (root / "content" / "wechat").glob("*/index.md")
+    assert len(referenced_images(index.read_text())) == len(KILL_IMAGES) and missing_images(root) == []
+    assert [p.name for p in (root / ".staging").iterdir() if p.is_dir()] == []  # the dead run's staging
+
+
+# ---------------------------------------------------------------------- 4. canonical hijack
+
+VICTIM_URL = "https://blog.example.com/2024/05/real-post.html"
+HIJACK_URL = "https://evil.example.org/copied.html"
+PARAGRAPHS = [
+    "这是一篇博客文章的第一段，讲述了作者在山里度过的一个夏天，以及那些难忘的夜晚。",
+    "第二段写的是村子里的老人们，他们每天傍晚坐在树下聊天，讲过去几十年的故事。",
+    "第三段是结尾，作者说明年还会再回去，带上相机，把那些面孔和风景都记录下来。",
+]
+
+
+def blog_page(title: str, paragraphs: list[str], *, canonical: str = "", description: str = "") -> str:
+    """A plain article page (the generic adapter's kind): a title, a description, paragraphs."""
+    head = f"<title>{html.escape(title)}</title>"
+    if canonical:
+        head += f'<link rel="canonical" href="{html.escape(canonical)}">'
+    if description:
+        head += f'<meta name="description" content="{html.escape(description)}">'
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8">{head}</head><body>'
+        f"<article><h1>{html.escape(title)}</h1>{body}</article></body></html>"
+    )
+
+
+def test_a_canonical_hijack_from_another_host_never_replaces_that_hosts_archive(
+    tmp_path: Path, web: FixtureWeb
+) -> None:
+    """A page on another registrable domain names an archived article as its canonical URL: it is
+    archived under its own URL and bundle, the claim is recorded, the victim's page is untouched."""
+    web.add(VICTIM_URL, blog_page("山里的夏天", PARAGRAPHS, canonical=VICTIM_URL))
+    web.add(
+        HIJACK_URL,
+        blog_page(
+            "山里的夏天",
+            ["被替换的内容：请访问某某网站领取奖品，这一段是冒充的文字。"] * 3,
+            canonical=VICTIM_URL,
+        ),
+    )
+    args = network_args(tmp_path, web)
+    root = tmp_path / "site"
+    first = invoke("archive", VICTIM_URL, "--out", root, *args)
+    assert first.exit_code == 0, first.output
+    [victim] = root.glob("content/*/*/index.md")
+    kept = victim.read_bytes()
+    second = invoke("archive", HIJACK_URL, "--out", root, *args)
+    assert second.exit_code == 0 and second.output.startswith(f"archived {HIJACK_URL} -> "), second.output
+    assert "canonical" in second.output and VICTIM_URL in second.output  # the claim is shown, not obeyed
+    assert victim.read_bytes() == kept
+    pages = sorted(root.glob("content/*/*/index.md"))
+    assert len(pages) == 2
+    [copy] = [p for p in pages if p != victim]
+    front, body, _ = read_doc(copy)
+    assert front["source_url"] == HIJACK_URL and front["canonical_url"] == HIJACK_URL
+    assert "冒充" in body and "冒充" not in victim.read_text()
+    with contextlib.closing(sqlite3.connect(root / "catalog.sqlite")) as conn:
+        rows = conn.execute("SELECT url, canonical_url, canonical_claim FROM articles ORDER BY id").fetchall()
+    assert rows == [(VICTIM_URL, VICTIM_URL, None), (HIJACK_URL, None, VICTIM_URL)]
+
+
+def test_a_canonical_on_the_pages_own_registrable_domain_is_trusted(tmp_path: Path, web: FixtureWeb) -> None:
+    """www. and m. of one site, or a site's own other domain, are one article: the canonical holds."""
+    mobile = "https://m.blog.example.com/p/real-post"
+    web.add(VICTIM_URL, blog_page("山里的夏天", PARAGRAPHS, canonical=VICTIM_URL))
+    web.add(mobile, blog_page("山里的夏天", PARAGRAPHS, canonical=VICTIM_URL))
+    args = network_args(tmp_path, web)
+    root = tmp_path / "site"
+    result = invoke("archive", VICTIM_URL, mobile, "--out", root, *args)
+    assert result.exit_code == 0, result.output
+    assert len(list(root.glob("content/*/*/index.md"))) == 1
+
+
+# ---------------------------------------------------------------------- 5 and 6. hostile front matter
+
+HOSTILE_SUMMARY = "<script>alert(2)</script> {{< x >}} --- evil: 1 [点我](javascript:alert(1))"
+BIDI = ["\u202e", "\u202a", "\u202c", "\u2066", "\u2069", "\u200e", "\u200f", "\u061c"]
+
+
+def test_a_hostile_summary_is_neutralised_like_the_body(tmp_path: Path, web: FixtureWeb) -> None:
+    url = "https://blog.example.com/hostile-summary.html"
+    web.add(url, blog_page("摘要里的脚本", PARAGRAPHS, description=HOSTILE_SUMMARY))
+    root = tmp_path / "site"
+    assert invoke("archive", url, "--out", root, *network_args(tmp_path, web)).exit_code == 0
+    [index] = root.glob("content/*/*/index.md")
+    front, _, text = read_doc(index)
+    summary = front["summary"]
+    assert "<script" not in summary and "alert(2)" not in summary  # raw HTML gone
+    assert "{{<" not in summary and "{{\u200b<" in summary  # the shortcode is inert
+    assert "javascript:" not in summary and "点我" in summary  # the unsafe link keeps its words only
+    assert "evil" not in front and list(front)[:3] == ["title", "date", "summary"]  # no key injected
+    assert "<script" not in text and "javascript:" not in text
+
+
+def test_bidirectional_controls_never_reach_titles_or_bodies(tmp_path: Path, web: FixtureWeb) -> None:
+    url = "https://blog.example.com/bidi.html"
+    title = "发票\u202egnp.exe"
+    paragraphs = [
+        p[:10] + "\u202atext\u202c" + p[10:20] + "\u2066isolated\u2069" + p[20:] for p in PARAGRAPHS
+    ]
+    web.add(url, blog_page(title, paragraphs, description="摘要\u202e里的\u200f字"))
+    root = tmp_path / "site"
+    assert invoke("archive", url, "--out", root, *network_args(tmp_path, web)).exit_code == 0
+    [index] = root.glob("content/*/*/index.md")
+    front, body, text = read_doc(index)
+    assert front["title"] == "发票gnp.exe"
+    assert "text" in body and "isolated" in body  # the words stay, the controls go
+    assert not any(ch in text for ch in BIDI)  # nor in any other key
+    saved = tmp_path / "bidi.html"
+    saved.write_text(blog_page(title, paragraphs), encoding="utf-8")
+    shown = invoke("extract", saved, "--url", url, "--json")
+    assert not any(ch in shown.output for ch in BIDI) and "\\u202e" not in shown.output
+
+
+def test_stale_staging_is_removed_only_when_its_run_is_gone(tmp_path: Path) -> None:
+    """After a kill -9 the dead run's staging folder goes at the next open; a live run's stays, and
+    so does a young one of another machine sharing the root (its process id means nothing here)."""
+    from archive.staging import BUNDLE_PREFIX, HOST_TAG, clean_stale_staging
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    names = {
+        "dead here": f"{BUNDLE_PREFIX}{dead.pid}-00aa11bb22cc-{HOST_TAG}",
+        "dead, old format": f"{BUNDLE_PREFIX}{dead.pid}-00aa11bb22cd",
+        "alive here": f"{BUNDLE_PREFIX}{os.getpid()}-00aa11bb22ce-{HOST_TAG}",
+        "other machine": f"{BUNDLE_PREFIX}{dead.pid}-00aa11bb22cf-ffffffff",
+    }
+    for name in names.values():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "3f2a3f2a3f2a3f2a.png").write_bytes(b"x")
+    assert clean_stale_staging(tmp_path) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([names["alive here"], names["other machine"]])
+    assert (
+        clean_stale_staging(tmp_path, now=time.time() + 7200) == 2
+    )  # an hour later: debris, whoever left it
+    assert list(tmp_path.iterdir()) == []

@@ -218,3 +218,80 @@ def test_node_text_skips_the_code_of_a_script_inside_a_title() -> None:
         '<h2 id="t"><script>document.write("<span>漫画丨标题</span>");</script>漫画丨标题</h2>'
     )
     assert node_text(tree.css_first("#t")) == "漫画丨标题"
+
+
+# --- the kinds that stayed in on pages no rule was written from (issue 9) ---------------------------
+
+
+def run_site(html: str, site: str) -> tuple[str, Cleaned]:
+    tree = LexborHTMLParser(f'<div id="body">{html}</div>')
+    node = tree.css_first("#body")
+    cleaned = clean_body(node, site=site, url="https://example.com/a")
+    return to_markdown(node, "https://example.com/a").text, cleaned
+
+
+def test_a_related_heading_with_its_first_title_in_the_same_block_cuts_the_list() -> None:
+    html = paras(6) + "<p>推荐阅读：《一篇往期文章的标题》</p><p>《另一篇往期文章》</p><p>《第三篇》</p>"
+    text, cleaned = run(html)
+    assert [r.rule for r in cleaned.removed] == ["tail:related-list"] * 3
+    assert text.rstrip().endswith(f"5{BODY}")
+
+
+def test_follow_and_star_lines_slogans_and_contact_lines_under_the_post() -> None:
+    html = (
+        paras(12)
+        + "<p>关注「军旅」加星标，提升阅读体验</p>"
+        + "<p>关注军旅 关注人生</p>"
+        + "<p>微信：junlv2016</p>"
+        + "<p>注：作者微博@某某</p>"
+    )
+    text, cleaned = run(html)
+    assert [r.rule for r in cleaned.removed] == ["cta:line", "cta:line", "cta:line", "credit"]
+    assert text.rstrip().endswith(f"11{BODY}")
+
+
+def test_a_contact_line_inside_the_post_stays() -> None:
+    html = paras(2) + "<p>微信：junlv2016</p>" + paras(12)
+    text, cleaned = run(html)
+    assert cleaned.removed == [] and "junlv2016" in text
+
+
+def test_reading_time_lines_above_the_lede_go_and_the_first_picture_stays() -> None:
+    html = "<p>全文字数：3200</p><p>阅读时间：6分钟</p>" + img("first") + paras(6)
+    text, cleaned = run(html)
+    assert [(r.rule, r.text) for r in cleaned.removed] == [
+        ("promo:meta", "全文字数：3200"),
+        ("promo:meta", "阅读时间：6分钟"),
+    ]
+    assert text.startswith("![](https://mmbiz.qpic.cn/first/640)")
+
+
+def test_a_slogan_above_the_post_goes_with_its_banner_but_the_first_sentence_stays() -> None:
+    text, cleaned = run("<p>关注军旅 关注人生</p>" + img("banner") + paras(6))
+    assert [r.rule for r in cleaned.removed] == ["promo:header", "promo:banner"]
+    text, cleaned = run("<p>点击蓝字关注我们</p><p>前端是个大杂烩，什么都要会。</p>" + img("pic") + paras(6))
+    assert [r.rule for r in cleaned.removed] == ["promo:header"]
+    assert text.startswith("前端是个大杂烩，什么都要会。")
+
+
+def test_a_repost_credit_line_goes() -> None:
+    text, cleaned = run("<p>原创： 路闻卓立编译 人民币交易与研究</p>" + paras(6))
+    assert [r.rule for r in cleaned.removed] == ["credit"] and text.startswith(f"0{BODY}")
+
+
+def test_site_chrome_the_portals_leave_in_bodies() -> None:
+    for site, line in (
+        ("qq", "查看原图 264K"),
+        ("sina", "立刻注册新浪免费邮箱，激活即可参与抽奖"),
+        ("sohu", "共找到 13,046 个相关新闻"),
+    ):
+        text, cleaned = run_site(paras(3) + f"<p>{line}</p>" + paras(3), site)
+        assert [r.rule for r in cleaned.removed] == [f"site:{site}:phrase"], site
+        assert line not in text
+
+
+def test_plain_text_keeps_a_hash_or_angle_bracket_inside_a_line() -> None:
+    from scraper.html import plain_text
+
+    assert plain_text("学习 C# 和 F#，1 > 0") == "学习 C# 和 F#，1 > 0"
+    assert plain_text("## 小标题\n\n> 引用\n\n- 列表") == "小标题 引用 列表"

@@ -308,11 +308,13 @@ def test_plain_text_of_normal_markdown(markdown: str, plain: str) -> None:
 
 
 _OLD_MD_NOISE = re.compile(
-    r"!\[[^\]]*\]\([^)]*\)|\[([^\]]*)\]\([^)]*\)|\\([\\`*_{}\[\]()#+\-.!|>~$])|[#>*_`|~$]|^\s*[-+]\s+|^\s*\d+\.\s+",
+    r"!\[[^\]]*\]\([^)]*\)|\[([^\]]*)\]\([^)]*\)|\\([\\`*_{}\[\]()#+\-.!|>~$])|[*_`|~$]"
+    r"|^[^\S\n]*(?:>[^\S\n]*)+(?:#{1,6}(?:[^\S\n]+|$))?|^[^\S\n]*#{1,6}(?:[^\S\n]+|$)|^\s*[-+]\s+|^\s*\d+\.\s+",
     re.M,
 )
 """plain_text's regex before it was made linear: the oracle for the rewrite (quadratic, so only
-ever given short text)."""
+ever given short text). Since issue 9 a ``#`` or ``>`` inside a line is text (``C#``, ``1 > 0``):
+only quote markers and a heading's ``#`` at a line start are markup."""
 _MD_PIECES = ["[", "]", "](u)", "](x y)", "![", "!", "a", "中", " ", "\n", "\n\n", "- ", "+ ", "1. ", "  ",
               "\\", "\\[", "\\]", "\\*", "*", "_", "#", ">", "|", "$", ")", "\u3000"]  # fmt: skip
 # no "`" and no "~": code (spans, ``` and ~~~ fences) keeps its text as written now

@@ -1,0 +1,155 @@
+"""One sanitiser for every string that leaves the extractor (applied once, in :func:`scraper.extract`).
+
+Why one place: the body was safe (the Markdown converter escapes raw HTML, keeps only http/https/
+mailto links, makes Hugo shortcodes inert) while the front matter took the page's words as they came:
+a description ``<script>alert(2)</script> {{< x >}} [点我](javascript:alert(1))`` landed verbatim in
+``summary``, and ``发票\\u202egnp.exe`` displayed as ``发票exe.png`` in editors, terminals and list pages
+(issue 11). The same rules now hold for every field:
+
+- **Invisible format controls are removed** (:data:`INVISIBLE`): the bidirectional overrides,
+  embeddings and isolates (U+202A–U+202E, U+2066–U+2069), the marks U+200E/U+200F/U+061C, the
+  zero-width and invisible operators (U+2060–U+2064), the deprecated format controls, the
+  interlinear annotation marks, U+FEFF, tag characters outside an emoji flag sequence, and C0/C1
+  control characters. Kept: ZWJ and ZWNJ (emoji sequences, scripts that need them), tab and newline
+  in the body. In the body, U+200B stays too: the converter writes it on purpose (after ``{{`` of a
+  neutralised shortcode, between two emphasis runs).
+- **Text fields are text** (title, summary, author, account, source, tags, image alt and caption,
+  :func:`text_field`): raw HTML is removed (``<script>``/``<style>`` with their content, comments,
+  tags; their words stay), a Markdown link or image whose target is not http/https/mailto keeps only
+  its words, Hugo shortcode delimiters are neutralised (Hugo renders ``summary`` as Markdown), white
+  space is one space.
+- **The body** (Markdown made by :mod:`scraper.markdown`, which already escapes raw HTML, drops
+  unsafe links and neutralises shortcodes) loses invisible controls only (:func:`body_text`); its
+  own markup is ours and must not be touched. So do the texts of removed blocks and of ``error``.
+- **URL fields** (canonical, source, cover, original URL) are kept only as absolute http(s) URLs.
+
+Every function is idempotent: sanitising twice gives the same string.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import re
+from typing import Any
+
+from scraper.models import Article, ImageRef, Removal
+
+SAFE_SCHEMES = ("http", "https", "mailto")
+"""The only link schemes wxarchive writes (the Markdown converter uses the same list)."""
+
+ZWSP = "\u200b"
+
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+INVISIBLE = (
+    BIDI_CONTROLS
+    + "\x00-\x08\x0b-\x1f\x7f-\x9f"  # C0 (but tab and newline) and C1 control characters
+    + "\u00ad\u180e\u2060-\u2064\u206a-\u206f\ufeff\ufff9-\ufffb"  # soft hyphen, invisible operators …
+    + "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"  # shorthand, music, tags
+)
+"""Characters removed from every string: they are invisible, or reorder or hide what is shown."""
+
+_FLAG = "\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f"  # a subdivision flag (🏴 + tag letters + cancel tag)
+_BODY_INVISIBLE = re.compile(f"({_FLAG})|[{INVISIBLE}]")
+_TEXT_INVISIBLE = re.compile(f"({_FLAG})|[{INVISIBLE}{ZWSP}]")
+_SPACE = re.compile(r"[\s\u2028\u2029\u3000]+")
+_SCRIPT = re.compile(r"<(script|style|template|noscript|iframe|object)\b[^>]*>.*?(?:</\1\s*>|$)", re.I | re.S)
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>|<![A-Za-z][^<>]*>|<\?[^<>]*\?>")
+_MD_LINK = re.compile(
+    r"(!?)\[((?:[^\[\]\\]|\\.)*)\]\(\s*(<[^>]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+[^)]*)?\)"
+)
+_SHORTCODE = re.compile(r"\{\{(?=[<%])")
+_URL_JUNK = re.compile(r"[\x00-\x20\x7f]")
+_MAX_ROUNDS = 4  # why: removing one tag can join two halves into another (<<b>b>); a few rounds settle it
+
+
+def _keep_flags(m: re.Match[str]) -> str:
+    return m.group(1) or ""
+
+
+def body_text(markdown: str) -> str:
+    """The body without invisible format controls (its Markdown, links and escapes untouched)."""
+    return _BODY_INVISIBLE.sub(_keep_flags, markdown)
+
+
+def safe_link(url: str | None) -> str | None:
+    """``url`` when it is an absolute http/https/mailto URL (entities decoded, control characters and
+    spaces ignored as browsers do), else None."""
+    if not url:
+        return None
+    probe = _URL_JUNK.sub("", html.unescape(url))
+    scheme = probe.split(":", 1)[0].lower() if ":" in probe else ""
+    return url.strip() if scheme in SAFE_SCHEMES else None
+
+
+def safe_http(url: str | None) -> str | None:
+    """``url`` when it is an absolute http(s) URL with a host, else None (for URL fields)."""
+    url = safe_link(url)
+    if url is None or url.split(":", 1)[0].lower() not in ("http", "https") or "//" not in url[:8]:
+        return None
+    return _TEXT_INVISIBLE.sub("", url)
+
+
+def _link(m: re.Match[str]) -> str:
+    target = m.group(3)
+    target = target[1:-1] if target.startswith("<") and target.endswith(">") else target
+    words = m.group(2)
+    return m.group(0) if safe_link(target) is not None and target else words
+
+
+def text_field(text: str | None, *, paragraphs: bool = False) -> str:
+    """A field that is text by contract (title, summary, author, tags …), safe to show anywhere.
+
+    ``paragraphs``: keep line and paragraph breaks, as a text share's title and summary have them;
+    otherwise all white space is one space."""
+    if not text:
+        return ""
+    out = _TEXT_INVISIBLE.sub(_keep_flags, text)
+    for _ in range(_MAX_ROUNDS):
+        before = out
+        out = _TAG.sub("", _COMMENT.sub("", _SCRIPT.sub("", out)))
+        out = _MD_LINK.sub(_link, out)
+        if out == before:
+            break
+    else:  # still changing: whatever could still form a tag loses its "<"
+        out = out.replace("<", "")
+    out = _SHORTCODE.sub("{{" + ZWSP, out)
+    if paragraphs:  # the text's own lines, as the adapter made them (only foreign line breaks unified)
+        out = out.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
+        return out.strip()
+    return _SPACE.sub(" ", out).strip()
+
+
+def _optional(text: str | None) -> str | None:
+    return (text_field(text) or None) if text is not None else None
+
+
+def article(a: Article) -> Article:
+    """``a`` with every string sanitised (see the module docstring); the same object when clean."""
+    extra: dict[str, Any] = dict(a.extra)
+    for key in ("original_url", "canonical_claim"):
+        if isinstance(extra.get(key), str):
+            value = safe_http(extra[key])
+            if value is None:
+                extra.pop(key)
+            else:
+                extra[key] = value
+    clean = dataclasses.replace(
+        a,
+        title=text_field(a.title, paragraphs=True),
+        author=_optional(a.author),
+        account=_optional(a.account),
+        summary=text_field(a.summary, paragraphs=True),
+        tags=tuple(t for t in (text_field(t) for t in a.tags) if t),
+        body_markdown=body_text(a.body_markdown),
+        images=tuple(ImageRef(i.url, text_field(i.alt), text_field(i.caption)) for i in a.images),
+        removed=tuple(Removal(r.rule, body_text(r.text)) for r in a.removed),
+        error=body_text(a.error) if a.error else a.error,
+        canonical_url=safe_http(a.canonical_url),
+        source=_optional(a.source),
+        source_url=safe_http(a.source_url),
+        cover=safe_http(a.cover),
+        extra=extra,
+    )
+    return a if clean == a and extra == a.extra else clean
