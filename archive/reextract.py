@@ -912,7 +912,13 @@ def reextract(pipe: Pipeline, urls: Iterable[str] | None = None, *, force: bool 
     """Rebuild every article (or those of ``urls``) in this process; every page's Result, in order."""
     report = Reextract(pipe, collect=True, force=force).run(list(urls) if urls else None)
     assert report.results is not None
-    return report.results
+    results = report.results
+    if report.again is not None and report.again.results:  # built once more under a new template
+        by_url = {r.url: i for i, r in enumerate(results)}
+        for second in report.again.results:
+            if second.url in by_url and second.outcome not in ("unchanged", "skipped"):
+                results[by_url[second.url]] = second
+    return results
 
 
 def run_cli(
