@@ -398,7 +398,7 @@ def test_reextract_with_a_newer_extractor_rewrites_only_what_changed(
             return dataclasses.replace(art, body_markdown=art.body_markdown.replace("那么，", "所以，"))
         return art
 
-    monkeypatch.setattr("archive.fingerprint.EXTRACTOR_VERSION", "2")  # a newer extractor says so
+    monkeypatch.setattr("archive.fingerprint.EXTRACTOR_VERSION", "next")  # a newer extractor says so
     with Archive(config) as archive, Pipeline(archive, command="reextract", extract=newer) as pipe:
         results = {r.url: r for r in pipe.reextract()}
     assert results[WECHAT_URL].outcome == "archived" and results[QQ_URL].outcome == "unchanged"
