@@ -155,6 +155,8 @@ def test_reindex_rebuilds_search_after_the_index_is_lost(site: Path) -> None:
         )
         conn.execute("DELETE FROM sketches")
         conn.execute("UPDATE articles SET account=NULL")
+    before = cli("search", "菜市场", "--out", site)
+    assert before.exit_code == 0 and "1 archived article(s) are not in the search index" in before.stderr
     result = cli("reindex", "--out", site)
     assert result.exit_code == 0, result.output
     assert (
@@ -162,6 +164,7 @@ def test_reindex_rebuilds_search_after_the_index_is_lost(site: Path) -> None:
         "0 syndicated cop(y/ies) newly linked" in result.output
     )
     assert [h["url"] for h in as_json("search", "菜市场", "--out", site)] == [OTHER]
+    assert "not in the search index" not in cli("search", "菜市场", "--out", site).stderr
     assert as_json("list", "--out", site, "--account", "城事观察")[0]["url"] == OTHER
 
 
