@@ -770,6 +770,13 @@ def search_cmd(
     root, catalog = _catalog(_load(config_path, out))
     with catalog:
         hits = _view(views.search, catalog, " ".join(_quoted(q) for q in query), limit=limit)
+        unindexed = views.unindexed(catalog)
+    if unindexed:
+        click.echo(
+            f"note: {unindexed} archived article(s) are not in the search index (archived before search "
+            f"existed); run `wxarchive reindex --out {root}` to add them.",
+            err=True,
+        )
     if as_json:
         present.print_json(hits)
     else:

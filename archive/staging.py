@@ -31,10 +31,12 @@ the new page no longer references.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import re
 import shutil
+import socket
 import time
 from pathlib import Path
 from types import TracebackType
@@ -55,7 +57,17 @@ from scraper.errors import StoreError
 log = logging.getLogger(__name__)
 
 BUNDLE_PREFIX = "bundle-"
-_STAGED = re.compile(rf"^{BUNDLE_PREFIX}(\d+)-[0-9a-f]+$")
+_STAGED = re.compile(rf"^{BUNDLE_PREFIX}(\d+)-[0-9a-f]+(?:-([0-9a-f]{{8}}))?$")
+HOST_TAG = hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
+"""Names this machine in its staging folders: a process id means something on its own machine only
+(several cluster workers may share one archive root over a network filesystem)."""
+
+
+def staged_name() -> str:
+    """A fresh staging folder name: this process, a random part, this machine."""
+    return f"{BUNDLE_PREFIX}{os.getpid()}-{os.urandom(6).hex()}-{HOST_TAG}"
+
+
 _LOCAL_REF = re.compile(r"[0-9a-f]{16}\.(?:jpg|png|gif|webp|bmp|tif)")
 
 
@@ -71,7 +83,8 @@ def _pid_alive(pid: int) -> bool:
 
 def clean_stale_staging(staging: Path, now: float | None = None) -> int:
     """Remove staged bundle folders left by runs that died (their process is gone, or they are older
-    than an hour); return how many. A live run's folder is never touched."""
+    than an hour); return how many. A live run's folder is never touched; another machine's is
+    judged by its age only."""
     now = time.time() if now is None else now
     removed = 0
     try:
@@ -86,7 +99,8 @@ def clean_stale_staging(staging: Path, now: float | None = None) -> int:
             old = now - entry.stat(follow_symlinks=False).st_mtime > STALE_TMP_SECONDS
         except OSError:
             continue
-        if old or not _pid_alive(int(m.group(1))):
+        ours = m.group(2) in (None, HOST_TAG)
+        if old or (ours and not _pid_alive(int(m.group(1)))):
             shutil.rmtree(entry.path, ignore_errors=True)
             removed += 1
     return removed
@@ -108,7 +122,7 @@ class Publication:
             self.directory = bundle.create()
             self._before = {p.name for p in self.directory.iterdir()}
         else:
-            self.directory = staging / f"{BUNDLE_PREFIX}{os.getpid()}-{os.urandom(6).hex()}"
+            self.directory = staging / staged_name()
             try:
                 self.directory.mkdir(parents=True)
             except OSError as exc:
@@ -160,7 +174,7 @@ class Publication:
         self.bundle.create()  # content/<site>/<id>/ and its parents, each checked against links
         debris: Path | None = None
         if any(target.iterdir()):
-            debris = self.staging / f"{BUNDLE_PREFIX}{os.getpid()}-{os.urandom(6).hex()}"
+            debris = self.staging / staged_name()
             os.rename(target, debris)
         try:
             os.rename(self.directory, target)
@@ -210,7 +224,7 @@ class Publication:
         """Undo: the bundle is left as it was before this publication (never raises)."""
         try:
             if self._moved_in is not None:
-                aside = self.staging / f"{BUNDLE_PREFIX}{os.getpid()}-{os.urandom(6).hex()}"
+                aside = self.staging / staged_name()
                 os.rename(self._moved_in, aside)
                 fsync_dir(self._moved_in.parent)
                 shutil.rmtree(aside, ignore_errors=True)

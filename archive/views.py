@@ -253,6 +253,11 @@ def show(catalog: Catalog, root: Path, ref: str, *, outcomes: int = 20) -> dict[
     return out
 
 
+def unindexed(catalog: Catalog) -> int:
+    """Archived articles whose text is not in the search index (archived before it existed)."""
+    return len(SearchIndex(catalog).missing())
+
+
 def search(catalog: Catalog, query: str, *, limit: int = 20) -> list[dict[str, Any]]:
     """Entries matching ``query`` best first, each with its highlighted passage."""
     q = parse_query(query)

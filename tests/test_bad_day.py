@@ -703,3 +703,27 @@ def test_bidirectional_controls_never_reach_titles_or_bodies(tmp_path: Path, web
     saved.write_text(blog_page(title, paragraphs), encoding="utf-8")
     shown = invoke("extract", saved, "--url", url, "--json")
     assert not any(ch in shown.output for ch in BIDI) and "\\u202e" not in shown.output
+
+
+def test_stale_staging_is_removed_only_when_its_run_is_gone(tmp_path: Path) -> None:
+    """After a kill -9 the dead run's staging folder goes at the next open; a live run's stays, and
+    so does a young one of another machine sharing the root (its process id means nothing here)."""
+    from archive.staging import BUNDLE_PREFIX, HOST_TAG, clean_stale_staging
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    names = {
+        "dead here": f"{BUNDLE_PREFIX}{dead.pid}-00aa11bb22cc-{HOST_TAG}",
+        "dead, old format": f"{BUNDLE_PREFIX}{dead.pid}-00aa11bb22cd",
+        "alive here": f"{BUNDLE_PREFIX}{os.getpid()}-00aa11bb22ce-{HOST_TAG}",
+        "other machine": f"{BUNDLE_PREFIX}{dead.pid}-00aa11bb22cf-ffffffff",
+    }
+    for name in names.values():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "3f2a3f2a3f2a3f2a.png").write_bytes(b"x")
+    assert clean_stale_staging(tmp_path) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([names["alive here"], names["other machine"]])
+    assert (
+        clean_stale_staging(tmp_path, now=time.time() + 7200) == 2
+    )  # an hour later: debris, whoever left it
+    assert list(tmp_path.iterdir()) == []

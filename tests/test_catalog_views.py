@@ -155,6 +155,8 @@ def test_reindex_rebuilds_search_after_the_index_is_lost(site: Path) -> None:
         )
         conn.execute("DELETE FROM sketches")
         conn.execute("UPDATE articles SET account=NULL")
+    before = cli("search", "菜市场", "--out", site)
+    assert before.exit_code == 0 and "1 archived article(s) are not in the search index" in before.stderr
     result = cli("reindex", "--out", site)
     assert result.exit_code == 0, result.output
     assert (
@@ -162,6 +164,7 @@ def test_reindex_rebuilds_search_after_the_index_is_lost(site: Path) -> None:
         "0 syndicated cop(y/ies) newly linked" in result.output
     )
     assert [h["url"] for h in as_json("search", "菜市场", "--out", site)] == [OTHER]
+    assert "not in the search index" not in cli("search", "菜市场", "--out", site).stderr
     assert as_json("list", "--out", site, "--account", "城事观察")[0]["url"] == OTHER
 
 
@@ -183,3 +186,27 @@ def test_stats_shows_paused_hosts_and_the_crawl_frontier(site: Path) -> None:
     ]
     assert ["crawl URLs found deleted", 1] in data["deleted_upstream"]["rows"]
     assert data["frontier"]["rows"] == [["city", "queued", 2, 1], ["city", "deleted", 1, 0]]
+
+
+def test_the_views_on_a_postgresql_catalog(tmp_path: Path, web: FixtureWeb, pg_dsn: str) -> None:
+    """The same archive with the shared PostgreSQL catalog ([cluster] catalog): the CLI opens it, and
+    list, show, stats and search give what they give on SQLite."""
+    serve(web)
+    root = tmp_path / "site"
+    archive(root, web, [QQ, WECHAT, SOHU, OTHER], pg=pg_dsn)
+    toml = tmp_path / "pg.toml"
+    toml.write_text(f'[cluster]\ncatalog = "{pg_dsn}"\n[archive]\nroot = "{root}"\n', encoding="utf-8")
+    entries = as_json("list", "--config", toml)
+    assert [(e["url"], [c["site"] for c in e["copies"]]) for e in entries] == [
+        (OTHER, []),
+        (WECHAT, ["qq", "sohu"]),
+    ]
+    assert as_json("show", SOHU, "--config", toml)["front_matter"]["syndicated"] == SYNDICATED
+    assert [h["url"] for h in as_json("search", "刘师傅", "--config", toml)] == [WECHAT]
+    data = as_json("stats", "--config", toml)
+    assert sorted(map(tuple, data["sites"]["rows"])) == [
+        ("qq", 0, 1, 0),
+        ("sohu", 0, 1, 0),
+        ("wechat", 2, 0, 2),
+    ]
+    assert data["storage"]["rows"][-1] == ["catalog", None, None]  # the server's business

@@ -422,34 +422,46 @@ def cli(*args: str | Path) -> list[str]:
     return [sys.executable, "-c", "from archive.cli import main; main()", *map(str, args)]
 
 
-def write_config(path: Path, root: Path, sources: str, delay: float = 0.0) -> Path:
+def write_config(path: Path, root: Path, sources: str, delay: float = 0.0, timeout: float = 2.0) -> Path:
     path.write_text(
-        f"[fetch]\ndelay = {delay}\nimage_delay = 0.0\nretries = 1\nconnect_timeout = 2.0\nread_timeout = 2.0\n"
-        f'total_timeout = 5.0\n\n[archive]\nroot = "{root}"\nisolate_extraction = false\n\n' + sources,
+        f"[fetch]\ndelay = {delay}\nimage_delay = 0.0\nretries = 1\nconnect_timeout = 2.0\nread_timeout = {timeout}\n"
+        f'total_timeout = {timeout * 2.5}\n\n[archive]\nroot = "{root}"\nisolate_extraction = false\n\n'
+        + sources,
         encoding="utf-8",
     )
     return path
 
 
-def test_two_crawls_started_at_once_the_second_exits_at_once_and_delays_hold(
-    tmp_path: Path, web: FixtureWeb
-) -> None:
-    urls = serve_articles(web, "https://blog.example.org", 4)
+def test_a_second_crawl_while_one_runs_exits_at_once_and_delays_hold(tmp_path: Path, web: FixtureWeb) -> None:
+    import threading
+
+    gated = "https://blog.example.org/a/0.html"
+    urls = [gated, *serve_articles(web, "https://blog.example.org", 4)]
+    gate = threading.Event()  # the first crawl's first page is answered only once the second crawl is over
+    body = article("blog.example.org 第0篇")
+    web.route(gated, lambda req: Response(body=body.encode()) if gate.wait(30) else None)
     root = tmp_path / "site"
     listed = ", ".join(f'"{u}"' for u in urls)
-    cfg = write_config(tmp_path / "w.toml", root, f'[[sources]]\nname = "s"\nurls = [{listed}]\n', delay=0.3)
+    # why the long read timeout: the gated page waits for the second crawl's whole start-up
+    cfg = write_config(
+        tmp_path / "w.toml", root, f'[[sources]]\nname = "s"\nurls = [{listed}]\n', delay=0.3, timeout=30.0
+    )
     env = {**os.environ, **web.env()}
-    procs = [
-        subprocess.Popen(
-            cli("crawl", "--config", cfg), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
-        for _ in range(2)
-    ]
-    outs = [p.communicate(timeout=60) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0]
-    messages = [err.decode() for _, err in outs]
-    assert sum("Another crawl of" in m and "is running (pid" in m for m in messages) == 1, messages
-    assert len(page_requests(web, "blog.example.org")) == 4  # each page once
+    first = subprocess.Popen(
+        cli("crawl", "--config", cfg), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 30
+    while not web.seen(urls[0]) and time.monotonic() < deadline:  # the first one is crawling now
+        time.sleep(0.01)
+    second = subprocess.run(
+        cli("crawl", "--config", cfg), env=env, capture_output=True, text=True, timeout=60
+    )
+    gate.set()
+    out, _ = first.communicate(timeout=60)
+    assert second.returncode == 0 and second.stdout == ""
+    assert "Another crawl of" in second.stderr and f"is running (pid {first.pid} since" in second.stderr
+    assert first.returncode == 0 and out.decode().count("archived ") == 5
+    assert len(page_requests(web, "blog.example.org")) == 5  # each page once: the second asked nothing
     assert min(gaps(web, "blog.example.org")) >= 0.3
 
 
@@ -691,3 +703,36 @@ def test_a_robots_txt_source_reads_its_sitemap_lines_and_a_list_page_resumes_whe
     second, _ = run_crawl(config)
     assert [r.url for r in second] == [posts[2]]  # the first page (known), then on from the cursor
     assert rows(root, "SELECT COUNT(*) FROM source_cursors WHERE key='resume_url'") == [(0,)]
+
+
+def test_the_fetcher_keeps_one_request_in_flight_per_host_and_asks_conditionally(web: FixtureWeb) -> None:
+    import threading
+
+    from scraper.fetch import NotModified
+
+    urls = serve_articles(web, "https://one.example.org", 3)
+    other = serve_articles(web, "https://two.example.org", 1)
+    web.latency = 0.2
+    fetcher = Fetcher(web.fetch_config())  # no delay at all: only the one-in-flight rule spaces them
+    threads = [threading.Thread(target=fetcher.fetch, args=(u,)) for u in [*urls, *other]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    one = sorted(s.at for s in web.requests if "one.example.org" in s.url)
+    assert all(b - a >= 0.19 for a, b in zip(one, one[1:], strict=False))  # each after the previous answer
+    two = [s.at for s in web.requests if "two.example.org" in s.url]
+    assert two[0] < one[-1]  # another host does not wait for it
+    web.latency = 0.0
+    web.add("https://feeds.example.org/f.xml", "<rss version='2.0'><channel/></rss>", content_type="text/xml",
+            headers={"ETag": '"v1"', "Last-Modified": "Sat, 01 Mar 2025 08:00:00 GMT"})  # fmt: skip
+    got = fetcher.fetch_if_changed("https://feeds.example.org/f.xml")
+    assert not isinstance(got, NotModified) and got.header("etag") == '"v1"'
+    again = fetcher.fetch_if_changed("https://feeds.example.org/f.xml", etag='"v1"')
+    since = fetcher.fetch_if_changed(
+        "https://feeds.example.org/f.xml", last_modified="Sat, 01 Mar 2025 08:00:00 GMT"
+    )
+    assert isinstance(again, NotModified) and isinstance(since, NotModified)
+    asked = web.seen("https://feeds.example.org/f.xml")
+    assert "application/rss+xml" in asked[0].headers["accept"] and asked[1].headers["if-none-match"] == '"v1"'
+    fetcher.close()

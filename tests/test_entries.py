@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -73,8 +74,11 @@ def serve(web: FixtureWeb) -> None:
         web.add(url, data, content_type="image/png", referer_prefix=referer, placeholder=PLACEHOLDER_PNG)
 
 
-def archive(root: Path, web: FixtureWeb, urls: list[str], **archive_cfg: object) -> list[str]:
+def archive(root: Path, web: FixtureWeb, urls: list[str], pg: str = "", **archive_cfg: object) -> list[str]:
+    """Archive ``urls`` in this order into ``root`` (its catalog on PostgreSQL when ``pg`` is a DSN)."""
     config = make_config(root, web, archive=dict(archive_cfg)) if archive_cfg else make_config(root, web)
+    if pg:
+        config = replace(config, cluster=replace(config.cluster, catalog=pg))
     with Archive(config) as arc, Fetcher(config.fetch) as fetcher, Pipeline(arc, fetcher=fetcher) as pipe:
         return [pipe.archive_url(u).outcome for u in urls]
 
@@ -246,9 +250,13 @@ def test_reindex_links_copies_archived_before_they_could_be_linked(tmp_path: Pat
     assert (tmp_path / ENTRY).read_bytes() == before
 
 
-def test_a_copy_committed_while_a_page_was_being_written_is_still_linked(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_copy_committed_while_a_page_was_being_written_is_still_linked(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
     """Two runs at once: the WeChat post was placed (nothing like it yet) before the other run
-    committed its Tencent copy; settling it, under the write lock, finds the copy after all."""
+    committed its Tencent copy; settling it, under the write lock, finds the copy after all. On both
+    catalog backends (sketches, buckets and links in the SQL they share)."""
     from archive.catalog import Catalog
     from archive.entries import Entries
     from scraper.config import ArchiveConfig
@@ -264,7 +272,8 @@ def test_a_copy_committed_while_a_page_was_being_written_is_still_linked(tmp_pat
             updated_at="2025-03-05T00:00:00Z",
         )  # fmt: skip
 
-    with Catalog.open(tmp_path / "catalog.sqlite") as cat:
+    target = str(tmp_path / "catalog.sqlite") if backend == "sqlite" else request.getfixturevalue("pg_dsn")
+    with Catalog.connect(target) as cat:
         entries = Entries(cat, tmp_path, ArchiveConfig())
         early = entries.place("wechat", "w1", "https://example.org/wechat/w1", "社区食堂", None, body)
         assert not early.members
@@ -277,3 +286,4 @@ def test_a_copy_committed_while_a_page_was_being_written_is_still_linked(tmp_pat
         with cat.write():
             entries.settle(wechat, "社区食堂", body, early, staging=tmp_path)
         assert entries.entry_of(qq) == wechat and [m.id for m in entries.copies_of(wechat)] == [qq]
+        assert [h.article for h in entries.search.search("社区食堂")] == [wechat]  # the entry, once
