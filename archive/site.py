@@ -230,7 +230,7 @@ _SINGLE = """\
 <p>同一篇文章也见于：</p>
 <ul>
 {{ range . }}<li><a href="{{ .url }}">{{ with .title }}{{ . }}{{ else }}{{ .site }}{{ end }}</a>
-{{- with .site }} · {{ . }}{{ end }}{{ with .published }} · {{ (time .).Format (site.Params.dateformat | default "2006年1月2日") }}{{ end }}</li>
+{{- if .title }} · {{ .site }}{{ end }}{{ with .published }} · {{ (time .).Format (site.Params.dateformat | default "2006年1月2日") }}{{ end }}</li>
 {{ end }}
 </ul>
 </section>

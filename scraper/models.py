@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-EXTRACTOR_VERSION = "1"
-"""Bumped whenever extraction rules change the output; recorded in every archive."""
+EXTRACTOR_VERSION = "2"
+"""Bumped whenever extraction rules change the output; recorded in every archive. 2: one heading scale,
+unwrapped runaway quotes, whole emphasis pairs, one caption style, attribution and summaries (issue 10)."""
 
 ARTICLE_KINDS = frozenset({"article", "picshare", "textshare", "video", "repost"})
 """Kinds that are archived as articles."""

@@ -69,6 +69,21 @@ def test_main_sections_list_every_section_wxarchive_writes() -> None:
     assert tomllib.loads(hugo_config(content_dir="articles"))["contentDir"] == "articles"
 
 
+COPIES = [
+    {
+        "site": "qq",
+        "url": "https://new.qq.com/rain/a/20250204A0COPY00",
+        "published": "2025-02-04T18:00:00+08:00",
+    },
+    {
+        "site": "sohu",
+        "url": "https://www.sohu.com/a/870000004_120000",
+        "published": "2025-02-05T09:00:00+08:00",
+        "title": "转载的标题",
+    },
+]
+
+
 def _write(root: Path, site: str, n: int, *, cover: bool = True) -> Path:
     """One article bundle of ``site`` with two local pictures, the first one also the cover."""
     img1, img2 = f"https://img.example.com/{site}/{n}/1.png", f"https://img.example.com/{site}/{n}/2.jpg"
@@ -94,7 +109,21 @@ def _write(root: Path, site: str, n: int, *, cover: bool = True) -> Path:
     for url, (name, data) in files.items():
         (bundle.directory / name).write_bytes(data)
         images[url] = ImageResult(url, url, "stored", name, "0" * 64)
-    publish(bundle, render(a, bundle, page_url=a.url, fetched=FETCHED, fm=FrontMatterConfig(), images=images))
+    copies = COPIES if site == "wechat" else []  # the entry of a syndicated article lists its copies
+    aliases = ["/qq/20250204a0copy00/", "/sohu/870000004_120000/"] if copies else []
+    publish(
+        bundle,
+        render(
+            a,
+            bundle,
+            page_url=a.url,
+            fetched=FETCHED,
+            fm=FrontMatterConfig(),
+            images=images,
+            syndicated=copies,
+            aliases=aliases,
+        ),
+    )
     return bundle.directory
 
 
@@ -139,6 +168,15 @@ def test_every_page_picture_and_thumbnail_resolves_at_the_root_and_under_a_sub_p
     assert "2025年2月4日" in meta and "某公众号" in meta and "作者甲" in meta
     last = page.css("article > p")[-2].text()  # the tags line follows it
     assert last == "原文：某公众号 · 作者甲"
+    # the syndicated copies, linked, with their site and date; the copies' paths redirect here
+    copies = [li.text(separator=" ").split() for li in page.css("section.copies li")]
+    assert copies == [
+        ["qq", "·", "2025年2月4日"],
+        ["转载的标题", "·", "sohu", "·", "2025年2月5日"],
+    ]
+    assert [a.attributes["href"] for a in page.css("section.copies a")] == [c["url"] for c in COPIES]
+    redirect = (public / "sohu" / "870000004_120000" / "index.html").read_text(encoding="utf-8")
+    assert f"{prefix}wechat/wechat004/" in redirect
 
 
 def test_the_link_check_finds_a_host_absolute_thumbnail_under_a_sub_path(tmp_path: Path) -> None:
