@@ -186,6 +186,7 @@ class Cluster:
         """The outcomes of ``batch`` as they arrive, until ``expected`` came (or ``timeout`` passed)."""
         key = self.key("results", batch)
         deadline = None if timeout is None else time.monotonic() + timeout
+        seen: set[str] = set()  # why: a message redelivered after a crash reports its URLs again
         got = 0
         while got < expected:
             left = None if deadline is None else deadline - time.monotonic()
@@ -195,8 +196,12 @@ class Cluster:
             item = self.redis.blpop([key], timeout=wait)
             if item is None:
                 continue
+            outcome = Outcome(**json.loads(item[1]))
+            if outcome.url in seen:
+                continue
+            seen.add(outcome.url)
             got += 1
-            yield Outcome(**json.loads(item[1]))
+            yield outcome
 
     # .................................................................. status
     def queue_depths(self) -> dict[str, dict[str, int]]:
@@ -430,15 +435,16 @@ class WorkerState:
             self.cluster.redis.delete(self.cluster.key("source-queued", name))
 
     def reextract_batch(self, urls: list[str], batch: str) -> None:
+        """Re-extract a batch as the local command does (one call: an account template learned on
+        the way rebuilds the batch's earlier posts of that account)."""
         pipe = self.pipeline()
-        for url in urls:
-            result = self._guarded(url, batch, lambda u=url: pipe.reextract([u])[0])  # type: ignore[misc]
-            if result is not None:
-                self._count(result.ok)
-                self.cluster.report(batch, self._outcome(result))
+        results = self._guarded(", ".join(urls[:3]), batch, lambda: pipe.reextract(urls), urls=urls)
+        for result in results or ():
+            self._count(result.ok)
+            self.cluster.report(batch, self._outcome(result))
 
     # .................................................................. helpers
-    def _guarded(self, url: str, batch: str, work: Callable[[], Any]) -> Any:
+    def _guarded(self, url: str, batch: str, work: Callable[[], Any], urls: Sequence[str] = ()) -> Any:
         """``work()``; an exception that escapes the pipeline is retried by Dramatiq, and reported to
         the waiting command only when the retries are spent."""
         from dramatiq.middleware import CurrentMessage
@@ -449,11 +455,12 @@ class WorkerState:
             message = CurrentMessage.get_current_message()
             retries = int(message.options.get("retries", 0)) if message is not None else MAX_RETRIES
             if retries >= MAX_RETRIES:
-                self._count(False)
-                text = f"{url} failed in worker {self.name}: {type(exc).__name__}: {exc}"
-                self.cluster.report(
-                    batch, Outcome(url, "failed", message=text, stage="worker", worker=self.name)
-                )
+                for one in urls or [url]:
+                    self._count(False)
+                    text = f"{one} failed in worker {self.name}: {type(exc).__name__}: {exc}"
+                    self.cluster.report(
+                        batch, Outcome(one, "failed", message=text, stage="worker", worker=self.name)
+                    )
                 return None
             raise
 

@@ -31,7 +31,6 @@ import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash
 
 SHINGLE = 5  # why: characters; a 2-4 character run is a word or a common phrase, shared by unrelated texts
 NUM_PERM = 128  # why: the estimate's standard error is about 0.04 at s = 0.6, enough to pick candidates
@@ -81,6 +80,10 @@ class Sketch:
 
     @staticmethod
     def of(norm: str) -> Sketch:
+        # why imported here: datasketch pulls in scipy (about a second), which every CLI run that never
+        # sketches a body (list, show, a crawl with nothing new) would otherwise pay at start-up
+        from datasketch import MinHash
+
         m = MinHash(num_perm=NUM_PERM, seed=SEED)
         m.update_batch([s.encode("utf-8") for s in sorted(shingles(norm))])
         values = np.asarray(m.hashvalues, dtype="<u4")
