@@ -65,19 +65,29 @@ class AccountTemplates:
 
     # ............................................................ reading
     def template(self, account: str) -> Template | None:
-        """The learned template of ``account`` (None when it has learned nothing yet)."""
+        """The learned template of ``account`` (None when it has learned nothing yet).
+
+        Asked of the catalog every time (one indexed row): another process (a cluster worker, a
+        crawl next to an archive) may have learned it again meanwhile; parsed again only then."""
         if not account:
             return None
-        if account not in self._templates:
-            rows = self.catalog.query(
-                "SELECT account, name, posts, blocks FROM account_templates WHERE account=?", (account,)
-            )
-            self._templates[account] = (
-                Template.from_json(rows[0]["account"], rows[0]["name"], rows[0]["posts"], rows[0]["blocks"])
-                if rows
-                else None
-            )
-        return self._templates[account]
+        rows = self.catalog.query(
+            "SELECT name, posts, fingerprint FROM account_templates WHERE account=?", (account,)
+        )
+        if not rows:
+            self._templates.pop(account, None)
+            return None
+        cached = self._templates.get(account)
+        row = rows[0]
+        if cached is None or (cached.fingerprint, cached.posts, cached.name) != (
+            row["fingerprint"],
+            row["posts"],
+            row["name"],
+        ):
+            blocks = self.catalog.query("SELECT blocks FROM account_templates WHERE account=?", (account,))
+            cached = Template.from_json(account, row["name"], row["posts"], blocks[0]["blocks"])
+            self._templates[account] = cached
+        return cached
 
     def image_key(self, page_url: str) -> ImageKey:
         """The image-key function of :mod:`scraper.templates` for the pictures of one page: the sha256

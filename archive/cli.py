@@ -412,15 +412,13 @@ def crawl_cmd(
     config = _load(config_path, out, proxy, ca_bundle)
     if not config.sources:
         raise ConfigError("The configuration has no [[sources]] to crawl; see config/sources.example.toml.")
-    if config.cluster.enabled:  # [cluster] broker: the workers list the sources and archive their URLs
-        from archive.cluster import crawl_command
-
-        for name, queued in crawl_command(config, sources, force=force):
-            click.echo(f"queued source {name}" if queued else f"source {name} is queued already")
-        sys.exit(EXIT_OK)
     interval = parse_interval(every) if every else None
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())  # finish the URLs in flight, then exit 0
+    if config.cluster.enabled:  # [cluster] broker: the workers list the sources and archive their URLs
+        from archive.cluster import crawl_every
+
+        sys.exit(crawl_every(config, sources, force=force, every=interval, stop=stop, echo=click.echo))
     code = run_command(
         lambda: _pipeline(config, "crawl", download_images=not no_images),
         sources,

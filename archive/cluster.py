@@ -649,6 +649,30 @@ def crawl_command(config: Config, names: Sequence[str], *, force: bool = False) 
         cluster.close()
 
 
+def crawl_every(
+    config: Config,
+    names: Sequence[str],
+    *,
+    force: bool = False,
+    every: float | None = None,
+    stop: threading.Event | None = None,
+    echo: Callable[[str], None] = print,
+) -> int:
+    """``wxarchive crawl [--every …]`` with a broker: queue the sources now and, with ``every``, again
+    every ``every`` seconds (jittered as the single-machine crawl's) until ``stop``. Exit status 0."""
+    import random
+
+    from archive.crawl import EVERY_JITTER
+
+    stop = stop or threading.Event()
+    rng = random.Random()
+    while True:
+        for name, queued in crawl_command(config, names, force=force):
+            echo(f"queued source {name}" if queued else f"source {name} is queued already")
+        if every is None or stop.wait(every * (1 + rng.uniform(-EVERY_JITTER, EVERY_JITTER))):
+            return 0
+
+
 def reextract_command(
     config: Config, urls: Sequence[str] | None = None, *, force: bool = False
 ) -> Iterator[Any]:

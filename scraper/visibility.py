@@ -189,55 +189,69 @@ def _close(a: Colour, b: Colour) -> bool:
 
 def invisible(root: LexborNode) -> list[tuple[str, LexborNode]]:
     """Nodes under ``root`` whose text a reader cannot see, with the rule that says why (document
-    order; nested findings are left to the caller's outermost filter)."""
+    order per rule; nested findings are left to the caller's outermost filter).
+
+    One traversal collects the styled nodes (one ``[style]`` query is cheaper than a substring
+    selector per property), then plain substring tests sort them."""
     found: list[tuple[str, LexborNode]] = []
     root_id = root.mem_id
 
     def usable(node: LexborNode) -> bool:
         return node.mem_id != root_id and node.css_first(MEDIA) is None and _text_len(node) > 0
 
-    for node in root.css('[style*="line-height"]'):
-        if not _SMALL_LINE_HEIGHT.search(node.attributes.get("style") or ""):
-            continue
+    heights, fonts, fades, painted, coloured = [], [], [], [], []
+    for node in root.css("[style]"):
+        style = node.attributes.get("style") or ""
+        low = style.lower()
+        if "line-height" in low and _SMALL_LINE_HEIGHT.search(style):
+            heights.append(node)
+        if "font-size" in low and _SMALL_FONT.search(style):
+            fonts.append(node)
+        if "opacity" in low:
+            fades.append(node)
+        if "background" in low:
+            painted.append((node, style))
+        if "color" in low:
+            coloured.append((node, style))
+    for node in heights:
         value = _value(node, "line-height")
         if value is None or not _collapsed(value) or not usable(node):
             continue
         if _text_len(node) >= COLLAPSED_MIN_CHARS and not _resets(node, "line-height", _collapsed):
             found.append(("hidden:line-height", node))
-    for node in root.css('[style*="font-size"]'):
-        if not _SMALL_FONT.search(node.attributes.get("style") or ""):
-            continue
+    for node in fonts:
         value = _value(node, "font-size")
         if value is None or not _tiny(value) or not usable(node):
             continue
         if not _resets(node, "font-size", _tiny):
             found.append(("hidden:font-size", node))
-    for node in root.css('[style*="opacity"]'):
+    for node in fades:
         opacity = _length(_value(node, "opacity"))
         if opacity is not None and opacity[0] == 0 and usable(node):
             found.append(("hidden:opacity", node))
-    found.extend(_same_colour(root, usable))
+    found.extend(_same_colour(root, painted, coloured, usable))
     return found
 
 
-def _same_colour(root: LexborNode, usable: Callable[[LexborNode], bool]) -> list[tuple[str, LexborNode]]:
+def _same_colour(
+    root: LexborNode,
+    painted: list[tuple[LexborNode, str]],
+    coloured: list[tuple[LexborNode, str]],
+    usable: Callable[[LexborNode], bool],
+) -> list[tuple[str, LexborNode]]:
     """Text whose colour is its background's: the nearest background an ancestor (inside ``root``)
-    declares, with no background image on the way; or a transparent colour."""
+    declares, with no background image on the way; or a transparent colour. ``painted`` and
+    ``coloured``: the styled nodes naming a background / a colour, with their styles."""
     backgrounds: dict[int, Colour | bool] = {}
-    for node in root.css('[style*="background"]'):
-        bg = _background(_style(node))
-        if bg is not None:
-            backgrounds[node.mem_id] = bg
-    style = root.attributes.get("style")
-    if style:
+    for node, style in painted:
         bg = _background(declarations(style))
         if bg is not None:
-            backgrounds[root.mem_id] = bg
+            backgrounds[node.mem_id] = bg
     out: list[tuple[str, LexborNode]] = []
     root_id = root.mem_id
     shades = {bg for bg in backgrounds.values() if isinstance(bg, tuple)}
-    for node in root.css('[style*="color"]'):
-        m = _COLOR_DECL.search(node.attributes.get("style") or "")
+    for node, style in coloured:
+        m = _COLOR_DECL.search(style)
         colour = parse_colour(m.group(1)) if m else None
         if colour is None:
             continue

@@ -194,3 +194,16 @@ def test_a_catalog_of_the_version_before_templates_gains_the_account_tables(tmp_
                 "VALUES (1, 'wechat:x', 'head', 0, 't:1', '口号')"
             )
         assert stats_rows(cat)[1] == []
+
+
+def test_a_template_learned_by_another_process_is_seen(tmp_path: Path, web: FixtureWeb) -> None:
+    serve(web, range(1, 5))
+    root = tmp_path / "site"
+    archive_all(root, web, [url_of(1)])
+    with Catalog.open(root / "catalog.sqlite") as other:
+        templates = AccountTemplates(other)  # e.g. a long-lived cluster worker's
+        first = templates.template(f"wechat:{BIZ}")
+        assert first is not None and first.posts == 1 and first.blocks == ()  # one post teaches nothing
+        archive_all(root, web, [url_of(n) for n in range(2, 5)])
+        learned = templates.template(f"wechat:{BIZ}")
+        assert learned is not None and learned.posts == 4 and SLOGAN in {b.text for b in learned.blocks}

@@ -250,3 +250,34 @@ def test_rows_read_like_sqlite_rows() -> None:
     assert row["a"] == 1 and row[1] == "x" and row[:] == (1, "x") and dict(row) == {"a": 1, "b": "x"}
     with pytest.raises(IndexError):
         row["c"]
+
+
+def test_one_writer_per_article_at_a_time_on_postgresql(pg_dsn: str) -> None:
+    """The article's row lock: a second writer of the same article waits for the first to commit; a
+    writer of another article does not."""
+    import threading
+    import time
+
+    first, second, other = (Catalog.connect(pg_dsn) for _ in range(3))
+    order: list[str] = []
+    try:
+        with first.write():
+            first.lock_article("wechat", "a1")  # a new article: its row is created under the lock
+
+            def write(cat: Catalog, article: str, tag: str) -> None:
+                with cat.write():
+                    cat.lock_article("wechat", article)
+                    order.append(tag)
+
+            waiting = threading.Thread(target=write, args=(second, "a1", "second"))
+            free = threading.Thread(target=write, args=(other, "a2", "other"))
+            waiting.start()
+            free.start()
+            free.join(timeout=10)
+            time.sleep(0.3)  # the second writer had every chance to get in, and must not have
+            order.append("first commits")
+        waiting.join(timeout=10)
+    finally:
+        for cat in (first, second, other):
+            cat.close()
+    assert order == ["other", "first commits", "second"]

@@ -210,3 +210,32 @@ def test_a_cluster_crawl_lists_sources_in_a_worker_and_a_second_crawl_fetches_no
     with Catalog.connect(pg_dsn) as cat:
         states = cat.query("SELECT state, COUNT(*) AS n FROM frontier GROUP BY state")
         assert {r["state"]: r["n"] for r in states} == {"archived": len(pages)}
+
+
+def test_a_cluster_crawl_every_interval_queues_the_sources_again_until_sigterm(
+    tmp_path: Path, web: FixtureWeb, redis_url: str, pg_dsn: str
+) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from tests.clusterkit import ROOT, _env
+
+    sources = [{"name": "news", "feed": "https://feeds.test/rss.xml"}]
+    config = cluster_config(tmp_path, web, redis_url, pg_dsn, sources=sources)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "archive.cli", "crawl", "--every", "1s", "--config", str(config)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=_env(),
+    )  # fmt: skip
+    assert proc.stdout is not None
+    # no worker runs: the first round queues the source, the next ones find it queued still
+    assert proc.stdout.readline().strip() == "queued source news"
+    assert proc.stdout.readline().strip() == "source news is queued already"
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    client = redis.Redis.from_url(redis_url)
+    try:
+        assert client.llen("wxarchive:crawl") == 1  # queued once, not once per round
+    finally:
+        client.close()
