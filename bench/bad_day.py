@@ -6,7 +6,7 @@ every fault: no bundle folder without ``index.md``, no page without its images, 
 ``content/``, a catalog that passes ``PRAGMA integrity_check``, no internal-error line; and after the
 next run with space (or without the kill) every article archived once, staging empty.
 
-    python3 bench/bad_day.py --kills 30            # kill -9 of the whole run at random moments
+    python3 bench/bad_day.py --kills 30            # kill -9 of the whole run at random moments of its work
     python3 bench/bad_day.py --disk 40             # 40 amounts of free space on a tmpfs (root only)
 """
 
@@ -58,6 +58,21 @@ def problems(root: Path, output: str = "") -> list[str]:
     return found
 
 
+def moment(root: Path) -> str:
+    """What the killed run had done: nothing, a catalog, a staged bundle, 1 or 2 pages."""
+    if not (root / "catalog.sqlite").exists():
+        return "before the catalog"
+    pages = len(list(root.glob("content/*/*/index.md")))
+    staged = (
+        [p for p in (root / ".staging").glob("bundle-*") if p.is_dir()]
+        if (root / ".staging").exists()
+        else []
+    )
+    if staged:
+        return f"{pages} page(s) + a bundle staged"
+    return f"{pages} page(s)"
+
+
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", TERMINAL_JOB, *args],
@@ -91,6 +106,7 @@ def kills(n: int, web: FixtureWeb, work: Path, seed: int) -> None:
     span = time.monotonic() - start
     assert probe.returncode == 0, probe.stdout + probe.stderr
     bad: Counter[str] = Counter()
+    stages: Counter[str] = Counter()
     held = 0
     for i in range(n):
         root = work / f"kill{i}"
@@ -112,33 +128,43 @@ def kills(n: int, web: FixtureWeb, work: Path, seed: int) -> None:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        time.sleep(rng.uniform(0.0, span))
+        # why wait for the catalog: the first second is Python starting; the kills that matter land
+        # while the run writes (catalog, raw store, images, bundles), uniformly over that stretch
+        begun = time.monotonic()
+        while (
+            not (root / "catalog.sqlite").exists() and proc.poll() is None and time.monotonic() - begun < 30
+        ):
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0.0, max(0.05, span - (time.monotonic() - begun))))
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         proc.wait()
+        state = moment(root)
+        stages[state] += 1
         found = (problems(root) if root.exists() else []) + complete(root, config, env)
         bad.update(found)
         held += not found
-        print(f"kill {i + 1:3}/{n}: {', '.join(found) or 'held'}", flush=True)
+        print(f"kill {i + 1:3}/{n} ({state}): {', '.join(found) or 'held'}", flush=True)
     print(
         f"kill -9 at random moments (0-{span:.1f} s): {held}/{n} runs held; problems: {dict(bad) or 'none'}"
     )
+    print(f"where the kills landed: {dict(stages)}")
 
 
-def disk(n: int, web: FixtureWeb, work: Path) -> None:
+def disk(n: int, web: FixtureWeb, work: Path, max_free: int) -> None:
     config = fast_config(work)
     env = {**os.environ, **web.env()}
     outcomes: Counter[str] = Counter()
     bad: Counter[str] = Counter()
     held = 0
-    with tiny_filesystem(work / "disk", "4m") as mounted:
+    with tiny_filesystem(work / "disk", "8m") as mounted:
         if not mounted:
             sys.exit("the disk sweep mounts a tmpfs: run it as root")
         mount = work / "disk"
         for i in range(n):
-            left = i * 400_000 // n
+            left = i * max_free // n
             root = mount / f"site{i}"
             root.mkdir()
             run(["reindex", "--out", str(root)], env)
@@ -180,6 +206,7 @@ def main() -> None:
     )
     parser.add_argument("--kills", type=int, default=0, help="runs killed with kill -9 at a random moment")
     parser.add_argument("--disk", type=int, default=0, help="amounts of free space to try (needs root)")
+    parser.add_argument("--max-free", type=int, default=700_000, help="the most free space tried (bytes)")
     parser.add_argument("--seed", type=int, default=11)
     opts = parser.parse_args()
     with FixtureWeb() as web, tempfile.TemporaryDirectory() as tmp:
@@ -188,7 +215,7 @@ def main() -> None:
         if opts.kills:
             kills(opts.kills, web, Path(tmp), opts.seed)
         if opts.disk:
-            disk(opts.disk, web, Path(tmp))
+            disk(opts.disk, web, Path(tmp), opts.max_free)
 
 
 if __name__ == "__main__":
