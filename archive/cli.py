@@ -628,7 +628,7 @@ def status_cmd(as_json: bool, out: Path | None, config_path: Path | None) -> Non
         click.echo(f"{name:<10} {q['ready']:>5}  {q['delayed']:>7}  {q['in_progress']:>11}  {q['dead']:>4}")
     click.echo(f"workers: {sum(1 for w in info['workers'] if w['alive'])} alive")
     for w in info["workers"]:
-        state = "alive" if w["alive"] else "silent"
+        state = "alive" if w["alive"] else ("stopped" if w.get("stopped") else "silent")
         click.echo(
             f"  {w['name']} ({w['host']} pid {w['pid']}, {state}): {w['done']} done, {w['failed']} failed"
         )
