@@ -28,7 +28,8 @@ read-only, importing the extractor once. A worker that dies (a parser segfault) 
 ``[archive] extract_timeout`` on a page is killed, that one URL fails with ``ExtractCrashed``, and a
 fresh worker takes the next; the other pages queued for it are sent again. In-flight work is bounded
 (:data:`QUEUE_DEPTH` pages per worker, the plan read lazily), so memory does not grow with the archive.
-Workers ignore Ctrl-C; the parent stops them and the command exits 130.
+Workers ignore Ctrl-C and SIGTERM (:mod:`archive.signals`) and die with their parent; the parent
+stops them and the command exits 130 (143).
 
 **Syndicated copies** are placed by the worker (:meth:`archive.entries.Entries.place`); a placement
 that a write of this same run may have changed (the page's sketch shares a bucket with a page written
@@ -51,7 +52,6 @@ import importlib
 import logging
 import multiprocessing
 import os
-import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -68,6 +68,7 @@ from archive.entries import COPY
 from archive.fingerprint import template_key as fingerprint_key
 from archive.isolate import ExtractCrashed
 from archive.pipeline import Archive, Pipeline, Prepared, Result
+from archive.signals import blocked, ignore_in_worker
 from archive.writer import bundle_for, existing_hash, hash_in
 from scraper.config import Config
 from scraper.errors import StoreError, WxArchiveError
@@ -272,7 +273,7 @@ def guarded_build(pipe: Pipeline, task: Task) -> Built:
 
 def _worker_main(conn: Connection, config: Config, root: str, target: str) -> None:  # pragma: no cover
     """A worker process: the archive opened read-only, the extractor imported once, tasks in a loop."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # why: Ctrl-C is the parent's to handle, quietly
+    ignore_in_worker()  # why: Ctrl-C and SIGTERM are the parent's to handle, quietly (archive.signals)
     module, _, name = target.partition(":")
     extract_fn = getattr(importlib.import_module(module), name)
     with Archive(config, root, readonly=True) as archive:
@@ -311,7 +312,9 @@ class WorkerPool:
         self._ctx = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
 
-    def _start(self) -> _Worker:
+    def _start(self, index: int | None = None) -> _Worker:
+        """A new worker, in the pool at ``index`` (None: added). Registered before a pending Ctrl-C
+        can interrupt this, so that closing the pool always finds it."""
         parent, child = self._ctx.Pipe()
         proc = self._ctx.Process(
             target=_worker_main,
@@ -319,9 +322,15 @@ class WorkerPool:
             daemon=True,
             name="wxarchive-reextract",
         )
-        proc.start()
+        worker = _Worker(proc, parent)
+        with blocked():  # the worker ignores the stop signals from its first instruction
+            proc.start()
+            if index is None:
+                self._workers.append(worker)
+            else:
+                self._workers[index] = worker
         child.close()
-        return _Worker(proc, parent)
+        return worker
 
     @property
     def pending(self) -> int:
@@ -332,7 +341,7 @@ class WorkerPool:
 
     def submit(self, task: Task) -> None:
         if len(self._workers) < self.jobs:  # why lazily: a run with nothing to build starts no process
-            self._workers.append(self._start())
+            self._start()
         worker = min(self._workers, key=lambda w: len(w.queue))
         self._send(worker, task)
 
@@ -377,8 +386,7 @@ class WorkerPool:
         task, _ = worker.queue.popleft()
         rest = [t for t, _ in worker.queue]
         code = self._stop(worker, kill=True)
-        index = self._workers.index(worker)
-        self._workers[index] = fresh = self._start()
+        fresh = self._start(self._workers.index(worker))
         for t in rest:
             self._send(fresh, t)
         if timed_out:

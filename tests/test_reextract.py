@@ -12,9 +12,11 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -455,3 +457,42 @@ def test_a_change_renders_its_summary() -> None:
     assert Change("u", "p", ("title", "summary"), 3, 1).summary() == "title, summary; body +3 -1"
     assert Change("u", "p", (), 0, 2).summary() == "body +0 -2"
     assert Change("u", "p", (), 9, 0, new=True).summary() == "new bundle"
+
+
+def test_ctrl_c_stops_the_command_and_its_workers_quietly(site: Any) -> None:
+    """Ctrl-C reaches every process of the terminal's foreground group: one line, exit 130, no
+    traceback from a worker, no worker left."""
+    root = Path(site.archive.root)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "archive.cli", "reextract", "--out", str(root), "--force", "--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        start_new_session=True,  # its own process group, as a terminal gives a command
+    )
+    workers: list[str] = []
+    for _ in range(600):  # the workers are started once the plan found work (a few seconds at most)
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        workers = [p for p in children if "spawn_main" in _cmdline(p)]  # not multiprocessing's tracker
+        if workers or proc.poll() is not None:
+            break
+        time.sleep(0.02)
+    assert workers, "no worker was started"
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, out + err
+    assert err.strip().splitlines() == [
+        "error: interrupted; the archive is consistent (files are written atomically), re-run to finish."
+    ]
+    assert "Traceback" not in out + err
+    for pid in workers:  # ended by the command before it exited
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+
+
+def _cmdline(pid: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
