@@ -79,6 +79,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# why: a worker is replaced after this many pages, so that what a long-lived process accumulates (the
+# caches of account templates and image hashes, the parser's own memory) cannot grow with the archive;
+# a start costs about a second, ~1 % of what 2,000 pages take to build
+TASKS_PER_WORKER = 2000
 STARTUP_WAIT = 5.0  # seconds between checks while no worker has started up yet (a start is never timed)
 QUEUE_DEPTH = 2  # why: one page being built and one waiting per worker keeps it busy while the writer writes
 BATCH = 256  # why: unchanged pages are recorded in one transaction each this many (one fsync, not 256)
@@ -298,6 +302,7 @@ class _Worker:
     conn: Connection
     queue: deque[tuple[Task, float]] = field(default_factory=deque)  # sent tasks, with when the head began
     ready: bool = False  # started up (its first task's time runs from then)
+    sent: int = 0  # tasks given to it so far
 
 
 class WorkerPool:
@@ -337,15 +342,22 @@ class WorkerPool:
         return sum(len(w.queue) for w in self._workers)
 
     def has_room(self) -> bool:
-        return len(self._workers) < self.jobs or any(len(w.queue) < QUEUE_DEPTH for w in self._workers)
+        return len(self._workers) < self.jobs or any(
+            len(w.queue) < QUEUE_DEPTH if w.sent < TASKS_PER_WORKER else not w.queue for w in self._workers
+        )
 
     def submit(self, task: Task) -> None:
+        for index, worker in enumerate(self._workers):  # a worker that did its share is replaced
+            if worker.sent >= TASKS_PER_WORKER and not worker.queue:
+                self._stop(worker, kill=False)
+                self._start(index)
         if len(self._workers) < self.jobs:  # why lazily: a run with nothing to build starts no process
             self._start()
-        worker = min(self._workers, key=lambda w: len(w.queue))
-        self._send(worker, task)
+        usable = [w for w in self._workers if w.sent < TASKS_PER_WORKER] or self._workers
+        self._send(min(usable, key=lambda w: len(w.queue)), task)
 
     def _send(self, worker: _Worker, task: Task) -> None:
+        worker.sent += 1
         worker.queue.append((task, time.monotonic() if worker.ready and not worker.queue else 0.0))
         try:
             worker.conn.send(task)

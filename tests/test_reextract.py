@@ -496,3 +496,22 @@ def _cmdline(pid: str) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
+
+
+def test_a_worker_is_replaced_after_its_share_of_pages(site: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory a worker accumulates cannot grow with the archive: it is replaced after a set number."""
+    import archive.reextract as module
+
+    started: list[int] = []
+    real_start = module.WorkerPool._start
+
+    def counting(self: Any, index: int | None = None) -> Any:
+        started.append(1)
+        return real_start(self, index)
+
+    monkeypatch.setattr(module, "TASKS_PER_WORKER", 1)
+    monkeypatch.setattr(module.WorkerPool, "_start", counting)
+    with Archive(site) as archive, Pipeline(archive, command="reextract") as pipe:
+        report = Reextract(pipe, jobs=1, force=True).run()
+    assert report.unchanged == 2 and not report.failed and len(started) == 2
+    assert not multiprocessing.active_children()
