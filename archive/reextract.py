@@ -781,9 +781,10 @@ class Reextract:
         return any(self._touched.get(b, -1) > sent_at for b in sketch.buckets)
 
     def _prepare_again(self, p: Prepared) -> Prepared:
-        again = self.pipe._prepare(
-            p.url, p.article, p.bundle, p.digest, p.fetched, online=False, raw_id=p.raw_id
-        )
+        """``p`` prepared once more by the writer: from the article as the rules left it (its account
+        template is applied again, never twice)."""
+        ruled = p.ruled or p.article
+        again = self.pipe._prepare(p.url, ruled, p.bundle, p.digest, p.fetched, online=False, raw_id=p.raw_id)
         return dataclasses.replace(again, page=p.page)
 
     def _write(self, p: Prepared) -> None:

@@ -515,3 +515,28 @@ def test_a_worker_is_replaced_after_its_share_of_pages(site: Any, monkeypatch: p
         report = Reextract(pipe, jobs=1, force=True).run()
     assert report.unchanged == 2 and not report.failed and len(started) == 2
     assert not multiprocessing.active_children()
+
+
+def test_a_page_prepared_again_by_the_writer_gets_its_template_once(
+    tmp_path: Path, web: FixtureWeb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When a write of the run may have moved a page among syndicated copies, the writer prepares it
+    again: from the article as the rules left it, so its account template is applied once and what
+    the template learns from (the posts' edge blocks) stays the same."""
+    from tests.test_accounts import archive_all, url_of
+    from tests.test_accounts import serve as serve_posts
+
+    serve_posts(web, range(1, 6))
+    root = tmp_path / "site"
+    archive_all(root, web, [url_of(n) for n in range(1, 6)])
+    config = make_config(root)
+    with Archive(config) as archive, Pipeline(archive, command="reextract") as pipe:
+        Reextract(pipe, force=True).run()  # every post under the final template
+    blocks = catalog_rows(root)["account_blocks"]
+    before = tree_state(root / "content")
+    monkeypatch.setattr(Reextract, "_may_be_misplaced", lambda self, prepared, sent_at: True)
+    with Archive(config) as archive, Pipeline(archive, command="reextract") as pipe:
+        report = Reextract(pipe, force=True).run()
+    assert report.unchanged == 5 and not report.changed and not report.again
+    assert catalog_rows(root)["account_blocks"] == blocks
+    assert tree_state(root / "content") == before
