@@ -153,25 +153,39 @@ class AccountTemplates:
 
     # ............................................................ learning
     def record(
-        self, article_row: int, article: Article, page_url: str, hashes: Mapping[str, str | None]
+        self,
+        article_row: int,
+        article: Article,
+        page_url: str,
+        hashes: Mapping[str, str | None],
+        blocks: list[EdgeBlock] | None = None,
     ) -> None:
         """Keep the edge blocks of ``article`` (as the rules left it) for its account; call inside the
-        write transaction of the article. ``hashes``: remote image URL → sha256 of what was stored."""
+        write transaction of the article. ``hashes``: remote image URL → sha256 of what was stored.
+        ``blocks``: :meth:`edge_blocks` already worked out (by a ``reextract`` worker process)."""
+        account = account_key(article)
+        if blocks is None:
+            blocks = self.edge_blocks(article, page_url, hashes)
+        with self.catalog.write() as c:
+            c.execute("DELETE FROM account_blocks WHERE article=?", (article_row,))
+            c.executemany(
+                "INSERT INTO account_blocks (article, account, edge, position, key, text) VALUES (?,?,?,?,?,?)",
+                [(article_row, account, b.edge, b.position, b.key, b.text) for b in blocks],
+            )
+
+    def edge_blocks(
+        self, article: Article, page_url: str, hashes: Mapping[str, str | None]
+    ) -> list[EdgeBlock]:
+        """The edge blocks :meth:`record` keeps for ``article`` (reads the catalog, writes nothing)."""
         for url, sha in hashes.items():  # what this run's lookups found missing is stored now
             if sha:
                 try:
                     self._hashes[normalise_image_url(url, page_url)] = sha
                 except WxArchiveError:
                     continue
-        account = account_key(article)
-        blocks = edges(article.body_markdown, self._keys(page_url, hashes)) if account else []
-        with self.catalog.write() as c:
-            c.execute("DELETE FROM account_blocks WHERE article=?", (article_row,))
-            for b in blocks:
-                c.execute(
-                    "INSERT INTO account_blocks (article, account, edge, position, key, text) VALUES (?,?,?,?,?,?)",
-                    (article_row, account, b.edge, b.position, b.key, b.text),
-                )
+        if not account_key(article):
+            return []
+        return edges(article.body_markdown, self._keys(page_url, hashes))
 
     def relearn(self, account: str, name: str) -> Template | None:
         """Learn ``account``'s template again from every archived post of it; store it when it changed.

@@ -75,6 +75,7 @@ from scraper.errors import (
 from scraper.html import plain_text
 from scraper.models import Article, RawPage
 from scraper.pagination import join as join_pages
+from scraper.templates import EdgeBlock
 
 log = logging.getLogger(__name__)
 
@@ -840,6 +841,10 @@ class Pipeline:
         )
         key, built_with = self.fingerprints.for_article(article)
         page = PageBuild(url, raw_id, digest, self.fingerprints.base, "article", article.kind, None)
+        blocks = None
+        if self.config.archive.account_templates:  # what its account's template learns from
+            stored = {r.remote_url: r.sha256 for r in images.values() if r.status == "stored"}
+            blocks = tuple(self.templates.edge_blocks(ruled, url, stored))
         return Prepared(
             url,
             article,
@@ -855,6 +860,7 @@ class Pipeline:
             place,
             text,
             ruled,
+            blocks,
         )
 
     def _commit(self, prepared: Prepared, pub: Publication | None) -> Result:
@@ -922,7 +928,8 @@ class Pipeline:
             entries.settle(article_row, article.title, prepared.text, place, staging=self.archive.staging)
             if self.config.archive.account_templates:  # what the account's template is learned from
                 hashes = {r.remote_url: r.sha256 for r in images.values() if r.status == "stored"}
-                self.templates.record(article_row, prepared.ruled or article, url, hashes)
+                blocks = list(prepared.blocks) if prepared.blocks is not None else None
+                self.templates.record(article_row, prepared.ruled or article, url, hashes, blocks)
         outcome = "archived" if written else "unchanged"
         message = self._learn(prepared.ruled or article, article, written=written)
         if pub is None and place.entry is not None:
@@ -970,8 +977,11 @@ class Pipeline:
 
     def relearn(self, ruled: Article) -> Any:
         """Learn the template of ``ruled``'s account again; the new template when it changed."""
-        account = account_key(ruled)
-        new = self.templates.relearn(account, ruled.account or "")
+        return self.relearn_account(account_key(ruled), ruled.account or "")
+
+    def relearn_account(self, account: str, name: str) -> Any:
+        """Learn the template of ``account`` (:func:`archive.accounts.account_key`) again."""
+        new = self.templates.relearn(account, name)
         if new is not None:
             self.learned[account] = new.fingerprint
             if self._fingerprints is not None:  # later posts of this run are built under the new one
@@ -986,7 +996,8 @@ class Pipeline:
             return
         for article_row, p in posts:
             hashes = {r.remote_url: r.sha256 for r in p.images.values() if r.status == "stored"}
-            self.templates.record(article_row, p.ruled or p.article, p.url, hashes)
+            blocks = list(p.blocks) if p.blocks is not None else None
+            self.templates.record(article_row, p.ruled or p.article, p.url, hashes, blocks)
 
 
 @dataclass(frozen=True)
@@ -1008,6 +1019,7 @@ class Prepared:
     place: Placement  # among syndicated copies (archive.entries)
     text: str  # the body as plain text (for the search index)
     ruled: Article | None = None  # the article as the rules left it, before its account template
+    blocks: tuple[EdgeBlock, ...] | None = None  # its edge blocks, what its account template learns from
 
 
 def _host(url: str) -> str:

@@ -68,6 +68,7 @@ from archive.entries import COPY
 from archive.fingerprint import template_key as fingerprint_key
 from archive.isolate import ExtractCrashed
 from archive.pipeline import Archive, Pipeline, Prepared, Result
+from archive.progress import Event
 from archive.signals import blocked, ignore_in_worker
 from archive.writer import bundle_for, existing_hash, hash_in
 from scraper.config import Config
@@ -478,6 +479,7 @@ class Report:
     results: list[Result] | None = None  # every page's Result, when asked for (the library API)
     seconds: float = 0.0
     peak_rss_kb: dict[str, int] = field(default_factory=dict)  # the writer's and the largest worker's
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # the writer's and all workers'
     again: Report | None = None  # the posts built once more under templates learned during the run
 
     @property
@@ -518,6 +520,7 @@ class Report:
                        for r in self.failed],
             "seconds": round(self.seconds, 3),
             "peak_rss_kb": self.peak_rss_kb,
+            "cpu_seconds": self.cpu_seconds,
             "again": self.again.to_json() if self.again is not None else None,
             "exit_status": 1 if self.failed or (self.again is not None and self.again.failed) else 0,
         }  # fmt: skip
@@ -598,15 +601,11 @@ class ProgressListener(Listener):
         self.progress.advance("pages", n)
 
     def changed(self, change: Change) -> None:
-        from archive.progress import Event
-
         self.progress.emit(Event(self.verb, change.url, message=change.summary(), path=change.path))
         if change.diff:
             self.progress.block(change.diff)
 
     def failed(self, result: Result) -> None:
-        from archive.progress import Event
-
         self.progress.emit(Event("failed", result.url, message=result.message, kind=result.error_class or ""))
 
 
@@ -654,6 +653,7 @@ class Reextract:
             tuple[Result, list[PageBuild], list[tuple[Any, ...]], list[tuple[int, Prepared]]]
         ] = []
         self._batch_since = time.monotonic()
+        self._accounts: dict[str, str] = {}  # accounts of posts rebuilt unchanged -> name (to relearn)
 
     # .................................................................. planning
     def plan(self, urls: Iterable[str] | None) -> Iterator[Task | Result]:
@@ -715,6 +715,8 @@ class Reextract:
             else:
                 self._run_pool(plan)
             self._flush()
+            for account, name in self._accounts.items():  # why once: learning reads all its posts
+                self.pipe.relearn_account(account, name)
             if self.pipe.learned and not self.again and self.pipe.disk_full is None:
                 self._build_again()
         finally:
@@ -881,14 +883,12 @@ class Reextract:
             self.pipe.record_posts(posts)
 
         self.pipe.record_many([r for r, _, _, _ in batch], also)
-        if posts and self.pipe.config.archive.account_templates:
-            accounts: dict[str, Article] = {}  # one relearning per account and batch
-            for _, p in posts:
+        if self.pipe.config.archive.account_templates:
+            for _, p in posts:  # their templates are learned again once, when the pass is done
                 ruled = p.ruled or p.article
-                accounts.setdefault(fingerprint_key(ruled), ruled)
-            for key, ruled in accounts.items():
+                key = fingerprint_key(ruled)
                 if key:
-                    self.pipe.relearn(ruled)
+                    self._accounts.setdefault(key, ruled.account or "")
 
     def _tell(self, outcome: str, result: Result) -> None:
         """Count one page's outcome in the report and tell the listener."""
@@ -972,9 +972,12 @@ def run_cli(
     finally:
         if progress is not None:
             progress.close(summary=False)  # why: the report below is the summary
-    report.peak_rss_kb = {  # Linux: kB; the largest process, not a sum (what bench/reextract.py reads)
-        "writer": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-        "worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    # Linux: kB; the largest process, not a sum (what bench/reextract.py reads)
+    report.peak_rss_kb = {"writer": own.ru_maxrss, "worker": kids.ru_maxrss}
+    report.cpu_seconds = {
+        "writer": round(own.ru_utime + own.ru_stime, 2),
+        "workers": round(kids.ru_utime + kids.ru_stime, 2),
     }
     if as_json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))

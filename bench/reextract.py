@@ -9,7 +9,8 @@ For each size it prints, in one run, pages per second of the installed `wxarchiv
   copies are rewritten. With 1 job the rule is added, with 2 jobs it is taken away again (the same
   work: every page rebuilt, the same articles rewritten), so the archive ends as it began;
 
-and for every run its CPU seconds, the peak resident memory of the writer (the command's own
+and for every run its CPU seconds (all processes; and the writer's alone: the part that does not run
+in parallel), the peak resident memory of the writer (the command's own
 process) and of the largest worker, and the ratios: milliseconds per page unchanged, 2 jobs over 1
 after a rule change, memory at 10,000 pages over 2,000.
 
@@ -18,7 +19,10 @@ corpus's article pages (``../shared/corpus`` or ``$WXARCHIVE_CORPUS`` or ``--cor
 distinct URLs *and* article ids (each copy's id-bearing token — the WeChat ``mid``, the Tencent
 article id … — is rewritten in its URL and its bytes, and every page kept is checked to give a new
 id per copy), stored in the raw store as imported pages, then built by ``wxarchive reextract``
-itself (its time is printed too). No images (offline, as `import --no-images`).
+itself (its time is printed too). No images (offline, as `import --no-images`). The archives are
+configured with ``[archive] syndicated_copies = "bundle"``: the copies of one article are syndicated
+copies of each other, and in the default "link" mode they would share one bundle. Everything else is
+the defaults (account templates on: the copies of one article are one account's posts).
 
 The rule change is made without touching the source tree: a copy of the ``wxarchive_config``
 package with the changed rule is put first on ``PYTHONPATH`` of the command.
@@ -51,7 +55,10 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 NON_ARTICLES = {"deleted", "violation", "unavailable", "expired", "rate_limited", "profile", "not_article"}
-FORMAT = 3  # bump when the way archives are built changes: cached ones are rebuilt
+FORMAT = 5  # bump when the way archives are built changes: cached ones are rebuilt
+# why bundle: the copies of one corpus article are syndicated copies of each other; in the default
+# "link" mode all but one would have no bundle of their own, and the archive would not have N bundles
+CONFIG = '[archive]\nsyndicated_copies = "bundle"\n'
 
 
 def corpus_dir(given: str | None) -> Path:
@@ -126,6 +133,8 @@ def build(root: Path, pages: list[Page], size: int, wxarchive: list[str]) -> dic
     from scraper.config import config_from_dict
 
     shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    (root / "bench.toml").write_text(CONFIG, encoding="utf-8")
     base = config_from_dict({})
     config = dataclasses.replace(base, archive=dataclasses.replace(base.archive, root=str(root)))
     when = datetime(2026, 1, 1, tzinfo=UTC)
@@ -161,7 +170,17 @@ def run(wxarchive: list[str], root: Path, *, jobs: int, env: dict[str, str] | No
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.run(
-        [*wxarchive, "reextract", "--out", str(root), "--jobs", str(jobs), "--json"],
+        [
+            *wxarchive,
+            "reextract",
+            "--out",
+            str(root),
+            "--config",
+            str(root / "bench.toml"),
+            "--jobs",
+            str(jobs),
+            "--json",
+        ],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},
@@ -272,7 +291,7 @@ def main() -> None:
 
 def report(size: int, f: dict[str, Any]) -> None:
     print(f"\n{size} pages")
-    print(f"  {'run':<26}{'jobs':>5}{'wall s':>9}{'pages/s':>9}{'ms/page':>9}{'CPU s':>8}"
+    print(f"  {'run':<26}{'jobs':>5}{'wall s':>9}{'pages/s':>9}{'ms/page':>9}{'CPU s':>8}{'writer':>8}"
           f"{'changed':>9}{'skipped':>9}{'writer MB':>10}{'worker MB':>10}")  # fmt: skip
     for key, label in (
         ("unchanged-1", "unchanged"),
@@ -282,10 +301,19 @@ def report(size: int, f: dict[str, Any]) -> None:
     ):
         r = f[key]
         counts, rss = r["report"]["counts"], r["report"].get("peak_rss_kb", {})
-        print(f"  {label:<26}{r['jobs']:>5}{r['wall']:>9.2f}{size / r['wall']:>9.0f}"
-              f"{1000 * r['wall'] / size:>9.2f}{r['cpu']:>8.1f}{counts['changed']:>9}{counts['skipped']:>9}"
+        writer = r["report"].get("cpu_seconds", {}).get("writer", 0.0)
+        print(f"  {label:<26}{r['jobs']:>5}{r['wall']:>9.2f}{size / r['wall']:>9.0f}{1000 * r['wall'] / size:>9.2f}"
+              f"{r['cpu']:>8.1f}{writer:>8.1f}{counts['changed']:>9}{counts['skipped']:>9}"
               f"{rss.get('writer', 0) / 1024:>10.0f}{rss.get('worker', 0) / 1024:>10.0f}")  # fmt: skip
     print(f"  expected changed after the rule change: {f['expected_changed']} (the copies of one article)")
+    for key in ("unchanged-1", "unchanged-2"):
+        if f[key]["report"]["counts"]["skipped"] != size:
+            print(f"  NOTE: {key} found {size - f[key]['report']['counts']['skipped']} pages not current")
+    for key in ("changed-1", "changed-2"):
+        again = f[key]["report"].get("again")
+        if again:
+            print(f"  {key}: then {sum(again['counts'].values())} posts built again under templates learned "
+                  f"meanwhile ({again['counts']['changed']} changed)")  # fmt: skip
 
 
 def summary(out: dict[str, Any]) -> None:
