@@ -101,8 +101,8 @@ def _link(m: re.Match[str]) -> str:
 def text_field(text: str | None, *, paragraphs: bool = False) -> str:
     """A field that is text by contract (title, summary, author, tags …), safe to show anywhere.
 
-    ``paragraphs``: keep line and paragraph breaks, as a text share's title and summary have them;
-    otherwise all white space is one space."""
+    ``paragraphs``: keep line and paragraph breaks, as a text share's summary has them; otherwise all
+    white space is one space (a title is one line)."""
     if not text:
         return ""
     out = _TEXT_INVISIBLE.sub(_keep_flags, text)
@@ -137,7 +137,7 @@ def article(a: Article) -> Article:
                 extra[key] = value
     clean = dataclasses.replace(
         a,
-        title=text_field(a.title, paragraphs=True),
+        title=text_field(a.title),
         author=_optional(a.author),
         account=_optional(a.account),
         summary=text_field(a.summary, paragraphs=True),
