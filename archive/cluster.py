@@ -223,7 +223,8 @@ class Cluster:
         for name, raw in self.redis.hgetall(self.key("workers")).items():
             info = json.loads(raw)
             info["name"] = name.decode() if isinstance(name, bytes) else name
-            info["alive"] = now - float(info.get("seen", 0)) < 3 * self.config.cluster.heartbeat
+            recent = now - float(info.get("seen", 0)) < 3 * self.config.cluster.heartbeat
+            info["alive"] = recent and not info.get("stopped", False)
             rows.append(info)
         return sorted(rows, key=lambda r: -float(r.get("seen", 0)))
 
@@ -547,7 +548,7 @@ def run_worker(config: Config, queues: Sequence[str], *, threads: int = 1, name:
     worker = dramatiq.Worker(cluster.broker, queues=set(queues), worker_threads=threads, worker_timeout=100)
     started = time.time()
 
-    def note() -> None:
+    def note(stopped: bool = False) -> None:
         info = {
             "host": socket.gethostname(),
             "pid": os.getpid(),
@@ -557,6 +558,7 @@ def run_worker(config: Config, queues: Sequence[str], *, threads: int = 1, name:
             "seen": time.time(),
             "done": state.done,
             "failed": state.failed,
+            "stopped": stopped,
         }
         cluster.redis.hset(cluster.key("workers"), state.name, json.dumps(info))
 
@@ -572,9 +574,9 @@ def run_worker(config: Config, queues: Sequence[str], *, threads: int = 1, name:
             for q in queues:  # any broker command refreshes this process's Dramatiq heartbeat
                 cluster.broker.do_qsize(q)
             note()
-        note()
     finally:
         worker.stop(timeout=int(max(10.0, config.fetch.total_timeout * 2) * 1000))
+        note(stopped=True)  # why: `status` says at once that it left, not after 3 heartbeats of silence
         state.close()
         cluster.close()
     return 0
@@ -673,13 +675,22 @@ def crawl_every(
             return 0
 
 
-def reextract_command(config: Config, urls: Sequence[str] | None = None) -> Iterator[Any]:
-    """``wxarchive reextract`` with a broker: the stored pages (or ``urls``) in batches of
-    :data:`REEXTRACT_BATCH`, one message each, in raw-store order; yields each page's result."""
-    from archive.pipeline import Archive
+def reextract_command(
+    config: Config, urls: Sequence[str] | None = None, *, force: bool = False
+) -> Iterator[Any]:
+    """``wxarchive reextract`` with a broker: the stored pages that are not current (or ``urls``, or
+    every page with ``force``) in batches of :data:`REEXTRACT_BATCH`, one message each, in raw-store
+    order; yields each page's result. A current page (:mod:`archive.reextract`) is not sent."""
+    from archive.pipeline import Archive, Pipeline
+    from archive.reextract import Reextract, Task
 
     with Archive(config) as archive:
-        targets = list(urls) if urls else archive.catalog.page_urls()
+        if urls:
+            targets = list(urls)
+        else:
+            with Pipeline(archive, command="reextract") as pipe:
+                plan = Reextract(pipe, force=force).plan(None)
+                targets = [item.url for item in plan if isinstance(item, Task)]
     cluster = connect(config)
     try:
         batch = cluster.new_batch()

@@ -164,7 +164,9 @@ def test_reextract_over_workers_prints_the_same_report_as_locally(
     config = cluster_config(tmp_path, web, redis_url, pg_dsn, delay=0.0)
     with workers(config, 2):
         assert cli(config, "archive", *pages).returncode == 0
-        again = cli(config, "reextract")
+        current = cli(config, "reextract")  # every page is current: nothing is sent to the workers
+        again = cli(config, "reextract", "--force")
+    assert current.returncode == 0 and current.stdout == "", current.stdout + current.stderr
     assert again.returncode == 0, again.stderr
     lines = again.stdout.splitlines()
     assert sorted(ln.split()[1] for ln in lines) == sorted(pages)
@@ -237,3 +239,27 @@ def test_a_cluster_crawl_every_interval_queues_the_sources_again_until_sigterm(
         assert client.llen("wxarchive:crawl") == 1  # queued once, not once per round
     finally:
         client.close()
+
+
+def test_worker_processes_run_under_one_command_and_stop_on_sigterm(
+    tmp_path: Path, web: FixtureWeb, redis_url: str, pg_dsn: str
+) -> None:
+    config = cluster_config(tmp_path, web, redis_url, pg_dsn)
+    proc = start_worker(config, "--processes", "2", "--queues", "pages,reextract")
+
+    def alive() -> list[dict]:  # type: ignore[type-arg]
+        done = cli(config, "status", "--json")
+        return [w for w in json.loads(done.stdout)["workers"] if w["alive"]] if done.returncode == 0 else []
+
+    try:
+        wait_for(lambda: len(alive()) == 2, 60, "two worker processes")
+        workers_seen = alive()
+        assert {w["pid"] for w in workers_seen} != {proc.pid} and len({w["pid"] for w in workers_seen}) == 2
+        assert sorted(w["name"].rsplit("-", 1)[1] for w in workers_seen) == ["1", "2"]  # two claimed names
+        assert all(w["queues"] == ["pages", "reextract"] for w in workers_seen)
+    finally:
+        code, err = stop(proc)
+    assert code == 0, err
+    text = cli(config, "status")
+    assert text.returncode == 0 and "workers: 0 alive" in text.stdout and text.stdout.count(", stopped)") == 2
+    assert "queue      ready  delayed  in-progress  dead" in text.stdout
