@@ -117,7 +117,9 @@ class AccountTemplates:
         if rows:
             return str(rows[0]["sha256"])
         rows = self.catalog.query(
-            "SELECT digest FROM raw_records WHERE kind='image' AND (url=? OR final_url=?) ORDER BY id DESC",
+            # two indexed lookups: with an OR of the two URL columns the planner scans every image row
+            "SELECT id, digest FROM raw_records WHERE url=? AND kind='image' UNION "
+            "SELECT id, digest FROM raw_records WHERE final_url=? AND kind='image' ORDER BY id DESC",
             (fetch_url, fetch_url),
         )
         placeholders = self.catalog.placeholders()

@@ -346,10 +346,12 @@ class Catalog:
         return cat
 
     @classmethod
-    def open_readonly(cls, path: Path) -> Catalog:
-        """Open an existing, current catalog for reading only (a worker process of a run that holds it
-        open for writing): no checks, no migrations, and any write fails."""
-        return cls(_connect_readonly(Path(path)), Path(path))
+    def reader(cls, target: str | Path) -> Catalog:
+        """Open an existing, current catalog to read only (a worker process of a run that holds it open
+        for writing): no checks, no migrations; on SQLite any write fails."""
+        if isinstance(target, str) and target.startswith(("postgresql://", "postgres://")):
+            return cls.connect(target, create=False)
+        return cls(_connect_readonly(Path(target)), Path(target))
 
     def _corrupt(self, why: str) -> StoreError:
         path = Path(self.path)
@@ -690,6 +692,15 @@ class Catalog:
                         iso(utcnow()),
                     ),
                 )
+
+    def mark_built(self, rows: Iterable[tuple[int, str, str, int | None, str]]) -> None:
+        """Note ``(article, built_with, template_key, raw_id, raw_digest)``: the article was rebuilt
+        under these rules from this record and came out as its bundle already is (nothing written)."""
+        with self.write() as c:
+            c.executemany(
+                "UPDATE articles SET built_with=?, template_key=?, raw_id=?, raw_digest=? WHERE id=?",
+                [(built, key, raw_id, digest, article) for article, built, key, raw_id, digest in rows],
+            )
 
     def page_build(self, url: str) -> PageBuild | None:
         rows = self.query(

@@ -314,28 +314,55 @@ def extract_cmd(file: Path, url: str, as_json: bool) -> None:
 
 @main.command("reextract")
 @click.argument("urls", nargs=-1)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    help="Worker processes that extract (default: [archive] jobs; 0 there: one per CPU core).",
+)
+@click.option("--dry-run", is_flag=True, help="Build and report everything, write nothing.")
+@click.option("--diff", is_flag=True, help="Print the unified diff of each changed index.md.")
+@click.option("--force", is_flag=True, help="Rebuild every page, also those that are current.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @_out_option
 @_config_option
 @_guard
-def reextract_cmd(urls: tuple[str, ...], out: Path | None, config_path: Path | None) -> None:
-    """Rebuild every archived article (or the given URLs) from the raw store, with no network at all.
+def reextract_cmd(
+    urls: tuple[str, ...],
+    jobs: int | None,
+    dry_run: bool,
+    diff: bool,
+    force: bool,
+    as_json: bool,
+    out: Path | None,
+    config_path: Path | None,
+) -> None:
+    """Rebuild archived articles from the raw store with the current rules, with no network at all.
 
-    Unchanged results are not rewritten; images come from what is already stored.
+    A page whose raw record, extractor version and rules all match what its bundle was built from is
+    skipped without being read; the others are extracted by --jobs worker processes and written by
+    one writer. Prints each changed article (the front-matter fields that changed, body lines added
+    and removed) and a summary: changed, unchanged, skipped, failed. URLs given are always rebuilt.
 
     \b
     Example:
         wxarchive reextract --out site
-        wxarchive reextract --out site https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOpQrStUv
+        wxarchive reextract --out site --dry-run --diff
+        wxarchive reextract --out site --jobs 2 https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOpQrStUv
     """
+    from archive.pipeline import Archive, Pipeline
+    from archive.reextract import run_cli
+
     config = _load(config_path, out)
     if config.cluster.enabled:  # [cluster] broker: one message per batch of stored pages
         from archive.cluster import reextract_command
 
-        sys.exit(_report(reextract_command(config, list(urls) or None)))
-    archive, pipe = _pipeline(config, "reextract", download_images=False)
-    with archive, pipe:
-        code = _report(pipe.reextract(list(urls) or None))
-    sys.exit(code)
+        sys.exit(_report(reextract_command(config, list(urls) or None, force=force)))
+    with Archive(config) as archive, Pipeline(archive, download_images=False, command="reextract") as pipe:
+        report = run_cli(
+            pipe, list(urls) or None, jobs=jobs, dry_run=dry_run, diff=diff, force=force, as_json=as_json
+        )
+    sys.exit(EXIT_FAILED if report.failed else EXIT_OK)
 
 
 @main.command("crawl")

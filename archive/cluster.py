@@ -675,13 +675,22 @@ def crawl_every(
             return 0
 
 
-def reextract_command(config: Config, urls: Sequence[str] | None = None) -> Iterator[Any]:
-    """``wxarchive reextract`` with a broker: the stored pages (or ``urls``) in batches of
-    :data:`REEXTRACT_BATCH`, one message each, in raw-store order; yields each page's result."""
-    from archive.pipeline import Archive
+def reextract_command(
+    config: Config, urls: Sequence[str] | None = None, *, force: bool = False
+) -> Iterator[Any]:
+    """``wxarchive reextract`` with a broker: the stored pages that are not current (or ``urls``, or
+    every page with ``force``) in batches of :data:`REEXTRACT_BATCH`, one message each, in raw-store
+    order; yields each page's result. A current page (:mod:`archive.reextract`) is not sent."""
+    from archive.pipeline import Archive, Pipeline
+    from archive.reextract import Reextract, Task
 
     with Archive(config) as archive:
-        targets = list(urls) if urls else archive.catalog.page_urls()
+        if urls:
+            targets = list(urls)
+        else:
+            with Pipeline(archive, command="reextract") as pipe:
+                plan = Reextract(pipe, force=force).plan(None)
+                targets = [item.url for item in plan if isinstance(item, Task)]
     cluster = connect(config)
     try:
         batch = cluster.new_batch()

@@ -119,7 +119,9 @@ def template_key(article: Article) -> str:
     """The account template ``article`` falls under ('' when templates do not apply to it): the key
     :mod:`archive.accounts` files the article's account under, computable from the article alone,
     whether or not a template has been learned yet, so that the first template of an account
-    re-extracts its earlier posts."""
+    re-extracts its earlier posts. Articles record their key when built: when this starts giving
+    keys (or changes what they mean), the base fingerprint must change with it once (here the
+    ``[archive] account_templates`` key did), or articles built before keep the key they had."""
     from archive.accounts import account_key
 
     return account_key(article)

@@ -127,9 +127,13 @@ class Archive:
         *,
         clock: Callable[[], datetime] = utcnow,
         writer: str = "",
+        readonly: bool = False,
     ) -> None:
         self.config = config
         self.root = Path(root or config.archive.root).expanduser()
+        if readonly:
+            self._open_readonly(clock)
+            return
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -165,6 +169,18 @@ class Archive:
         self.rawstore = RawStore(
             raw_dir, self.catalog, max_bytes=cfg.warc_max_bytes, clock=clock, writer=writer
         )
+        self.content_dir = cfg.content_dir
+        self.entries = Entries(self.catalog, self.root, cfg)
+
+    def _open_readonly(self, clock: Callable[[], datetime]) -> None:
+        """An archive another process of the run holds open for writing, opened to read only (a
+        ``reextract`` worker): nothing is created, cleaned or migrated, and the catalog refuses writes."""
+        self.root = self.root.resolve()
+        cfg = self.config.archive
+        target = self.config.cluster.catalog or contained(self.root, cfg.catalog)
+        self.catalog = Catalog.reader(target)
+        self.staging = contained(self.root, STAGING_DIR)
+        self.rawstore = RawStore(contained(self.root, cfg.raw_dir), self.catalog, clock=clock)
         self.content_dir = cfg.content_dir
         self.entries = Entries(self.catalog, self.root, cfg)
 
@@ -293,25 +309,31 @@ class Pipeline:
     def _record(self, result: Result) -> Result:
         """Count ``result`` and record it in the catalog; a catalog that cannot take the row (a full
         disk) costs the row, never the result: the URL still gets its line."""
+        self.record_many([result])
+        return result
+
+    def record_many(self, results: list[Result], also: Callable[[], None] | None = None) -> None:
+        """Count and record ``results`` in one catalog transaction, with ``also`` (more writes that
+        belong with them) inside it: a re-extraction records thousands of unchanged pages at a time."""
         with self._record_lock:  # why: a crawl records from several threads
-            self._counts["ok" if result.ok else "failed"] += 1
+            for result in results:
+                self._counts["ok" if result.ok else "failed"] += 1
+            first = results[0].url if results else ""
             try:
                 if self._run is None:
                     self._run = self.catalog.start_run(self.command)
-                self.catalog.record_outcome(
-                    self._run,
-                    result.url,
-                    result.stage,
-                    result.outcome,
-                    result.error_class,
-                    result.message or None,
-                )
+                run = self._run
+                with self.catalog.write():
+                    if also is not None:
+                        also()
+                    self.catalog.record_outcomes(
+                        run, [(r.url, r.stage, r.outcome, r.error_class, r.message or None) for r in results]
+                    )
             except DiskFullError as exc:
                 self.disk_full = self.disk_full or exc
-                log.warning("the outcome of %s was not recorded: %s", result.url, exc)
+                log.warning("the outcome of %s was not recorded: %s", first, exc)
             except StoreError as exc:
-                log.warning("the outcome of %s was not recorded: %s", result.url, exc)
-        return result
+                log.warning("the outcome of %s was not recorded: %s", first, exc)
 
     def _guarded(self, url: str, work: Callable[[], Result]) -> Result:
         """``work()`` for one URL; an unexpected exception (a bug) becomes that URL's failure.
@@ -455,11 +477,12 @@ class Pipeline:
         finally:
             self._saved = {}
 
-    def reextract(self, urls: Iterable[str] | None = None) -> list[Result]:
-        """Rebuild every article (or those of ``urls``) from the raw store: see :mod:`archive.reextract`."""
+    def reextract(self, urls: Iterable[str] | None = None, *, force: bool = False) -> list[Result]:
+        """Rebuild every article (or those of ``urls``) from the raw store, in this process; pages
+        that are current are skipped unless ``force``: see :mod:`archive.reextract`."""
         from archive.reextract import reextract
 
-        return reextract(self, urls)
+        return reextract(self, urls, force=force)
 
     def crawl(self, names: Iterable[str] | None = None, *, force: bool = False) -> list[Result]:
         """Crawl the configured sources that are due (see :mod:`archive.crawl`)."""
@@ -937,6 +960,16 @@ class Pipeline:
         if cuts and written:
             name = article.account or account_key(article)
             notes.append(f"The account template of {name} cut {cuts} block(s).")
+        new = self.relearn(ruled)
+        if new is not None and new.blocks:
+            notes.append(
+                f"The account template of {new.name} now has {len(new.blocks)} block(s), learned from "
+                f"{new.posts} posts; `wxarchive reextract` applies it to the earlier ones."
+            )
+        return " ".join(notes)
+
+    def relearn(self, ruled: Article) -> Any:
+        """Learn the template of ``ruled``'s account again; the new template when it changed."""
         account = account_key(ruled)
         new = self.templates.relearn(account, ruled.account or "")
         if new is not None:
@@ -944,12 +977,16 @@ class Pipeline:
             if self._fingerprints is not None:  # later posts of this run are built under the new one
                 templates = {**self._fingerprints.templates, account: new.fingerprint}
                 self._fingerprints = dataclasses.replace(self._fingerprints, templates=templates)
-            if new.blocks:
-                notes.append(
-                    f"The account template of {new.name} now has {len(new.blocks)} block(s), learned from "
-                    f"{new.posts} posts; `wxarchive reextract` applies it to the earlier ones."
-                )
-        return " ".join(notes)
+        return new
+
+    def record_posts(self, posts: list[tuple[int, Prepared]]) -> None:
+        """Keep the edge blocks of posts rebuilt without a change to their bundle (their accounts'
+        templates learn from them too); inside the caller's write transaction."""
+        if not self.config.archive.account_templates:
+            return
+        for article_row, p in posts:
+            hashes = {r.remote_url: r.sha256 for r in p.images.values() if r.status == "stored"}
+            self.templates.record(article_row, p.ruled or p.article, p.url, hashes)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-OK_OUTCOMES = frozenset({"archived", "unchanged", "known", "skipped", "not_modified", "reextracted"})
+OK_OUTCOMES = frozenset(
+    {"archived", "unchanged", "known", "skipped", "not_modified", "reextracted", "changed", "would change"}
+)
 """Outcomes that are successes (nothing to redo)."""
 
 WAITING_OUTCOMES = frozenset({"deferred", "paused"})
@@ -171,6 +173,11 @@ class Progress:
         with self._lock:
             self._show_note(text)
 
+    def block(self, text: str) -> None:
+        """Lines shown as they are (a diff), above the bars on a terminal."""
+        with self._lock:
+            self._show_block(text)
+
     def close(self, *, summary: bool = True) -> Tally:
         """Print the summary (once; not with ``summary=False``) and return the tally."""
         with self._lock:
@@ -202,6 +209,9 @@ class Progress:
     def _show_note(self, text: str) -> None:
         self._write(text)
 
+    def _show_block(self, text: str) -> None:
+        self._write(text.rstrip("\n"))
+
     def _finish(self, summary: bool = True) -> None:
         for line in self.tally.lines() if summary else []:
             self._write(line)
@@ -215,6 +225,9 @@ class JsonProgress(Progress):
 
     def _show_note(self, text: str) -> None:
         self._write(json.dumps({"event": "note", "message": text}, ensure_ascii=False))
+
+    def _show_block(self, text: str) -> None:
+        self._write(json.dumps({"event": "text", "text": text}, ensure_ascii=False))
 
     def _finish(self, summary: bool = True) -> None:
         if summary:
@@ -240,6 +253,7 @@ class RichProgress(Progress):
 
     _STYLE = {
         "archived": "green",
+        "changed": "green",
         "unchanged": "dim",
         "known": "dim",
         "deferred": "yellow",
@@ -262,6 +276,9 @@ class RichProgress(Progress):
         from rich.markup import escape
 
         self.console.print(escape(text), style="yellow", highlight=False, soft_wrap=True)
+
+    def _show_block(self, text: str) -> None:
+        self.console.print(text.rstrip("\n"), markup=False, highlight=False, soft_wrap=True)
 
     def _finish(self, summary: bool = True) -> None:
         self._bars.stop()

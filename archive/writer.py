@@ -432,8 +432,11 @@ def _check_round_trip(text: str, front: Mapping[str, Any], url: str) -> None:
 
 def existing_hash(index: Path) -> str | None:
     data = read_bytes_nofollow(index)
-    if data is None:
-        return None
+    return None if data is None else hash_in(data)
+
+
+def hash_in(data: bytes) -> str | None:
+    """The ``content_hash`` an index.md's front matter carries (None: none)."""
     m = _HASH_LINE.search(data.split(b"\n---", 1)[0])
     return m.group(1).decode("ascii") if m else None
 

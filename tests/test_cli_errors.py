@@ -128,7 +128,9 @@ def test_import_and_reextract_failures_name_the_url(tmp_path: Path, web: Fixture
     assert bad.exit_code == 1 and one_line_each(bad.output, ["javascript:alert(1)"])[0].startswith("failed ")
     unknown = "https://mp.weixin.qq.com/s/neverArchived"
     result = invoke("reextract", unknown, "--out", tmp_path / "site", "--config", fast_config(tmp_path))
-    assert result.exit_code == 1 and "holds no page" in one_line_each(result.output, [unknown])[0]
+    failed, summary = lines(result.output)  # one line for the URL, then the run's summary
+    assert result.exit_code == 1 and "holds no page" in one_line_each(failed, [unknown])[0]
+    assert summary.endswith(": 0 changed, 0 unchanged, 0 skipped (current), 1 failed")
 
 
 def test_extract_errors_name_the_url(tmp_path: Path) -> None:

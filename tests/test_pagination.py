@@ -116,8 +116,11 @@ def test_a_multi_page_article_is_archived_whole_and_rebuilt_offline(tmp_path: Pa
     with Archive(config) as archive, Pipeline(archive, command="reextract") as pipe:
         results = pipe.reextract()
     assert [(r.url, r.outcome) for r in results] == [
-        (urls[0], "unchanged")
-    ]  # the parts are no articles of their own
+        (urls[0], "skipped")
+    ]  # the parts are no articles of their own; the article is current
+    with Archive(config) as archive, Pipeline(archive, command="reextract") as pipe:
+        results = pipe.reextract(force=True)  # rebuilt, its parts read from the raw store
+    assert [(r.url, r.outcome) for r in results] == [(urls[0], "unchanged")]
     assert result.path.read_bytes() == before and web.requests == []
 
 

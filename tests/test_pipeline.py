@@ -371,14 +371,18 @@ def test_reextract_is_offline_and_byte_identical_for_unchanged_results(
     web.reset()  # the web is gone: any request would fail
 
     with Archive(config) as archive, Pipeline(archive, command="reextract") as pipe:
-        results = pipe.reextract()
+        results = pipe.reextract()  # current: skipped without being read
+        forced = pipe.reextract(force=True)  # rebuilt: the same bytes, nothing written
         assert pipe._fetcher is None  # never even built a client
-    assert sorted(r.outcome for r in results) == ["unchanged", "unchanged"]
+    assert sorted(r.outcome for r in results) == ["skipped", "skipped"]
+    assert sorted(r.outcome for r in forced) == ["unchanged", "unchanged"]
     assert web.requests == [] and web.tunnels == []
     assert tree_state(root / "content") == before
 
 
-def test_reextract_with_a_newer_extractor_rewrites_only_what_changed(tmp_path: Path, web: FixtureWeb) -> None:
+def test_reextract_with_a_newer_extractor_rewrites_only_what_changed(
+    tmp_path: Path, web: FixtureWeb, monkeypatch: pytest.MonkeyPatch
+) -> None:
     serve_wechat(web)
     serve_qq(web)
     root = tmp_path / "site"
@@ -394,6 +398,7 @@ def test_reextract_with_a_newer_extractor_rewrites_only_what_changed(tmp_path: P
             return dataclasses.replace(art, body_markdown=art.body_markdown.replace("那么，", "所以，"))
         return art
 
+    monkeypatch.setattr("archive.fingerprint.EXTRACTOR_VERSION", "next")  # a newer extractor says so
     with Archive(config) as archive, Pipeline(archive, command="reextract", extract=newer) as pipe:
         results = {r.url: r for r in pipe.reextract()}
     assert results[WECHAT_URL].outcome == "archived" and results[QQ_URL].outcome == "unchanged"
@@ -420,7 +425,9 @@ def test_reextract_detects_a_corrupt_raw_record_and_goes_on(tmp_path: Path, web:
     data[row["warc_offset"] + row["warc_length"] // 2] ^= 0xFF
     path.write_bytes(bytes(data))
     with Archive(config) as archive, Pipeline(archive, command="reextract") as pipe:
-        results = {r.url: r for r in pipe.reextract()}
+        skipped = {r.url: r.outcome for r in pipe.reextract()}  # a current page is not even read …
+        results = {r.url: r for r in pipe.reextract(force=True)}  # … --force reads (and checks) it
+    assert skipped == {WECHAT_URL: "skipped", QQ_URL: "skipped"}
     assert results[WECHAT_URL].outcome == "failed" and results[WECHAT_URL].error_class == "StoreError"
     assert "corrupt" in results[WECHAT_URL].message
     assert results[QQ_URL].outcome == "unchanged"
@@ -774,7 +781,9 @@ def test_reextract_keeps_building_from_the_good_copy_after_a_rate_limited_fetch(
     assert later.outcome == "not_article"
     web.reset()
     with Archive(config) as archive, Pipeline(archive, command="reextract") as pipe:
-        [result] = pipe.reextract()
+        [skipped] = pipe.reextract()  # the deletion notice is known to be no article: nothing to do
+        [result] = pipe.reextract(force=True)  # rebuilt, from the good copy
+    assert skipped.outcome == "skipped"
     assert result.outcome == "unchanged" and result.path == good.path
     assert tree_state(root / "content") == before
 
