@@ -82,7 +82,9 @@ def _ellipsed(text: str) -> str:
 
 def _cut(text: str, room: int) -> str:
     """``text`` cut to about ``room`` characters at the best stop, with ``…``."""
-    stops = _stops(text)
+    # why the slice: only stops up to room * (1 + OVERRUN_SHARE) are ever used, and reading one needs
+    # the character after it; the text is often the whole body (a third of a millisecond a page)
+    stops = _stops(text[: int(room * (1 + OVERRUN_SHARE)) + 2])
     sentence = [end for end, full in stops if full and end <= room]
     if sentence and sentence[-1] >= room * MIN_SENTENCE_SHARE:
         return _ellipsed(text[: sentence[-1]])
