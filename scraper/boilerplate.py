@@ -31,6 +31,8 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborNode
 
+from scraper.adcards import RULE as AD_CARD_RULE
+from scraper.adcards import AdSignals, find_ad_cards
 from scraper.config import load_rules
 from scraper.credits import merge_credits, parse_credit
 from scraper.errors import ConfigError
@@ -131,6 +133,8 @@ class Rules:
     site_phrases: Family = None
     site_tail: Family = None
     site_head: Family = None
+    viewer: Family = None
+    ad_cards: AdSignals | None = None
 
     def limit(self, name: str) -> float:
         return self.limits[name]
@@ -267,6 +271,8 @@ def compile_rules(base: dict[str, Any], pack: dict[str, Any], site: str = "") ->
             site_phrases=_compile(pack.get("phrases")),
             site_tail=_compile(pack.get("tail_anchors")),
             site_head=_compile(pack.get("head_anchors")),
+            viewer=_compile(base["ad"].get("viewer")),
+            ad_cards=_ad_signals(base),
         )
     except KeyError as exc:
         raise ConfigError(f"The boilerplate rule pack lacks the key {exc}.") from exc
@@ -314,6 +320,13 @@ class Block:
             return f"[media] {self.url or self.text}"
         text = self.text
         return text if len(text) <= REMOVAL_TEXT_CHARS else text[: REMOVAL_TEXT_CHARS - 1] + "…"
+
+
+def _ad_signals(base: dict[str, Any]) -> AdSignals | None:
+    label = _compile(base["ad"]["label"])
+    if label is None or "card_chars" not in base["limits"]:
+        return None
+    return AdSignals.build(base["ad"], label.pattern, int(base["limits"]["card_chars"]))
 
 
 def _core(key: str) -> str:
@@ -494,6 +507,8 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
             chosen[i] = phrase_rule
         elif _full(ad, _core(key) if size <= 12 else key):  # why: only tiny blocks (ad labels) need it
             chosen[i] = "ad-label"
+        elif size <= short and _full(rules.viewer, _core(key)):
+            chosen[i] = "viewer-label"
         elif in_head and size <= short and promo is not None and promo.search(key):
             chosen[i] = "promo:header"
         elif in_head and size <= short and promo_meta is not None and promo_meta.match(key):
@@ -883,6 +898,17 @@ def clean_body(node: LexborNode, *, site: str = "", url: str = "", rules: Rules 
             continue  # an empty hidden placeholder is not worth a line in the report
         cleaned.removed.append(Removal(rule, desc))
     _remove(node, [n for _, n in drops])
+    # 1b. advert cards, found by their build (scraper/adcards.py), within the valve
+    if rules.ad_cards is not None:
+        cards = _outermost(node, [(AD_CARD_RULE, n) for n in find_ad_cards(node, rules.ad_cards)])
+        if cards:
+            carded = sum(len(squash(n.text(deep=True))) for _, n in cards)
+            total = len(squash(node.text(deep=True)))
+            if carded <= rules.limit("valve_fraction") * total:
+                cleaned.removed.extend(Removal(r, _describe_node(n)) for r, n in cards)
+                _remove(node, [n for _, n in cards])
+            else:
+                cleaned.removed.append(Removal(f"safety-valve:{AD_CARD_RULE}", f"kept {len(cards)} blocks"))
     # 2. blocks and rules
     blocks = _Segmenter(node).run()
     chosen, refusals, meta = decide(blocks, rules)

@@ -13,14 +13,22 @@ a description ``<script>alert(2)</script> {{< x >}} [点我](javascript:alert(1)
   control characters. Kept: ZWJ and ZWNJ (emoji sequences, scripts that need them), tab and newline
   in the body. In the body, U+200B stays too: the converter writes it on purpose (after ``{{`` of a
   neutralised shortcode, between two emphasis runs).
+- **Characters GB18030 once kept in the private use area are the real ones** (:data:`GB18030_PUA`):
+  Python's ``gb18030`` codec follows the 2000 table, which put 24 characters (``ḿ``, 14 CJK
+  ideographs, the vertical punctuation forms) at private-use code points; later tables and Unicode
+  give them real ones, which every font has. Every string, the body too, gets the real characters.
 - **Text fields are text** (title, summary, author, account, source, tags, image alt and caption,
-  :func:`text_field`): raw HTML is removed (``<script>``/``<style>`` with their content, comments,
+  :func:`text_field`): other **private-use characters are removed** (U+E000–U+F8FF and planes 15–16:
+  an icon font's glyph, such as Sina's U+E004 after a title, shows as a box anywhere else; emoji and
+  every assigned character stay), raw HTML is removed (``<script>``/``<style>`` with their content, comments,
   tags; their words stay), a Markdown link or image whose target is not http/https/mailto keeps only
   its words, Hugo shortcode delimiters are neutralised (Hugo renders ``summary`` as Markdown), white
   space is one space.
 - **The body** (Markdown made by :mod:`scraper.markdown`, which already escapes raw HTML, drops
   unsafe links and neutralises shortcodes) loses invisible controls only (:func:`body_text`); its
-  own markup is ours and must not be touched. So do the texts of removed blocks and of ``error``.
+  own markup is ours and must not be touched. Private-use characters stay in it: inside a text they
+  mark a character the page's own font drew (or a damaged byte), and removing one would join its
+  neighbours into words the page never had. So do the texts of removed blocks and of ``error``.
 - **URL fields** (canonical, source, cover, original URL) are kept only as absolute http(s) URLs.
 
 Every function is idempotent: sanitising twice gives the same string.
@@ -49,9 +57,21 @@ INVISIBLE = (
 )
 """Characters removed from every string: they are invisible, or reorder or hide what is shown."""
 
+GB18030_PUA = {
+    0xE78D: 0xFE10, 0xE78E: 0xFE12, 0xE78F: 0xFE11, 0xE790: 0xFE13, 0xE791: 0xFE14, 0xE792: 0xFE15,
+    0xE793: 0xFE16, 0xE794: 0xFE17, 0xE795: 0xFE18, 0xE796: 0xFE19,  # vertical punctuation (A6D9 …)
+    0xE7C7: 0x1E3F,  # ḿ (A8BC)
+    0xE816: 0x20087, 0xE817: 0x20089, 0xE818: 0x200CC, 0xE81E: 0x9FB4, 0xE826: 0x9FB5, 0xE82B: 0x9FB6,
+    0xE82C: 0x9FB7, 0xE831: 0x215D7, 0xE832: 0x9FB8, 0xE83B: 0x2298F, 0xE843: 0x9FB9, 0xE854: 0x9FBA,
+    0xE855: 0x241FE, 0xE864: 0x9FBB,  # CJK ideographs (FE51 …)
+}  # fmt: skip
+"""The private-use code points of the GB18030-2000 table → the characters GB18030-2005/2022 map those
+bytes to (the table Python's codec lacks)."""
+PRIVATE_USE = "\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"
+
 _FLAG = "\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f"  # a subdivision flag (🏴 + tag letters + cancel tag)
 _BODY_INVISIBLE = re.compile(f"({_FLAG})|[{INVISIBLE}]")
-_TEXT_INVISIBLE = re.compile(f"({_FLAG})|[{INVISIBLE}{ZWSP}]")
+_TEXT_INVISIBLE = re.compile(f"({_FLAG})|[{INVISIBLE}{ZWSP}{PRIVATE_USE}]")
 _SPACE = re.compile(r"[\s\u2028\u2029\u3000]+")
 _SCRIPT = re.compile(r"<(script|style|template|noscript|iframe|object)\b[^>]*>.*?(?:</\1\s*>|$)", re.I | re.S)
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
@@ -70,7 +90,7 @@ def _keep_flags(m: re.Match[str]) -> str:
 
 def body_text(markdown: str) -> str:
     """The body without invisible format controls (its Markdown, links and escapes untouched)."""
-    return _BODY_INVISIBLE.sub(_keep_flags, markdown)
+    return _BODY_INVISIBLE.sub(_keep_flags, markdown.translate(GB18030_PUA))
 
 
 def safe_link(url: str | None) -> str | None:
@@ -101,11 +121,11 @@ def _link(m: re.Match[str]) -> str:
 def text_field(text: str | None, *, paragraphs: bool = False) -> str:
     """A field that is text by contract (title, summary, author, tags …), safe to show anywhere.
 
-    ``paragraphs``: keep line and paragraph breaks, as a text share's title and summary have them;
-    otherwise all white space is one space."""
+    ``paragraphs``: keep line and paragraph breaks, as a text share's summary has them; otherwise all
+    white space is one space (a title is one line)."""
     if not text:
         return ""
-    out = _TEXT_INVISIBLE.sub(_keep_flags, text)
+    out = _TEXT_INVISIBLE.sub(_keep_flags, text.translate(GB18030_PUA))
     for _ in range(_MAX_ROUNDS):
         before = out
         out = _TAG.sub("", _COMMENT.sub("", _SCRIPT.sub("", out)))
@@ -137,7 +157,7 @@ def article(a: Article) -> Article:
                 extra[key] = value
     clean = dataclasses.replace(
         a,
-        title=text_field(a.title, paragraphs=True),
+        title=text_field(a.title),
         author=_optional(a.author),
         account=_optional(a.account),
         summary=text_field(a.summary, paragraphs=True),

@@ -281,7 +281,6 @@ def test_a_repost_credit_line_goes() -> None:
 
 def test_site_chrome_the_portals_leave_in_bodies() -> None:
     for site, line in (
-        ("qq", "查看原图 264K"),
         ("sina", "立刻注册新浪免费邮箱，激活即可参与抽奖"),
         ("sohu", "共找到 13,046 个相关新闻"),
     ):
@@ -295,3 +294,78 @@ def test_plain_text_keeps_a_hash_or_angle_bracket_inside_a_line() -> None:
 
     assert plain_text("学习 C# 和 F#，1 > 0") == "学习 C# 和 F#，1 > 0"
     assert plain_text("## 小标题\n\n> 引用\n\n- 列表") == "小标题 引用 列表"
+
+
+def test_the_image_viewer_label_goes_on_every_site_but_a_sentence_about_it_stays() -> None:
+    for site in ("qq", "sina", "web", "wechat"):
+        for label in ("查看原图 264K", "查看原图（1.2M）", "查看原图", "点击查看大图", "点击图片查看原图"):
+            text, cleaned = run_site(paras(2) + img("a") + f"<p>{label}</p>" + paras(2), site)
+            assert ("viewer-label", label) in cuts(cleaned), (site, label)
+            assert "查看" not in text and "mmbiz.qpic.cn/a/640" in text
+    sentence = "<p>在相册里点开照片，再点右下角的查看原图，就能看到完整的细节。</p>"
+    text, cleaned = run_site(paras(2) + sentence + paras(2), "qq")
+    assert "查看原图，就能看到完整的细节" in text and not cleaned.removed
+
+
+CARD = (
+    '<div class="card"><span>广告</span><a href="https://game.example.com/x"><img src="https://example.com/icon.png"></a>'
+    "<div>《云海仙途》</div><div>全新版本今日上线，登录即送十连抽</div>"
+    '<a href="https://a.app.qq.com/o/simple.jsp?pkgname=com.example.game">立即下载</a></div>'
+)
+
+
+def test_an_advert_card_goes_whichever_way_the_page_says_it_is_one() -> None:
+    cards = {
+        "label": CARD.replace(
+            'href="https://a.app.qq.com/o/simple.jsp?pkgname=com.example.game"', 'href="#"'
+        ),
+        "label at the end": '<div><a href="https://shop.example.com/"><img src="https://example.com/p.png"></a>'
+        "<p>秋季新品上市，全场满减</p><span>推广</span></div>",
+        "store link and a call": CARD.replace("<span>广告</span>", ""),
+        "apk and a call": '<section><p>《星际远航》手游公测开启</p><p><a href="https://dl.example.com/game.apk">免费下载</a></p></section>',
+        "class": '<div class="article-ad-box"><img src="https://example.com/p.png"><p>限时特惠，点击了解</p></div>',
+        "camelCase class": '<div class="inlineAdCard"><p>某某银行信用卡，新户首刷礼</p></div>',
+        "data attribute": '<div data-ad-id="778"><p>某某汽车，预约试驾享好礼</p></div>',
+    }
+    for name, card in cards.items():
+        text, cleaned = run_site(paras(3) + card + paras(3), "qq")
+        assert [r.rule for r in cleaned.removed] == ["ad-card"], (name, cuts(cleaned))
+        for gone in (
+            "云海仙途",
+            "十连抽",
+            "立即下载",
+            "秋季新品",
+            "推广",
+            "星际远航",
+            "特惠",
+            "信用卡",
+            "试驾",
+            "广告",
+        ):
+            assert gone not in text, (name, gone)
+        assert text.count(BODY) == 6, name
+
+
+def test_what_only_looks_like_an_advert_stays() -> None:
+    kept = {
+        # a link to an app store in a sentence that asks nothing
+        "store link in prose": '<p>这款应用已经在<a href="https://apps.apple.com/cn/app/id1">App Store</a>上架，评分4.8分。</p>',
+        # a call to download, linking to no store
+        "call without a store": '<p>报告全文可在官网<a href="https://www.example.gov.cn/report.pdf">立即下载</a>。</p>',
+        # an article about advertising: the word in its text, not a label
+        "the word in prose": "<p>广告行业今年的投放预算普遍收紧，品牌更看重转化。</p>",
+        # classes that merely hold the letters: header, shadow, loading, readme
+        "letters in classes": '<div class="header-shadow"><p class="loading readme">' + BODY + "</p></div>",
+        # a label-like word inside a long section: the section is the article's own
+        "long section": '<section><p>广告</p><img src="https://example.com/p.png">' + paras(6) + "</section>",
+    }
+    for name, html in kept.items():
+        text, cleaned = run_site(paras(3) + html + paras(3), "qq")
+        assert "ad-card" not in [r.rule for r in cleaned.removed], (name, cuts(cleaned))
+
+
+def test_advert_cards_never_take_most_of_a_body() -> None:
+    card = '<div class="ad"><p>' + BODY[:30] + "</p></div>"
+    text, cleaned = run_site(card * 3 + "<p>短短一句。</p>", "qq")
+    assert [r.rule for r in cleaned.removed] == ["safety-valve:ad-card"]
+    assert text.count(BODY[:30]) == 3

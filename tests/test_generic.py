@@ -569,3 +569,128 @@ def test_gne_bench_builds_a_corpus_the_quality_bench_reads(tmp_path: Path) -> No
     cleaned = sorted(gne_pages.CLEANED.glob("*.txt"))
     assert len(refs) == len(cleaned) and len(cleaned) >= 20
     assert all(ref.startswith("raw/") for ref in refs)
+
+
+NOTICE_URL = "https://www.example.gov.cn/xw/bm/202104/t20210409_1.html"
+
+
+def test_a_short_article_under_its_headline_and_dateline_is_kept() -> None:
+    """About 120 characters, four commas and no full stop: too little prose by the counts alone, but
+    the page has a headline, says its date and has one body block that dominates it."""
+    html = _page("short-notice.html")
+    article = generic.extract(html, NOTICE_URL)
+    assert article.kind == "article", article.error
+    assert article.title == "区图书馆延长周末开放时间"
+    assert article.published == datetime(2021, 4, 9, 10, 30, tzinfo=CHINA_TZ)
+    body = _body(article)
+    assert snippet_in("区图书馆自4月10日起延长周末开放时间", body) and snippet_in("自觉遵守馆内秩序", body)
+    assert "主办单位" not in body and "分享到" not in body
+    # without a date the page says nothing that makes the short text an article
+    undated = html.replace("<span>发布时间：2021-04-09 10:30</span>", "")
+    assert generic.extract(undated, "https://www.example.gov.cn/xw/bm/t1.html").kind == "not_article"
+    # nor when another block of the page is as big as the body (a teaser, a second notice)
+    teaser = (
+        "<div class='side'><p>" + "本站另有一则较长的通知内容，介绍了图书馆的各项服务安排" * 4 + "</p></div>"
+    )
+    assert generic.extract(
+        html.replace('<div class="footer">', teaser + '<div class="footer">'), NOTICE_URL
+    ).kind == ("not_article")
+
+
+BLOG_URL = "https://blog.example.org/p/42"
+
+
+def _without_comments(article) -> None:  # type: ignore[no-untyped-def]
+    body = _body(article)
+    assert snippet_in("八点不到就到了香山东门", body) and snippet_in("腿酸了两天", body)
+    assert "停车方便吗" not in body and "网友评论" not in body and "回复" not in body
+    assert [r.rule for r in article.removed].count("web:comments") == 1
+
+
+def test_a_blog_post_keeps_none_of_its_reader_comments() -> None:
+    """30 comments (a name, a time, a reply button, a paragraph each) under a "网友评论" heading, in the
+    post's own container: together they outweigh the post; they are a comment list by their build."""
+    html = _page("blog-comments-plain.html")
+    article = generic.extract(html, BLOG_URL)
+    assert article.kind == "article" and article.title == "周末去爬了香山"
+    _without_comments(article)
+    assert next(r for r in article.removed if r.rule == "web:comments").text.startswith("网友评论")
+    # the buttons alone, or the heading alone, say it as well
+    _without_comments(generic.extract(html.replace("<h3>网友评论（30）</h3>\n", ""), BLOG_URL))
+    no_buttons = "".join(part.split("</div>\n", 1)[-1] for part in html.split('  <div class="op">'))
+    assert "回复</a>" not in no_buttons and no_buttons.count('<div class="item">') == 30
+    _without_comments(generic.extract(no_buttons, BLOG_URL))
+
+
+def test_dated_teasers_without_a_comment_mark_stay_a_list_not_comments() -> None:
+    """Items with a time but no reply button, no comment heading and no comment class are no comment
+    list (a news list): nothing is cut as comments."""
+    html = _page("blog-comments-plain.html").replace("<h3>网友评论（30）</h3>\n", "")
+    html = "".join(part.split("</div>\n", 1)[-1] for part in html.split('  <div class="op">'))
+    article = generic.extract(html, BLOG_URL)
+    assert "web:comments" not in [r.rule for r in article.removed]
+
+
+CHINANEWS_URL = "https://www.chinanews.com/gn/2020/03-02/9110234.shtml"
+CHINANEWS_DATELINE = (
+    '<div class="left-t" style="float:left;">2020年03月02日 12:10:24&nbsp;&nbsp;&nbsp;来源：'
+    '<a href="http://www.chinanews.com/" class="source">中国新闻网</a>&nbsp;&nbsp;&nbsp;&nbsp;'
+    '<a href="#" class="ly">参与互动</a></div>'
+)
+HIDDEN_TIME = '<input type="hidden" id="newstime" value="12:10:24" />'
+
+
+@pytest.mark.parametrize(
+    ("dateline", "hidden_time", "expected"),
+    [
+        (CHINANEWS_DATELINE, True, (12, 10, 24)),
+        ('<div class="left-t">2020年03月02日\u300012:10:24\u3000来源：中国新闻网</div>', False, (12, 10, 24)),
+        ('<div class="left-t">2020年03月02日 12:10　来源：中国新闻网</div>', False, (12, 10, 0)),
+        (
+            '<div class="left-t">2020年03月02日 12:10　来源：中国新闻网</div>',
+            True,
+            (12, 10, 24),
+        ),  # seconds kept
+        ('<div class="left-t">2020年03月02日 星期一 12:10 来源：中国新闻网</div>', False, (12, 10, 0)),
+        ('</div><div class="d">2020年03月02日</div><div class="t">12:10:24</div><div>', False, (12, 10, 24)),
+        ("", True, (12, 10, 24)),  # the day in a meta tag, the time in the hidden fields only
+    ],
+    ids=["dateline", "ideographic-space", "no-seconds", "hidden-seconds", "weekday", "split", "hidden-only"],
+)
+def test_a_chinanews_date_keeps_its_time_of_day(
+    dateline: str, hidden_time: bool, expected: tuple[int, int, int]
+) -> None:
+    html = _page("chinanews.html")
+    assert CHINANEWS_DATELINE in html and HIDDEN_TIME in html
+    html = html.replace(CHINANEWS_DATELINE, dateline)
+    if not hidden_time:
+        html = html.replace(HIDDEN_TIME, "")
+    article = generic.extract(html, CHINANEWS_URL)
+    assert article.kind == "article"
+    assert article.published == datetime(2020, 3, 2, *expected, tzinfo=CHINA_TZ)
+
+
+def test_hidden_fields_never_date_a_page_alone() -> None:
+    """A form's hidden date fields give a time to the day the page states, never a day of their own."""
+    html = _page("chinanews.html").replace(CHINANEWS_DATELINE, "")
+    html = html.replace('<meta name="publishdate" content="2020-03-02">', "")
+    html = html.replace('value="2020-03-02"', 'value="2019-01-01"')
+    article = generic.extract(html, "https://www.example.cn/news/a.shtml")
+    assert article.published is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2020年03月02日 12:10:24", datetime(2020, 3, 2, 12, 10, 24, tzinfo=CHINA_TZ)),
+        ("2020年03月02日\u300012:10:24", datetime(2020, 3, 2, 12, 10, 24, tzinfo=CHINA_TZ)),
+        ("2020年03月02日12:10", datetime(2020, 3, 2, 12, 10, tzinfo=CHINA_TZ)),
+        ("2020-03-02（周一）12:10:24", datetime(2020, 3, 2, 12, 10, 24, tzinfo=CHINA_TZ)),
+        ("2020年03月02日 星期一", datetime(2020, 3, 2, tzinfo=CHINA_TZ)),
+    ],
+)
+def test_parse_china_datetime_keeps_the_time_of_day(text: str, expected: datetime) -> None:
+    from scraper.sites._common import parse_china_datetime
+
+    assert parse_china_datetime(text) == expected
+    assert generic._dateline_date([text + " 来源：中国新闻网"]) == expected

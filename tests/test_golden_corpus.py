@@ -2,7 +2,8 @@
 
 For every annotated page: the extracted kind is the annotated kind; every "with" snippet is in the
 body, every "without" snippet is not; title, publish time, author and account equal the annotation
-where it gives them. Non-articles must come back typed, with an error message naming the URL.
+where it gives them (a text share without a title of its own is titled by its first line, and its
+whole annotated text is in the body: ``tests.corpus.expected_title``). Non-articles must come back typed, with an error message naming the URL.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 
 from scraper import extract
 from scraper.html import plain_text
-from tests.corpus import annotations, site_of, snippet_in, url_for
+from tests.corpus import annotations, expected_title, site_of, snippet_in, title_is_text, url_for
 
 RECORDS = annotations()
 
@@ -46,7 +47,12 @@ def test_golden_page(corpus, record) -> None:  # type: ignore[no-untyped-def]
     assert not missing, f"{rec['file']}: must-keep snippets missing: {missing}"
     assert not kept, f"{rec['file']}: boilerplate kept: {kept}"
     if rec.get("title"):
-        assert article.title == rec["title"]
+        assert article.title == expected_title(rec)
+        if title_is_text(rec):  # the annotated title is the post's whole text: all of it in the body
+            assert "\n" not in article.title
+            assert snippet_in(rec["title"], body), (
+                f"{rec['file']}: the text share's text is not all in the body"
+            )
     if rec.get("published"):
         assert article.published is not None
         assert article.published == datetime.fromisoformat(rec["published"])

@@ -133,6 +133,26 @@ def test_rain_a_page_is_cleaned_like_the_seed_readme_says() -> None:
     assert "DeepSeek，持续正反馈AI赛道。" in text
 
 
+def test_rain_a_2024_page_loses_its_game_advert_and_the_viewer_labels() -> None:
+    """A 2024 rain/a body with an in-article game card (a 广告 tag, an icon, a pitch, a 立即下载 button
+    to an app store) and the image viewer's 查看原图 labels under two pictures."""
+    a = _extract("rain-a-2024.html", "https://news.qq.com/rain/a/20240518A01BOOK00")
+    assert a.kind == "article" and a.title == "小城书店的第十个年头" and a.account == "城市周刊"
+    text = _text(a)
+    for gone in ("广告", "云海仙途", "十连抽", "立即下载", "查看原图", "264K", "1.2M"):
+        assert gone not in text, gone
+    for keep in ("老街的尽头有一家书店", "周末常有中学生来写作业", "后来店里开始办读书会", "灯就会一直亮着"):
+        assert keep in text, keep
+    urls = [i.url for i in a.images]
+    assert (
+        "https://inews.gtimg.com/om_bt/OSHOPFRONT/641" in urls
+        and "https://inews.gtimg.com/om_bt/OREADINGCLUB/641" in urls
+    )
+    assert not any("GAMEICON" in u for u in urls)
+    assert [r.rule for r in a.removed].count("ad-card") == 1
+    assert [r.rule for r in a.removed].count("viewer-label") == 2
+
+
 def test_empty_dom_shell_uses_origin_content() -> None:
     a = _extract("rain-a-shell.html", "https://news.qq.com/rain/a/20240305A0ABCD00")
     assert a.kind == "article"

@@ -216,8 +216,8 @@ def test_picture_share_2018_document_write() -> None:
 def test_text_share_without_user_title() -> None:
     article = extract(page("textshare.html"), "https://mp.weixin.qq.com/s/TextShareTextShare_01")
     assert article.kind == "textshare"
-    # the title is the whole text (no user title), its paragraph breaks kept
-    assert article.title == '第一段想法。\n\n第二段想法，带"引号"。'
+    # no user title: the title is the text's first line, the whole text is the body
+    assert article.title == "第一段想法。"
     assert article.account == "想法账号"
     assert article.published is not None and article.published.isoformat() == "2020-05-26T18:10:13+08:00"
     assert article.body_markdown.strip().split("\n\n") == ["第一段想法。", '第二段想法，带"引号"。']
@@ -225,6 +225,46 @@ def test_text_share_without_user_title() -> None:
     # og:title writes the line breaks as a literal backslash-n: used when the JS data is missing
     only_og = page("textshare.html").replace("title: JsDecode(", "titl: JsDecode(")
     assert extract(only_og, "https://mp.weixin.qq.com/s/TextShareTextShare_01").title == article.title
+
+
+LONG_SHARE = (
+    "明天是假期，周刊暂停一期。上周说提前到今天发，后来想想还是暂停吧，我也休息一周。"
+    "祝大家假期开心，有兴趣可以翻翻以前的周刊，地址在下面。https://example.com/weekly/"
+)
+
+
+def _share_page(text: str, user_title: str, title: str | None = None) -> str:
+    """The hand-written text share with another text (JS-escaped like WeChat's) and is_user_title."""
+    js = text.replace("\n", "\\x0a")
+    html = page("textshare.html")
+    html = html.replace("第一段想法。\\x0a\\x0a第二段想法，带\\x22引号\\x22。", js)
+    html = html.replace("第一段想法。\\x0a\\x0a第二段想法，带\\x26quot;引号\\x26quot;。", js)
+    html = html.replace("第一段想法。\\n\\n第二段想法，带&quot;引号&quot;。", text.replace("\n", "\\n"))
+    html = html.replace("'0' * 1", f"'{user_title}' * 1")
+    if title is not None:
+        html = html.replace(f"title: JsDecode('{js}')", f"title: JsDecode('{title}')")
+    return html
+
+
+def test_text_share_title_is_one_line() -> None:
+    url = "https://mp.weixin.qq.com/s/TextShareTextShare_01"
+    # one long paragraph (longer than any title one can type): the title is its first sentence
+    article = extract(_share_page(LONG_SHARE, "0"), url)
+    assert article.title == "明天是假期，周刊暂停一期。"
+    assert text_of(article).replace(" ", "") == LONG_SHARE.replace(" ", "")
+    # a short first line is the title whole, even with several sentences; the rest stays in the body
+    article = extract(_share_page("好消息！新版本发布了。\n\n" + LONG_SHARE, "0"), url)
+    assert article.title == "好消息！新版本发布了。"
+    assert "好消息！新版本发布了。" in text_of(article) and "周刊暂停一期" in text_of(article)
+    # a first line without any sentence end is kept whole: a sentence is never cut
+    run_on = "这是一段没有句号的很长的话" * 6
+    assert extract(_share_page(run_on + "\n\n第二段。", "0"), url).title == run_on
+    # a title the author typed is the title, whatever its length
+    typed = "作者自己起的标题。第二句也是标题的一部分，这个标题比较长，但它是作者亲手写的，不是正文的第一行啊，所以它整个都是标题，一个字也不能少"
+    assert len(typed) > wechat.TITLE_MAX_CHARS
+    article = extract(_share_page(LONG_SHARE, "1", title=typed), url)
+    assert article.title == typed
+    assert "周刊暂停一期" in text_of(article)
 
 
 def test_video_page() -> None:

@@ -36,7 +36,7 @@ from scraper.errors import ConfigError
 from scraper.html import meta_map, node_text, parse, squash
 from scraper.models import Article, Removal
 from scraper.sites import generic
-from scraper.sites._common import build_article, china_time, not_article, parse_china_datetime
+from scraper.sites._common import WEEKDAY, build_article, china_time, not_article, parse_china_datetime
 
 # ---------------------------------------------------------------------------------------------------
 # Rules
@@ -176,25 +176,48 @@ def datelines(tree: LexborHTMLParser, specs: Iterable[str], metas: Metas | None 
     return out
 
 
-_FULL_DATE_TIME = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*\d{1,2}\s*[:：]\s*\d{2}")
+_FULL_DATE_TIME = re.compile(
+    r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*(?:" + WEEKDAY + r"\s*)?\d{1,2}\s*[:：]\s*\d{2}"
+)
 _SCAN_MAX = 80  # why: a dateline is a short line; a paragraph quoting a date is prose
 _SCAN_RAW_MAX = 4000  # why: a short line padded by a page's indentation is still far below this
 _SCAN_LIMIT = 3  # why: the first lines with a date and time are the article's; later ones are lists
 
 
+_SCAN_TAGS = "time, span, em, p, div, td, font"
+_SCAN_TAG_SET = frozenset(t.strip() for t in _SCAN_TAGS.split(","))
+_DIGIT = re.compile(r"[0-9]")
+
+
 def scan_datelines(tree: LexborHTMLParser) -> list[str]:
-    """Short elements holding a full date and time, in page order (fallback for unknown layouts)."""
-    out: list[str] = []
-    for node in tree.css("time, span, em, p, div, td, font"):
-        raw = node.text(deep=True, separator=" ")
-        if len(raw) > _SCAN_RAW_MAX:
-            continue  # why: squashing every wrapper's whole text was most of the time on big pages
-        value = squash(raw)
-        if len(value) <= _SCAN_MAX and _FULL_DATE_TIME.search(value):
-            out.append(value)
-            if len(out) >= _SCAN_LIMIT:
-                break
-    return out
+    """Short elements holding a full date and time, in page order (fallback for unknown layouts).
+
+    Only the elements above a text with a digit can hold a date: they are read from each such text
+    upwards, until an element's text is longer than a dateline (its ancestors' are longer still), so
+    the page's big wrappers are never read whole (reading every element's text was 9 ms a page)."""
+    root = tree.root
+    if root is None:
+        return []
+    found: dict[int, str] = {}
+    visited: set[int] = set()
+    for text in root.traverse(include_text=True):
+        if text.tag != "-text" or not _DIGIT.search(text.text_content or ""):
+            continue
+        node = text.parent
+        while node is not None and node.mem_id not in visited:
+            visited.add(node.mem_id)
+            if node.tag in _SCAN_TAG_SET:
+                raw = node.text(deep=True, separator=" ")
+                value = squash(raw) if len(raw) <= _SCAN_RAW_MAX else ""
+                if not value or len(value) > _SCAN_MAX:
+                    break  # its ancestors hold all its text: longer still
+                if _FULL_DATE_TIME.search(value):
+                    found[node.mem_id] = value
+            node = node.parent
+    if not found:
+        return []
+    out = [found[n.mem_id] for n in tree.css(_SCAN_TAGS) if n.mem_id in found]  # page order
+    return out[:_SCAN_LIMIT]
 
 
 def inner(node: LexborNode, css: str) -> list[LexborNode]:
@@ -296,7 +319,8 @@ def clean_source(text: str) -> str:
 
 
 _DATE_IN_LINE = re.compile(
-    r"(?:\d{4}\s*[-/.年]\s*)?\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?)?"
+    r"(?:\d{4}\s*[-/.年]\s*)?\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*" + WEEKDAY + r")?"
+    r"(?:\s*\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?)?"
 )
 _URLISH = re.compile(r"(?:https?://)?[\w-]+(?:\.[\w-]+)+\S*", re.I)
 

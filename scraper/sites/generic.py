@@ -38,7 +38,15 @@ from scraper.credits import NOBODY
 from scraper.html import meta_map, node_text, parse, plain_text, squash
 from scraper.models import Article, Removal
 from scraper.sites import Adapter
-from scraper.sites._common import CHINA_TZ, build_article, china_time, not_article, parse_china_datetime
+from scraper.sites._comments import HEADING_MAX_CHARS, Marks, remove_comment_lists
+from scraper.sites._common import (
+    CHINA_TZ,
+    DATE_TIME_TEXT,
+    build_article,
+    china_time,
+    not_article,
+    parse_china_datetime,
+)
 
 SITE = "web"
 _RULES = load_rules("sites/web").get("selectors", {})
@@ -126,9 +134,7 @@ _BYLINE = [
 # why: "来源：本站原创" / "来源：网络" name no outlet
 _NO_SOURCE = re.compile(r"(?:本站|本网|原创|本站原创|本网原创|网络|互联网|网友投稿|未知|不详)")
 _SOURCE = re.compile(r"来源于?(?:\s*[:：︰]\s*|\s+)[\[【(（]?\s*([^\s\]】)）|｜丨,，;；:：]{2,24})")
-_DATE_FULL = re.compile(
-    r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:[\sT]*\d{1,2}\s*[:：时]\s*\d{1,2}(?:\s*[:：分]\s*\d{1,2})?)?"
-)
+_DATE_FULL = re.compile(DATE_TIME_TEXT)  # the date parse_china_datetime reads, time and weekday included
 _DATE_HINT = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
 _URL_DATE = [
     re.compile(r"/((?:19|20)\d{2})[-/]?(\d{2})[-/]?(\d{2})(?=[/_\-.]|$)"),
@@ -216,6 +222,8 @@ class _Meta:
     ld: dict[str, object] = field(default_factory=dict)
     modified: datetime | None = None
     site_name: str | None = None
+    date_from_url: bool = False  # the only date found was the one in the URL
+    hidden_times: list[datetime] = field(default_factory=list)  # dates with a time from hidden fields
 
 
 def extract(html: str, url: str) -> Article:
@@ -226,7 +234,13 @@ def extract(html: str, url: str) -> Article:
     root = tree.body
     if root is None:
         return not_article(url, SITE, "not_article", f"The page {url} has no body.", title=info.title)
-    best = find_body(root)
+    marks = Marks()
+    best = find_body(root, marks)
+    if best is not None and _in_a_list(best):
+        return _refuse(url, info, "is a list of posts or links")  # a thread list's items look like comments
+    comments = remove_comment_lists(root, marks)
+    if comments:  # search again without them: a long thread outweighs its post
+        best = find_body(root)
     if best is None:
         return _refuse(url, info, "has no article text")
     if _in_a_list(best):
@@ -240,7 +254,9 @@ def extract(html: str, url: str) -> Article:
     _near_metadata(info, best, url)
     body, removed = _assemble(best, info)
     chars, links, punct = _stats(body)
-    if not _is_article_text(chars - links, punct):
+    if not _is_article_text(chars - links, punct) and not _short_article(
+        root, body, info, chars - links, punct
+    ):
         return _refuse(url, info, "has no article text (too little prose)")
     article = build_article(
         url=url,
@@ -254,7 +270,7 @@ def extract(html: str, url: str) -> Article:
         cover=info.cover,
         canonical_url=info.canonical,
         source=info.source,
-        removed=tuple(removed),
+        removed=(*comments, *removed),
     )
     if article.source is None and info.dateline_source:
         # below a 来源 label and a credit line in the body: both were tried first
@@ -337,6 +353,27 @@ def _refuse(url: str, info: _Meta, why: str) -> Article:
     )
 
 
+def _short_article(root: LexborNode, body: LexborNode, info: _Meta, prose: int, punct: int) -> bool:
+    """A short text that is clearly an article all the same: the page has a headline (a heading that
+    is its title) and states a date (not only in its URL), and the body dominates the page, no other
+    block of it holding half as much prose (a notice of a hundred characters under its headline and
+    dateline; a list or an index page has many blocks of like size)."""
+    if prose < SHORT_ARTICLE_CHARS or punct < SHORT_ARTICLE_MIN_PUNCT:
+        return False
+    if info.title_node is None or info.published is None or info.date_from_url:
+        return False
+    inside = {node.mem_id for node in body.traverse()}
+    outside = max(
+        (b.chars - b.link_chars for key, b in _text_blocks(root).items() if key not in inside), default=0
+    )
+    return prose >= DOMINANT_BODY_RATIO * outside
+
+
+SHORT_ARTICLE_CHARS = 60  # why: two sentences; a "not found" or "deleted" message is shorter
+SHORT_ARTICLE_MIN_PUNCT = 1  # why: at least one clause mark: a line of names or tags is no article
+DOMINANT_BODY_RATIO = 2.0  # why: the article is the page's one big block; a list's items are alike
+
+
 def _is_article_text(chars: int, punct: int) -> bool:
     if chars >= MIN_ARTICLE_CHARS * 3:
         return punct >= MIN_ARTICLE_PUNCT
@@ -352,12 +389,9 @@ def _is_article_text(chars: int, punct: int) -> bool:
 # body detection
 
 
-def find_body(root: LexborNode) -> LexborNode | None:
-    """The container with the best text-density score, or None when the page has no prose.
-
-    Also the news portals' fallback for a layout their selectors do not know
-    (``_newsbase.densest_block``); both callers strip ``STRIP_TAGS`` from the tree first.
-    """
+def _text_blocks(root: LexborNode, marks: Marks | None = None) -> dict[int, _Block]:
+    """Every non-blank text node of ``root`` charged to its nearest block element (by ``mem_id``);
+    ``marks`` also sees the short ones (comment buttons and headings)."""
     blocks: dict[int, _Block] = {}
     seen = 0
     for node in root.traverse(include_text=True):
@@ -384,13 +418,25 @@ def find_body(root: LexborNode) -> LexborNode | None:
         block = blocks.get(key)
         if block is None:
             block = blocks[key] = _Block(parent)
-        n = len(text.strip())
+        stripped = text.strip()
+        n = len(stripped)
+        if marks is not None and n <= HEADING_MAX_CHARS and node.parent is not None:
+            marks.see(stripped, node.parent, parent)
         block.chars += n
         if in_link:
             block.link_chars += n
         else:
             block.punct += _count_punct(text)
+    return blocks
 
+
+def find_body(root: LexborNode, marks: Marks | None = None) -> LexborNode | None:
+    """The container with the best text-density score, or None when the page has no prose.
+
+    Also the news portals' fallback for a layout their selectors do not know
+    (``_newsbase.densest_block``); both callers strip ``STRIP_TAGS`` from the tree first.
+    """
+    blocks = _text_blocks(root, marks)
     candidates: dict[int, _Candidate] = {}
     chains: dict[int, LexborNode] = {}
 
@@ -751,6 +797,7 @@ def _metadata(tree: LexborHTMLParser, html: str, url: str) -> _Meta:
     info.modified = _first_date([meta(name) for name in META_MODIFIED])
     if info.published is None:
         info.script_date = _script_date(tree)  # read now: scripts are stripped before the body search
+    info.hidden_times = _hidden_times(tree)
     return info
 
 
@@ -978,7 +1025,12 @@ def _near_metadata(info: _Meta, body: LexborNode, url: str) -> None:
     if info.source is None:
         info.dateline_source = next((src for lines in windows if (src := _dateline_source(lines))), "")
     if info.published is None:
-        info.published = _labelled_date(body) or info.script_date or info.modified or _url_date(url)
+        info.published = _labelled_date(body) or info.script_date or info.modified
+    if info.published is None:
+        info.published = _url_date(url)
+        info.date_from_url = info.published is not None
+    if info.published is not None:
+        info.published = _with_hidden_time(info.published, info.hidden_times)
     if not bylines and info.author is None:
         from scraper.sites._newsbase import edge_text_blocks, inline_byline  # why here: it imports us
 
@@ -1034,12 +1086,67 @@ _SCRIPT_DATES = tuple(
 )
 
 
+def _hidden_times(tree: LexborHTMLParser) -> list[datetime]:
+    """Dates with a time of day kept in hidden form fields named for them, in page order: one field
+    holding both, or a date field followed by a time field (chinanews prints the day and the minute,
+    and keeps ``<input type="hidden" id="newsdate" value="2020-03-02">`` + ``id="newstime"
+    value="12:10:24">``). Only ever used to give a time to a date the page states elsewhere."""
+    out: list[datetime] = []
+    day = ""
+    for node in tree.css("input[type=hidden][value]")[:HIDDEN_FIELDS]:
+        attrs = node.attributes
+        name = f"{attrs.get('id') or ''} {attrs.get('name') or ''}".lower()
+        value = squash(attrs.get("value") or "")
+        if "date" not in name and "time" not in name or not value:
+            continue
+        if _TIME_OF_DAY.fullmatch(value) and day:
+            value = f"{day} {value}"
+        elif _DATE_FULL.fullmatch(value) and not _TIME_OF_DAY.search(value):
+            day = value
+            continue
+        when = _parse_date(value) if _TIME_OF_DAY.search(value) else None
+        if when is not None:
+            out.append(when)
+    return out
+
+
+HIDDEN_FIELDS = 200  # why: a page's hidden fields are a handful; a form with thousands is data, not metadata
+_TIME_OF_DAY = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?")
+
+
+def _with_hidden_time(when: datetime, hidden: list[datetime]) -> datetime:
+    """``when`` with the time of a hidden field of the same day, when the page printed no time (00:00)
+    or the same minute without its seconds."""
+    for exact in hidden:
+        if exact.date() != when.date():
+            continue
+        if (when.hour, when.minute, when.second) == (0, 0, 0) or (
+            when.second == 0 and exact.replace(second=0) == when
+        ):
+            return exact
+    return when
+
+
+def _join_split_times(lines: list[str]) -> list[str]:
+    """A date and its time of day printed in elements of their own ("2020年03月02日" then "12:10:24")
+    as one line."""
+    out: list[str] = []
+    for line in lines:
+        if out and _TIME_OF_DAY.fullmatch(line):
+            last = list(_DATE_FULL.finditer(out[-1]))
+            if last and last[-1].end() == len(out[-1]) and not _TIME_OF_DAY.search(last[-1].group(0)):
+                out[-1] = f"{out[-1]} {line}"
+                continue
+        out.append(line)
+    return out
+
+
 def _dateline_date(lines: list[str]) -> datetime | None:
     """The date of the first dateline-like line (short, not a sentence), to the second if a line
     right after it repeats the same minute with seconds (pages often hide a precise copy)."""
     found: datetime | None = None
     looked = 0
-    for line in lines:
+    for line in _join_split_times(lines):
         if found is not None:
             looked += 1
             if looked > 2:  # why: the precise copy sits next to the visible dateline

@@ -27,7 +27,6 @@ import binascii
 import html as _html
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import replace
 from datetime import datetime
 from functools import cached_property, lru_cache
 from typing import Any
@@ -496,6 +495,44 @@ def _raw_title(page: _Page, share: bool) -> str:
     return "" if text in GENERIC_TITLES else text
 
 
+TITLE_MAX_CHARS = 64
+"""Why 64: WeChat's own limit for a post title; a first line longer than any title a user may set is a
+paragraph, and the title becomes its first sentence."""
+
+_SENTENCE = re.compile(r".+?(?:[。！？!?]+|…{2,}|\.(?=\s|$))[”’」』）)】》\"']*", re.S)
+"""A sentence: up to its end mark (``。！？!?``, an ellipsis ``……``, a full stop before a space), with the
+closing quotes and brackets that follow it."""
+
+
+def share_title(text: str) -> str:
+    """A share's title when the post has none of its own (the title is the post's text): one line.
+
+    The text's first non-empty line; when that line is longer than :data:`TITLE_MAX_CHARS`, its first
+    sentence (a sentence is never cut: one long sentence stays whole). The full text stays in the body.
+    """
+    line = next((squash(part) for part in text.splitlines() if part.strip()), "")
+    if len(line) <= TITLE_MAX_CHARS:
+        return line
+    first = _SENTENCE.match(line)
+    return first.group(0).strip() if first else line
+
+
+def _user_title(page: _Page) -> str:
+    """``is_user_title`` of a share page: "1" (the author typed a title), "0" (the title is the text), or ""."""
+    value = _text(page.new("text_page_info", "is_user_title")) or page.var("is_user_title")
+    return value if isinstance(value, str) else ""
+
+
+def _title_is_text(page: _Page, raw_title: str) -> bool:
+    """Whether a share's title is its text, not one the author typed: WeChat says so (``is_user_title``
+    0), or the title has line breaks (a typed title is one line), or it is the share's whole text."""
+    user = _user_title(page)
+    if user:
+        return user == "0"
+    text = _share_text(page, textshare=True)
+    return "\n" in raw_title or (bool(text) and squash(text) == squash(raw_title))
+
+
 def _clean_byline(text: str) -> str:
     text = squash(BYLINE_PREFIX.sub("", squash(text)))
     return "" if text in ("原创", "") else text
@@ -844,10 +881,8 @@ def _picshare_body(page: _Page, title: str) -> LexborNode | None:
 
 def _textshare_body(page: _Page, raw_title: str) -> LexborNode | None:
     text = _share_text(page, textshare=True)
-    if not text:
-        user_title = _text(page.new("text_page_info", "is_user_title")) or page.var("is_user_title")
-        if user_title in ("0", "") and raw_title:
-            text = raw_title  # without a user title the title is the whole text
+    if not text and _user_title(page) in ("0", "") and raw_title:
+        text = raw_title  # without a user title the title is the whole text
     if not text:
         desc = page.first_node(_sel("text_share_desc"))  # server-rendered text, when the page has it
         return _prepare(page, desc) if desc is not None and _has_content(desc) else None
@@ -1202,7 +1237,7 @@ def extract(html: str, url: str) -> Article:
         site=SITE,
         body=body,
         kind=kind,
-        title=raw_title,
+        title=share_title(raw_title) if share and _title_is_text(page, raw_title) else raw_title,
         author=page.first("author", _clean_byline) or None,
         account=page.first("account") or None,
         published=_published(page),
@@ -1216,7 +1251,4 @@ def extract(html: str, url: str) -> Article:
         base_url=canonical,
         extra={"wechat": {k: v for k, v in wechat.items() if v not in ("", None)}},
     )
-    if share and "\n" in raw_title:
-        # why: a text share without a user title is titled with its whole text; keep its line breaks
-        article = replace(article, title=raw_title)
     return article
