@@ -135,6 +135,7 @@ class Rules:
     site_head: Family = None
     viewer: Family = None
     ad_cards: AdSignals | None = None
+    column: Family = None
 
     def limit(self, name: str) -> float:
         return self.limits[name]
@@ -272,6 +273,7 @@ def compile_rules(base: dict[str, Any], pack: dict[str, Any], site: str = "") ->
             site_tail=_compile(pack.get("tail_anchors")),
             site_head=_compile(pack.get("head_anchors")),
             viewer=_compile(base["ad"].get("viewer")),
+            column=_compile(base["tail"].get("column")),
             ad_cards=_ad_signals(base),
         )
     except KeyError as exc:
@@ -367,8 +369,13 @@ def _is_wx_link(href: str | None) -> bool:
 # --- the decision engine (shared by the DOM and the Markdown appliers) -----------------------------
 
 
-def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Removal], dict[str, str]]:
+def decide(
+    blocks: list[Block], rules: Rules, account: str = ""
+) -> tuple[dict[int, str], list[Removal], dict[str, str]]:
     """Pick the blocks to remove: ``{index: rule}``, valve refusals, and credit metadata.
+
+    ``account``: the post's account or media, when the page names it (rules that recognise the
+    account's own blurbs need it; without it they stay off).
 
     Pure: works on texts and positions only, so DOM bodies and Markdown files get the same answers.
     Why it is written flat (lists indexed by block, each family a local): it runs once per body over
@@ -491,6 +498,7 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
     credit_chars, contains_chars = lim["credit_chars"], lim["disclaimer_contains_chars"]
     site_phrases, ad, promo, cta = rules.site_phrases, rules.ad, rules.promo, rules.cta
     credit_lines, blurb, tail_cta = rules.credit_lines, rules.blurb, rules.tail_cta
+    column, own = rules.column, _SPACE.sub("", account)
     promo_meta = rules.promo_meta
     starts, contains = rules.disclaimer_starts, rules.disclaimer_contains
     phrase_rule = f"site:{rules.site}:phrase"
@@ -528,6 +536,10 @@ def decide(blocks: list[Block], rules: Rules) -> tuple[dict[int, str], list[Remo
         elif edge and size <= short and credit_lines is not None and credit_lines.match(key):
             chosen[i] = "credit"
         elif in_tail and blurb is not None and blurb.match(key):
+            chosen[i] = "promo:blurb"
+        elif (
+            edge and own and size <= credit_chars and own in key and column is not None and column.match(key)
+        ):
             chosen[i] = "promo:blurb"
         elif edge and (
             (starts is not None and starts.match(key))
@@ -860,11 +872,14 @@ def _describe_node(node: LexborNode) -> str:
     return text if len(text) <= REMOVAL_TEXT_CHARS else text[: REMOVAL_TEXT_CHARS - 1] + "…"
 
 
-def clean_body(node: LexborNode, *, site: str = "", url: str = "", rules: Rules | None = None) -> Cleaned:
+def clean_body(
+    node: LexborNode, *, site: str = "", url: str = "", rules: Rules | None = None, account: str = ""
+) -> Cleaned:
     """Remove boilerplate from ``node`` in place; report every removal and the credit metadata.
 
     ``node`` itself is never removed, and its own ``visibility: hidden`` (WeChat's ``#js_content``)
     is ignored. ``url`` is only used in messages. ``rules`` overrides the packaged rule packs (tests).
+    ``account``: the post's account or media as the page names it (see :func:`decide`).
     """
     rules = rules or rules_for(site)
     cleaned = Cleaned()
@@ -911,7 +926,7 @@ def clean_body(node: LexborNode, *, site: str = "", url: str = "", rules: Rules 
                 cleaned.removed.append(Removal(f"safety-valve:{AD_CARD_RULE}", f"kept {len(cards)} blocks"))
     # 2. blocks and rules
     blocks = _Segmenter(node).run()
-    chosen, refusals, meta = decide(blocks, rules)
+    chosen, refusals, meta = decide(blocks, rules, account)
     doomed: list[LexborNode] = []
     for i in sorted(chosen):
         cleaned.removed.append(Removal(chosen[i], blocks[i].describe()))

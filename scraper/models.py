@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-EXTRACTOR_VERSION = "5"
+EXTRACTOR_VERSION = "6"
 """Bumped whenever extraction rules change the output; recorded in every archive. 2: one heading scale,
 unwrapped runaway quotes, whole emphasis pairs, one caption style, attribution and summaries (issue 10).
 3: a text share's title is one line; no private-use glyph in a text field, GB18030's old private-use
 code points as their real characters (issue 9). 4: generic pages: reader comments removed, short
 articles under a headline and a dateline kept, a date's time of day kept (issue 9). 5: advert cards
-in bodies (ad-card), the image viewer's label on every site (viewer-label) (issue 9)."""
+in bodies (ad-card), the image viewer's label on every site (viewer-label) (issue 9). 6: a column's
+standing introduction naming the post's own account, at the head or the tail (issue 9)."""
 
 ARTICLE_KINDS = frozenset({"article", "picshare", "textshare", "video", "repost"})
 """Kinds that are archived as articles."""

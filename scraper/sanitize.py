@@ -67,6 +67,19 @@ GB18030_PUA = {
 }  # fmt: skip
 """The private-use code points of the GB18030-2000 table → the characters GB18030-2005/2022 map those
 bytes to (the table Python's codec lacks)."""
+_GB18030_PUA = re.compile("[" + "".join(map(chr, GB18030_PUA)) + "]")
+
+
+def _real_characters(text: str) -> str:
+    """``text`` with GB18030's old private-use code points as their characters (a scan in C first:
+    ``str.translate`` with a dict costs a Python lookup per character)."""
+    return (
+        _GB18030_PUA.sub(lambda m: chr(GB18030_PUA[ord(m.group(0))]), text)
+        if _GB18030_PUA.search(text)
+        else text
+    )
+
+
 PRIVATE_USE = "\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"
 
 _FLAG = "\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f"  # a subdivision flag (🏴 + tag letters + cancel tag)
@@ -90,7 +103,7 @@ def _keep_flags(m: re.Match[str]) -> str:
 
 def body_text(markdown: str) -> str:
     """The body without invisible format controls (its Markdown, links and escapes untouched)."""
-    return _BODY_INVISIBLE.sub(_keep_flags, markdown.translate(GB18030_PUA))
+    return _BODY_INVISIBLE.sub(_keep_flags, _real_characters(markdown))
 
 
 def safe_link(url: str | None) -> str | None:
@@ -125,7 +138,7 @@ def text_field(text: str | None, *, paragraphs: bool = False) -> str:
     white space is one space (a title is one line)."""
     if not text:
         return ""
-    out = _TEXT_INVISIBLE.sub(_keep_flags, text.translate(GB18030_PUA))
+    out = _TEXT_INVISIBLE.sub(_keep_flags, _real_characters(text))
     for _ in range(_MAX_ROUNDS):
         before = out
         out = _TAG.sub("", _COMMENT.sub("", _SCRIPT.sub("", out)))

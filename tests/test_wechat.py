@@ -546,3 +546,37 @@ def test_article_title_with_error_words_is_not_an_error_page() -> None:
     <p>微信扫一扫可打开此内容，使用完整服务</p></body></html>"""
     article = extract(html, "https://mp.weixin.qq.com/s/Stripped_01")
     assert article.kind == "not_article"
+
+
+COLUMN_INTRO = "「爬山记」是爬山俱乐部轻量化图文栏目——用图片记下每一次出发，用数据说出每一座山。"
+
+
+def _with_text(text: str) -> str:
+    js = text.replace("\n", "\\x0a")
+    old = "周末去爬山，天气很好。\\x0a\\x0a山顶的风很大，<记得带外套>。\\x0a下山时看到了 <a href=\\x22https://example.com/map\\x22>路线图</a>。"
+    html = page("picshare.html")
+    assert old in html
+    return html.replace(old, js)
+
+
+def test_a_picture_share_loses_its_column_introduction_at_the_head_or_the_tail() -> None:
+    """The column's standing introduction names the post's own account: it describes the column,
+    not the post, wherever it stands at the post's edges."""
+    url = "https://mp.weixin.qq.com/s/PicSharePicShare_0001"
+    post = "周末去爬山，天气很好。\n\n山顶的风很大，记得带外套。\n\n下山时路过一片银杏林，叶子已经黄了一半。"
+    for text in (COLUMN_INTRO + "\n\n" + post, post + "\n\n" + COLUMN_INTRO):
+        article = extract(_with_text(text), url)
+        assert article.account == "爬山俱乐部"
+        body = text_of(article)
+        assert "轻量化图文栏目" not in body, text
+        assert "周末去爬山，天气很好。" in body and "叶子已经黄了一半" in body
+        assert ("promo:blurb", COLUMN_INTRO) in [(r.rule, r.text) for r in article.removed]
+
+
+def test_a_lede_about_another_column_stays() -> None:
+    """The same build naming somebody else's column is the post's subject: a real lede stays."""
+    url = "https://mp.weixin.qq.com/s/PicSharePicShare_0001"
+    lede = "《新闻联播》是中央电视台每晚七点播出的新闻栏目，今天它迎来了开播四十五周年。"
+    article = extract(_with_text(lede + "\n\n周末去爬山，天气很好。"), url)
+    assert lede in text_of(article)
+    assert "promo:blurb" not in [r.rule for r in article.removed]

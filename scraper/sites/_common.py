@@ -243,7 +243,7 @@ def build_article(
     extra: dict[str, object] | None = None,
 ) -> Article:
     """Clean ``body`` in place, convert it and assemble the Article."""
-    cleaned = clean_body(body, site=site, url=url)
+    cleaned = clean_body(body, site=site, url=url, account=account or "")
     md = to_markdown(body, base_url or canonical_url or url, title=squash(title))
     meta = cleaned.meta
     author = author or meta.get("author") or None
