@@ -249,7 +249,7 @@ def _finish(pipe: Pipeline, task: Task, row: RawRow, article: Article, note: Pag
     URL when ``row`` is an earlier record than its newest (which is no article)."""
     try:
         bundle = bundle_for(pipe.archive.root, pipe.archive.content_dir, article)
-        prepared = pipe._prepare(
+        prepared = pipe.publisher.prepare(
             task.url, article, bundle, row.digest, parse_iso(row.fetched_at), online=False, raw_id=row.id
         )
     except WxArchiveError as exc:
@@ -786,7 +786,9 @@ class Reextract:
         """``p`` prepared once more by the writer: from the article as the rules left it (its account
         template is applied again, never twice)."""
         ruled = p.ruled or p.article
-        again = self.pipe._prepare(p.url, ruled, p.bundle, p.digest, p.fetched, online=False, raw_id=p.raw_id)
+        again = self.pipe.publisher.prepare(
+            p.url, ruled, p.bundle, p.digest, p.fetched, online=False, raw_id=p.raw_id
+        )
         return dataclasses.replace(again, page=p.page)
 
     def _write(self, p: Prepared) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import archive.pipeline
+import archive.publish
 import scraper
 from tests.archivekit import DELETED_URL, QQ_URL, WECHAT_URL, page, serve_qq, serve_wechat
 from tests.fixtureweb import FixtureWeb, status
@@ -167,14 +168,14 @@ def test_a_bug_on_one_url_does_not_stop_the_batch(
 ) -> None:
     serve_wechat(web)
     serve_qq(web)
-    real_render = archive.pipeline.render
+    real_render = archive.publish.render
 
     def render(article: Any, bundle: Any, **kw: Any) -> Any:
         if "weixin" in kw["page_url"]:
             raise TypeError("unsupported operand type(s)")
         return real_render(article, bundle, **kw)
 
-    monkeypatch.setattr(archive.pipeline, "render", render)
+    monkeypatch.setattr(archive.publish, "render", render)
     result = invoke("archive", WECHAT_URL, QQ_URL, *network(tmp_path, web))
     assert result.exit_code == 1
     got = one_line_each(result.output, [WECHAT_URL, QQ_URL])
