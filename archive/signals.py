@@ -25,6 +25,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from types import FrameType
+from typing import Any
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143  # 128 + the signal number, as shells report them
@@ -55,17 +56,42 @@ def sigterm_stops_the_run() -> Iterator[None]:
 
 @contextlib.contextmanager
 def blocked() -> Iterator[None]:
-    """Block SIGINT and SIGTERM in this thread while inside (a process started here inherits the
-    block, so it cannot be interrupted before it has set its own handling); pending ones are
-    delivered when the block ends."""
+    """Hold SIGINT and SIGTERM while inside (a process started here inherits the block, so it cannot
+    be interrupted before it has set its own handling); one that arrives meanwhile is raised again
+    when the block ends, to the handlers of before.
+
+    Two holes closed besides the thread's signal mask:
+
+    - a signal that arrived just *before* the mask was set has already tripped Python's handler,
+      which then runs at any later bytecode, inside the block too: a ``KeyboardInterrupt`` between
+      the child's spawn and the write of its start-up data left it reading nothing ("EOFError: Ran
+      out of input" printed by the worker). Inside, the main thread's handlers only note a signal;
+    - multiprocessing starts its resource tracker when the first spawned process starts, and then
+      *unblocks* SIGINT and SIGTERM in this thread (``ResourceTracker.ensure_running``): a worker
+      started just after inherited no block, and a Ctrl-C during its interpreter's start-up killed
+      it with a "Fatal Python error: init_import_site" traceback. It is started here, before.
+
+    (tests/test_reextract.py's Ctrl-C test failed about 1 run in 7 before both.)"""
     if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
         yield
         return
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
+    noted: list[int] = []
+    previous: dict[signal.Signals, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in STOP_SIGNALS:
+            previous[sig] = signal.signal(sig, lambda signum, _frame: noted.append(signum))
     old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)  # a pending one is noted now
+        for stop, handler in previous.items():
+            signal.signal(stop, handler)
+        for signum in dict.fromkeys(noted):
+            signal.raise_signal(signum)  # to the handler of before: KeyboardInterrupt, Terminated …
 
 
 def ignore_in_worker() -> None:
