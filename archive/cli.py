@@ -150,6 +150,19 @@ def _report(results: Iterable[Any]) -> int:
     return status
 
 
+def _cluster_refuses(command: str, **given: object) -> None:
+    """Options that act in this process only: in cluster mode the workers do the work, with their own
+    configuration, so such an option would be silently ignored (a ``--dry-run`` would write). Refused
+    with exit 2 instead, naming what to do."""
+    named = [f"--{name.replace('_', '-')}" for name, value in given.items() if value]
+    if named:
+        raise click.UsageError(
+            f"{', '.join(named)} cannot be used with `wxarchive {command}` in cluster mode ([cluster] broker "
+            "is set): the workers do the work with their own configuration ([fetch] proxy, ca_bundle, "
+            "[images] of the workers' --config); run without it, or without [cluster] for a local run."
+        )
+
+
 def _queued(urls: Iterable[str], _: object = None) -> int:
     for url in urls:
         click.echo(f"queued {url}")
@@ -224,6 +237,7 @@ def archive_cmd(
     if config.cluster.enabled:  # [cluster] broker: the workers archive, this command waits for them
         from archive.cluster import archive_command
 
+        _cluster_refuses("archive", proxy=proxy, ca_bundle=ca_bundle, no_images=no_images)
         results = archive_command(config, urls, wait=not no_wait)
         sys.exit(_report(results) if not no_wait else _queued(urls, list(results)))
     archive, pipe = _pipeline(config, "archive", download_images=not no_images)
@@ -357,6 +371,7 @@ def reextract_cmd(
     if config.cluster.enabled:  # [cluster] broker: one message per batch of stored pages
         from archive.cluster import reextract_command
 
+        _cluster_refuses("reextract", jobs=jobs, dry_run=dry_run, diff=diff, json=as_json)
         sys.exit(_report(reextract_command(config, list(urls) or None, force=force)))
     with Archive(config) as archive, Pipeline(archive, download_images=False, command="reextract") as pipe:
         report = run_cli(
@@ -418,6 +433,7 @@ def crawl_cmd(
     if config.cluster.enabled:  # [cluster] broker: the workers list the sources and archive their URLs
         from archive.cluster import crawl_every
 
+        _cluster_refuses("crawl", proxy=proxy, ca_bundle=ca_bundle, no_images=no_images, json=as_json)
         sys.exit(crawl_every(config, sources, force=force, every=interval, stop=stop, echo=click.echo))
     code = run_command(
         lambda: _pipeline(config, "crawl", download_images=not no_images),

@@ -169,9 +169,12 @@ _NAIVE_DATETIME = re.compile(r"\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2}(?::\d{2}(?
 
 
 def summarize_body(markdown: str, title: str, limit: int) -> str:
+    from scraper.sanitize import text_field
     from scraper.sites._common import summarize
 
-    return summarize(markdown, "", title, limit)
+    # why text_field: a mirror's body is not ours; the summary obeys the same rules as every
+    # front-matter string that leaves the extractor (no raw HTML, shortcodes or unsafe links)
+    return text_field(summarize(markdown, "", title, limit))
 
 
 def clean_file(

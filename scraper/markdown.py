@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 from selectolax.lexbor import LexborNode
 
 from scraper.models import ImageRef
+from scraper.sanitize import SAFE_SCHEMES  # one list for the body and the front matter
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,6 @@ VOICE_URL = "https://res.wx.qq.com/voice/getvoice?mediaid={}"
 TENCENT_VIDEO_URL = "https://v.qq.com/x/page/{}.html"
 IMAGE_SRC_ATTRS = ("data-src", "data-original", "data-actualsrc", "data-lazy-src", "data-url", "src")
 PLACEHOLDER_CLASSES = ("js_img_placeholder", "wx_img_placeholder")
-SAFE_SCHEMES = ("http", "https", "mailto")
 
 MAX_DEPTH = 120  # why: real editors nest < 60 deep; deeper (hostile) subtrees are read as plain text
 HEADING_MAX_CHARS = 30  # why: WeChat section titles are a short phrase; a longer bold line is emphasis

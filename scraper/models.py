@@ -159,6 +159,8 @@ class Article:
             "mathjax": self.mathjax,
             "extractor_version": self.extractor_version,
         }
+        if claim := self.extra.get("canonical_claim"):  # a canonical URL the page may not speak for
+            data["canonical_claim"] = claim
         if not self.is_article:
             data["error"] = self.error or f"{self.url} is not an article ({self.kind})"
         return data

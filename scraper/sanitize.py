@@ -44,7 +44,7 @@ from typing import Any
 from scraper.models import Article, ImageRef, Removal
 
 SAFE_SCHEMES = ("http", "https", "mailto")
-"""The only link schemes wxarchive writes (the Markdown converter uses the same list)."""
+"""The only link schemes wxarchive writes (the Markdown converter imports this list)."""
 
 ZWSP = "\u200b"
 

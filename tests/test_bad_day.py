@@ -651,6 +651,12 @@ def test_a_canonical_hijack_from_another_host_never_replaces_that_hosts_archive(
     with contextlib.closing(sqlite3.connect(root / "catalog.sqlite")) as conn:
         rows = conn.execute("SELECT url, canonical_url, canonical_claim FROM articles ORDER BY id").fetchall()
     assert rows == [(VICTIM_URL, VICTIM_URL, None), (HIJACK_URL, None, VICTIM_URL)]
+    saved = tmp_path / "hijack.html"  # `extract --json` shows the claim it did not obey, as archive does
+    saved.write_text(blog_page("山里的夏天", PARAGRAPHS, canonical=VICTIM_URL), encoding="utf-8")
+    shown = json.loads(invoke("extract", saved, "--url", HIJACK_URL, "--json").output)
+    assert shown["canonical_url"] is None and shown["canonical_claim"] == VICTIM_URL
+    trusted = json.loads(invoke("extract", saved, "--url", VICTIM_URL, "--json").output)
+    assert trusted["canonical_url"] == VICTIM_URL and "canonical_claim" not in trusted
 
 
 def test_a_canonical_on_the_pages_own_registrable_domain_is_trusted(tmp_path: Path, web: FixtureWeb) -> None:
@@ -684,6 +690,27 @@ def test_a_hostile_summary_is_neutralised_like_the_body(tmp_path: Path, web: Fix
     assert "javascript:" not in summary and "点我" in summary  # the unsafe link keeps its words only
     assert "evil" not in front and list(front)[:3] == ["title", "date", "summary"]  # no key injected
     assert "<script" not in text and "javascript:" not in text
+
+
+def test_clean_neutralises_the_summary_it_writes_from_a_hostile_mirror(tmp_path: Path) -> None:
+    """`clean` writes a summary from a Markdown mirror it did not make: the summary obeys the
+    sanitiser's rules (no raw HTML, inert shortcodes, no unsafe link), as `archive`'s does."""
+    from archive.mdclean import clean_file
+
+    mirror = tmp_path / "mirror.md"
+    mirror.write_text(
+        "---\ntitle: 镜像\ndate: 2024-03-05T12:10:24+08:00\nsummary: 旧摘要\n---\n\n"
+        "[点我](javascript:alert(1))看<b>这里</b>：<script>alert(2)</script>{{< x >}}这一段是镜像里的正文。"
+        "\n\n点击蓝字关注我们\n",
+        encoding="utf-8",
+    )
+    result = clean_file(mirror)
+    assert result.summary_after is not None and result.removed  # the promo line went: summary redone
+    front, _, _ = read_doc(mirror)
+    summary = front["summary"]
+    assert "<script" not in summary and "alert(2)" not in summary
+    assert "{{<" not in summary and "javascript:" not in summary and "<b>" not in summary
+    assert summary.startswith("点我看这里")  # the words stay
 
 
 def test_bidirectional_controls_never_reach_titles_or_bodies(tmp_path: Path, web: FixtureWeb) -> None:

@@ -198,3 +198,34 @@ def test_an_unexpected_error_outside_a_url_is_still_one_line(
         "error: unexpected RuntimeError: disk controller on fire. This is a wxarchive bug; run again with "
         "WXARCHIVE_DEBUG=1 to see the traceback, and please report it."
     ]
+
+
+# ---------------------------------------------------------------------- cluster mode
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        (["archive", "https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOpQrStUv"], ["--proxy", "http://127.0.0.1:3128"]),
+        (["archive", "https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOpQrStUv"], ["--no-images"]),
+        (["reextract"], ["--dry-run"]),
+        (["reextract"], ["--diff", "--jobs", "2"]),
+        (["crawl"], ["--ca-bundle", "/etc/ssl/certs/ca-certificates.crt"]),
+    ],
+)
+def test_options_the_cluster_workers_would_ignore_are_refused_before_any_work(
+    tmp_path: Path, command: list[str], options: list[str]
+) -> None:
+    """In cluster mode the workers do the work with their own configuration: an option that acts in
+    this process only (a proxy, --no-images, a --dry-run that would write) is refused with exit 2 and
+    one line naming it, before the broker is asked (none listens on the port given here)."""
+    config = tmp_path / "cluster.toml"
+    config.write_text(
+        f'[archive]\nroot = "{tmp_path / "site"}"\n[cluster]\nbroker = "redis://127.0.0.1:9/0"\n'
+        '[[sources]]\nname = "x"\nurls = ["https://example.com/a"]\n',
+        encoding="utf-8",
+    )
+    result = invoke(*command, *options, "--config", config)
+    assert result.exit_code == 2, result.output
+    assert "cluster mode" in result.output and options[0] in result.output
+    assert not (tmp_path / "site").exists()  # nothing was created, nothing queued
