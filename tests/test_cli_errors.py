@@ -206,7 +206,10 @@ def test_an_unexpected_error_outside_a_url_is_still_one_line(
 @pytest.mark.parametrize(
     ("command", "options"),
     [
-        (["archive", "https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOpQrStUv"], ["--proxy", "http://127.0.0.1:3128"]),
+        (
+            ["archive", "https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOpQrStUv"],
+            ["--proxy", "http://127.0.0.1:3128"],
+        ),
         (["archive", "https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOpQrStUv"], ["--no-images"]),
         (["reextract"], ["--dry-run"]),
         (["reextract"], ["--diff", "--jobs", "2"]),
