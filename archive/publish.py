@@ -65,6 +65,9 @@ class Prepared:
     text: str  # the body as plain text (for the search index)
     ruled: Article | None = None  # the article as the rules left it, before its account template
     blocks: tuple[EdgeBlock, ...] | None = None  # its edge blocks, what its account template learns from
+    # a reextract worker found the bundle already holding exactly this (archive.reextract.slim):
+    # the rendered text and the plain text were left out of the message to the writer
+    slim: bool = False
 
 
 class Publisher:

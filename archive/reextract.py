@@ -256,7 +256,33 @@ def _finish(pipe: Pipeline, task: Task, row: RawRow, article: Article, note: Pag
         return Built(task.seq, task.url, result=pipe._failure(task.url, "write", exc))
     if note is not None:
         prepared = dataclasses.replace(prepared, page=note)
-    return Built(task.seq, task.url, prepared=prepared)
+    return Built(task.seq, task.url, prepared=slim(pipe, prepared))
+
+
+def slim(pipe: Pipeline, p: Prepared) -> Prepared:
+    """``p`` without what the writer does not need when the bundle already holds exactly this (the
+    common case of a rebuild after a rule change: most pages come out the same). Checked here in the
+    worker, in parallel: the catalog row's content hash and the hash in its index.md; the writer only
+    checks the row again (a write of this run changes the row with the file). Left out: the rendered
+    index.md, the plain text, and the article before its template when it is the article itself."""
+    as_copy = p.place.is_copy and pipe.archive.entries.linking
+    old = pipe.catalog.article(p.bundle.site, p.bundle.article_id)
+    if old is None or old.content_hash != p.rendered.content_hash or (old.status == COPY) != as_copy:
+        return p
+    if not as_copy:
+        try:
+            on_disk = _read(p.bundle.index)
+        except WxArchiveError:
+            return p
+        if on_disk is None or hash_in(on_disk) != p.rendered.content_hash:
+            return p
+    return dataclasses.replace(
+        p,
+        rendered=dataclasses.replace(p.rendered, text=""),
+        text="",
+        ruled=None if p.ruled == p.article else p.ruled,
+        slim=True,
+    )
 
 
 def guarded_build(pipe: Pipeline, task: Task) -> Built:
@@ -795,8 +821,8 @@ class Reextract:
         bundle = p.bundle
         as_copy = p.place.is_copy and self.pipe.archive.entries.linking
         old_row = self.catalog.article(bundle.site, bundle.article_id)
-        try:
-            old_bytes = None if as_copy else _read(bundle.index)
+        try:  # a slim one: its worker read the file (and the row, checked again below)
+            old_bytes = None if as_copy or p.slim else _read(bundle.index)
         except StoreError as exc:
             self._settle(self.pipe._failure(p.url, "write", exc))
             return
@@ -812,13 +838,16 @@ class Reextract:
             old_row is not None
             and old_row.content_hash == new_hash
             and (old_row.status == COPY) == as_copy
-            and (as_copy or (old_bytes is not None and hash_in(old_bytes) == new_hash))
+            and (as_copy or p.slim or (old_bytes is not None and hash_in(old_bytes) == new_hash))
         )
         if same and old_row is not None:  # nothing to write: the catalog notes what it was built with
             page = dataclasses.replace(p.page, raw_id=p.page.raw_id or p.raw_id, article=old_row.id)
             mark = (old_row.id, p.built_with, p.template_key, p.raw_id, p.digest)
             result = Result(p.url, "unchanged", path=bundle.index, stage="write", kind=p.article.kind)
             self._queue(result, [page], [mark], [(old_row.id, p)])
+            return
+        if p.slim:  # the bundle changed since its worker looked (a write of this run): build it whole
+            self._write(self._prepare_again(p))
             return
         old_text = old_bytes.decode("utf-8", errors="replace") if old_bytes is not None else None
         change = describe(p.url, bundle.relative_index, old_text, p.rendered.text, with_diff=self.with_diff)

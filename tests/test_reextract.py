@@ -540,3 +540,39 @@ def test_a_page_prepared_again_by_the_writer_gets_its_template_once(
     assert report.unchanged == 5 and not report.changed and not report.again
     assert catalog_rows(root)["account_blocks"] == blocks
     assert tree_state(root / "content") == before
+
+
+def test_a_page_its_worker_found_current_is_built_whole_when_its_bundle_changed_meanwhile(
+    site: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker that finds the bundle already holding what it built sends the writer a slim message
+    (no rendered text). When a write of the run changed that bundle after the worker looked (its
+    catalog row and file), the writer builds the page whole again instead of trusting the worker."""
+    import archive.reextract as module
+
+    root = Path(site.archive.root)
+    before = {p: p.read_bytes() for p in root.glob("content/*/*/index.md")}
+    real = module.slim
+    tampered: list[str] = []
+
+    def slim_then_changed(pipe: Any, p: Any) -> Any:
+        got = real(pipe, p)
+        if got.slim:  # what another write would do now: a new file and its row
+            old = p.bundle.index.read_text(encoding="utf-8")
+            p.bundle.index.write_text(old.replace(p.rendered.content_hash, "sha256:" + "0" * 64) + "改过\n")
+            with pipe.catalog.write() as c:
+                c.execute(
+                    "UPDATE articles SET content_hash=? WHERE site=? AND article_id=?",
+                    ("sha256:" + "0" * 64, p.bundle.site, p.bundle.article_id),
+                )
+            tampered.append(p.url)
+        return got
+
+    monkeypatch.setattr(module, "slim", slim_then_changed)
+    report, _ = reextract(site, force=True)
+    assert sorted(tampered) == sorted([WECHAT_URL, QQ_URL])  # both were found current by their worker
+    assert sorted(c.url for c in report.changed) == sorted(tampered) and not report.failed
+    assert {p: p.read_bytes() for p in root.glob("content/*/*/index.md")} == before  # built whole again
+    monkeypatch.setattr(module, "slim", real)
+    again, _ = reextract(site, force=True)
+    assert again.unchanged == 2 and not again.changed  # and the catalog agrees with the files
