@@ -233,10 +233,20 @@ class Entries:
                         restamp_bundle = self._bundle(m)
                         if restamp_bundle is not None:
                             restamp(restamp_bundle, syndicated=[], aliases=[], staging=staging)
-            elif placement.sketch is not None:
+            elif placement.sketch is not None and self._shares_a_bucket(row_id, placement.sketch):
                 # why: place() looked before this run held the write lock; a copy committed by another
-                # run since then is visible now (SQLite serialises writers), so look once more
+                # run since then is visible now (SQLite serialises writers), so look once more — when
+                # any other page shares a bucket with it (one indexed lookup; mostly none does)
                 self.relink(row_id, staging=staging)
+
+    def _shares_a_bucket(self, row_id: int, sketch: Sketch) -> bool:
+        marks = ",".join("?" for _ in sketch.buckets)
+        return bool(
+            self.catalog.query(
+                f"SELECT 1 FROM sketch_buckets WHERE bucket IN ({marks}) AND article <> ? LIMIT 1",
+                (*sketch.buckets, row_id),
+            )
+        )
 
     def relink(self, row_id: int, *, staging: Path) -> bool:
         """Link a page that is in no group yet to its near-duplicates, as if it had just been
