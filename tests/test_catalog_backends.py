@@ -281,3 +281,30 @@ def test_one_writer_per_article_at_a_time_on_postgresql(pg_dsn: str) -> None:
         for cat in (first, second, other):
             cat.close()
     assert order == ["other", "first commits", "second"]
+
+
+def test_a_growing_postgresql_catalog_gets_planner_statistics(pg_dsn: str) -> None:
+    """A new catalog grows faster than autovacuum looks at it: the connection analyses it after its
+    first write transactions (without statistics, a page's bucket lookup scanned the whole table:
+    the catalog's cost per page grew with the archive)."""
+    import psycopg
+
+    with Catalog.connect(pg_dsn) as cat:
+        now = datetime(2025, 1, 1, tzinfo=UTC).isoformat()
+        for n in range(60):  # 60 write transactions: past the first analysis (ANALYZE_AT)
+            with cat.write() as c:
+                c.execute(
+                    "INSERT INTO articles (url, site, article_id, bundle_path, content_hash, extractor_version, "
+                    "kind, status, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                    (f"https://e.example/{n}", "web", f"a{n}", "", "", "1", "article", "archived", now),
+                )
+                row = c.execute("SELECT id FROM articles WHERE article_id = ?", (f"a{n}",)).fetchone()
+                c.executemany(
+                    "INSERT INTO sketch_buckets (bucket, article) VALUES (?, ?)",
+                    [(n * 1000 + b, row[0]) for b in range(32)],
+                )
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        analysed = conn.execute(
+            "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'sketch_buckets'"
+        ).fetchone()
+        assert analysed is not None and analysed[0] is not None
