@@ -79,24 +79,11 @@ class IsolatedExtractor:
     def _stop(self, kill: bool) -> int | None:
         proc, conn = self._proc, self._conn
         self._proc = self._conn = None
-        if conn is not None:
-            if not kill:
-                try:
-                    conn.send(None)
-                except OSError:
-                    pass
-            conn.close()
         if proc is None:
+            if conn is not None:
+                conn.close()
             return None
-        if kill and proc.is_alive():
-            proc.kill()
-        proc.join(timeout=10)
-        if proc.is_alive():  # pragma: no cover - a child that ignores SIGKILL
-            proc.kill()
-            proc.join()
-        code = proc.exitcode
-        proc.close()
-        return code  # type: ignore[no-any-return]
+        return stop_worker(proc, conn, kill=kill)
 
     def __call__(self, body: bytes, url: str) -> Article:
         try:
@@ -173,3 +160,24 @@ class ExtractorPool:
         """Stop the processes this pool started (not ``first``)."""
         for extractor in self._extra:
             extractor.close()
+
+
+def stop_worker(proc: Any, conn: Connection | None, *, kill: bool) -> int | None:
+    """End a worker process (this module's, or a ``reextract`` one) and return its exit code:
+    asked to stop (``None`` sent) and waited for, or, with ``kill``, killed at once."""
+    if conn is not None:
+        if not kill:
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+        conn.close()
+    if kill and proc.is_alive():
+        proc.kill()
+    proc.join(timeout=10)
+    if proc.is_alive():  # pragma: no cover - a child that ignores SIGKILL
+        proc.kill()
+        proc.join()
+    code = proc.exitcode
+    proc.close()
+    return code  # type: ignore[no-any-return]

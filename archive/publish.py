@@ -185,10 +185,12 @@ class Publisher:
         with Publication(bundle, self.staging) as pub:
             yield pub
 
-    def _place(self, url: str, article: Article, bundle: Bundle) -> Placement:
-        """Where the page goes among syndicated copies (:meth:`archive.entries.Entries.place`)."""
+    def _place(self, url: str, article: Article, bundle: Bundle, text: str | None = None) -> Placement:
+        """Where the page goes among syndicated copies (:meth:`archive.entries.Entries.place`);
+        ``text``: the body as plain text, when the caller has it already."""
         published = article.published.isoformat() if article.published else None
-        text = plain_text(article.body_markdown)
+        if text is None:
+            text = plain_text(article.body_markdown)
         return self.entries.place(bundle.site, bundle.article_id, url, article.title, published, text)
 
     def prepare(
@@ -214,7 +216,7 @@ class Publisher:
         """
         text = plain_text(article.body_markdown)
         if place is None:
-            place = self._place(url, article, bundle)
+            place = self._place(url, article, bundle, text)
         as_copy = place.is_copy and self.entries.linking  # a syndicated copy gets no page
         prev_row = self.catalog.article(bundle.site, bundle.article_id)
         previous = {r.remote_url: r for r in self.catalog.images_of(prev_row.id)} if prev_row else {}

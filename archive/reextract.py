@@ -66,7 +66,7 @@ from archive.accounts import rebuild_plan
 from archive.catalog import PageBuild, RawRow, parse_iso
 from archive.entries import COPY
 from archive.fingerprint import template_key as fingerprint_key
-from archive.isolate import ExtractCrashed
+from archive.isolate import ExtractCrashed, stop_worker
 from archive.pipeline import Archive, Pipeline, Prepared, Result
 from archive.progress import Event
 from archive.signals import blocked, ignore_in_worker
@@ -267,7 +267,7 @@ def slim(pipe: Pipeline, p: Prepared) -> Prepared:
     index.md, the plain text, and the article before its template when it is the article itself."""
     as_copy = p.place.is_copy and pipe.archive.entries.linking
     old = pipe.catalog.article(p.bundle.site, p.bundle.article_id)
-    if old is None or old.content_hash != p.rendered.content_hash or (old.status == COPY) != as_copy:
+    if not _row_holds(old, p.rendered.content_hash, as_copy):
         return p
     if not as_copy:
         try:
@@ -283,6 +283,11 @@ def slim(pipe: Pipeline, p: Prepared) -> Prepared:
         ruled=None if p.ruled == p.article else p.ruled,
         slim=True,
     )
+
+
+def _row_holds(row: Any, content_hash: str, as_copy: bool) -> bool:
+    """The catalog says the article's bundle holds ``content_hash`` (as a copy, or with a page)."""
+    return row is not None and row.content_hash == content_hash and (row.status == COPY) == as_copy
 
 
 def guarded_build(pipe: Pipeline, task: Task) -> Built:
@@ -438,22 +443,7 @@ class WorkerPool:
 
     @staticmethod
     def _stop(worker: _Worker, *, kill: bool) -> int | None:
-        proc = worker.proc
-        try:
-            if not kill:
-                worker.conn.send(None)
-        except OSError:
-            pass
-        worker.conn.close()
-        if kill and proc.is_alive():
-            proc.kill()
-        proc.join(timeout=10)
-        if proc.is_alive():  # pragma: no cover - a child that ignores SIGKILL
-            proc.kill()
-            proc.join()
-        code = proc.exitcode
-        proc.close()
-        return code  # type: ignore[no-any-return]
+        return stop_worker(worker.proc, worker.conn, kill=kill)
 
     def close(self, *, kill: bool = False) -> None:
         workers, self._workers = self._workers, []
@@ -834,11 +824,8 @@ class Reextract:
             self._queue(Result(p.url, "unchanged", path=bundle.index, message=why, stage="write"), [page])
             return
         new_hash = p.rendered.content_hash
-        same = (
-            old_row is not None
-            and old_row.content_hash == new_hash
-            and (old_row.status == COPY) == as_copy
-            and (as_copy or p.slim or (old_bytes is not None and hash_in(old_bytes) == new_hash))
+        same = _row_holds(old_row, new_hash, as_copy) and (
+            as_copy or p.slim or (old_bytes is not None and hash_in(old_bytes) == new_hash)
         )
         if same and old_row is not None:  # nothing to write: the catalog notes what it was built with
             page = dataclasses.replace(p.page, raw_id=p.page.raw_id or p.raw_id, article=old_row.id)
