@@ -31,7 +31,16 @@ from statistics import mean
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.clusterkit import Log, cli, cluster_config, generic_article, serve, start_worker, stop  # noqa: E402
+from tests.clusterkit import (  # noqa: E402
+    Log,
+    cli,
+    cluster_config,
+    generic_article,
+    queues_empty,
+    serve,
+    start_worker,
+    stop,
+)
 from tests.fixtureweb import FixtureWeb  # noqa: E402
 from tests.servers import PostgresServer, RedisServer  # noqa: E402
 
@@ -42,16 +51,6 @@ def _flush(redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
     client.flushall()
     client.close()
-
-
-def _queues_empty(redis_url: str) -> bool:
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-    try:
-        return all(client.hlen(f"wxarchive:{q}.msgs") == 0 for q in ("pages", "crawl", "reextract"))
-    finally:
-        client.close()
 
 
 def crawl_run(
@@ -79,7 +78,7 @@ def crawl_run(
         assert queued.returncode == 0, queued.stderr
         while True:
             done = len(list((tmp / "site" / "content").glob("*/*/index.md")))
-            if done >= len(pages) and _queues_empty(redis.url):
+            if done >= len(pages) and queues_empty(redis.url):
                 break
             time.sleep(0.05)
         # why from the first request: the enqueuing command's own start-up (~1.5 s of imports) is not

@@ -258,3 +258,14 @@ def wait_for(check: Callable[[], bool], timeout: float, what: str, step: float =
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(step)
+
+
+def queues_empty(redis_url: str) -> bool:
+    """No message of the cluster's queues is waiting or in progress."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        return all(client.hlen(f"wxarchive:{q}.msgs") == 0 for q in ("pages", "crawl", "reextract"))
+    finally:
+        client.close()

@@ -22,6 +22,7 @@ from tests.clusterkit import (
     cli,
     cluster_config,
     generic_article,
+    queues_empty,
     serve,
     start_worker,
     stop,
@@ -127,7 +128,7 @@ def test_a_worker_killed_ten_times_loses_nothing_and_duplicates_nothing(
             victim.kill()
             victim.communicate()
         site = tmp_path / "site"
-        wait_for(lambda: len(bundles(site)) == len(pages) and _queues_empty(redis_url), 90, "every article")
+        wait_for(lambda: len(bundles(site)) == len(pages) and queues_empty(redis_url), 90, "every article")
     finally:
         code, err = stop(steady)
     assert code == 0, err
@@ -146,14 +147,6 @@ def test_a_worker_killed_ten_times_loses_nothing_and_duplicates_nothing(
             raw = cat.raw(row.raw_id) if row.raw_id is not None else None
             assert raw is not None
             assert RawStore(tmp_path / "site" / "raw", cat).get(raw).body == pages[row.url]
-
-
-def _queues_empty(url: str) -> bool:
-    client = redis.Redis.from_url(url)
-    try:
-        return all(client.hlen(f"wxarchive:{q}.msgs") == 0 for q in ("pages", "crawl", "reextract"))
-    finally:
-        client.close()
 
 
 def test_reextract_over_workers_prints_the_same_report_as_locally(
@@ -201,10 +194,10 @@ def test_a_cluster_crawl_lists_sources_in_a_worker_and_a_second_crawl_fetches_no
         assert first.returncode == 0 and first.stdout.strip() == "queued source news", (
             first.stdout + first.stderr
         )
-        wait_for(lambda: len(bundles(site)) == len(pages) and _queues_empty(redis_url), 60, "the crawl")
+        wait_for(lambda: len(bundles(site)) == len(pages) and queues_empty(redis_url), 60, "the crawl")
         again = cli(config, "crawl", "--force")
         assert again.returncode == 0
-        wait_for(lambda: _queues_empty(redis_url), 30, "the second crawl")
+        wait_for(lambda: queues_empty(redis_url), 30, "the second crawl")
         time.sleep(0.5)
     assert all(log.count(url) == 1 for url in pages)  # the second crawl requested no article
     with Catalog.connect(pg_dsn) as cat:
